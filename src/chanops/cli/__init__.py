@@ -1,0 +1,49 @@
+"""The `chanops` command line. Each command module is a thin layer over the library."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import __version__
+from .common import ChanopsGroup
+from .db_cmd import db_app, rejects
+from .load_cmd import load
+from .sample_cmd import sample
+
+app = typer.Typer(
+    name="chanops",
+    cls=ChanopsGroup,
+    help="Channel-operations analytics for mobile operators: load extracts, compute KPIs, reconcile points.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,  # never print locals: they hold phone numbers
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"chanops {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """chanops: channel KPIs, failure analysis, points reconciliation and preference scores."""
+
+
+app.command("load")(load)
+app.command("sample")(sample)
+app.command("rejects")(rejects)
+app.add_typer(db_app, name="db")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,129 @@
+"""What every command shares: option types, the stderr console, and the one
+place where library errors become a message and an exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from enum import Enum, StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from ..errors import ChanopsError
+from ..output import FORMATS, OutputOptions
+from ..schema import KINDS
+from ..warehouse import DEFAULT_WAIT_SECONDS
+
+PROG = "chanops"
+
+KindName = Enum("KindName", {name: name for name in KINDS}, type=str)
+FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)
+
+
+class Lang(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+DbOpt = Annotated[
+    Path | None,
+    typer.Option("--db", help="Warehouse file (default: $CHANOPS_DB, else ./chanops.duckdb).", show_default=False),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="chanops.toml to use (default: ./chanops.toml if present).", show_default=False),
+]
+WaitOpt = Annotated[
+    float, typer.Option("--wait", min=0, help="Seconds to wait while another process holds the warehouse.")
+]
+FormatOpt = Annotated[
+    FormatName | None,
+    typer.Option(
+        "--format", "-f", help="Output format (default: table on a terminal, csv in a pipe).", show_default=False
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.", show_default=False),
+]
+LangOpt = Annotated[Lang, typer.Option("--lang", help="Labels for tables and reports.")]
+
+DEFAULT_WAIT = DEFAULT_WAIT_SECONDS
+
+
+def output_options(fmt: FormatName | None, output: Path | None, lang: Lang) -> OutputOptions:
+    return OutputOptions(format=fmt.value if fmt else None, output=output, lang=lang.value)
+
+
+def notice(message: str) -> None:
+    """A diagnostic line for people: always stderr, never stdout."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def fail(message: str, code: int) -> None:
+    notice(f"{PROG}: error: {message}")
+    sys.exit(code)
+
+
+def debug_enabled(args: list[str]) -> bool:
+    return "--debug" in args or os.environ.get("CHANOPS_DEBUG", "") not in ("", "0")
+
+
+class ChanopsGroup(TyperGroup):
+    """Turns every error into one line on stderr and the SPEC §9 exit code.
+
+    Runs Typer in non-standalone mode so usage errors arrive here as exceptions
+    instead of a multi-line panel; tracebacks only with --debug (or CHANOPS_DEBUG=1).
+    """
+
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        from typer._click import exceptions as click_exc
+
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = debug_enabled(argv)
+        try:
+            result = super().main(
+                args=argv, prog_name=prog_name or PROG, complete_var=complete_var, standalone_mode=False, **extra
+            )
+        except ChanopsError as exc:
+            if debug:
+                traceback.print_exc()
+            fail(str(exc), exc.exit_code)
+        except click_exc.UsageError as exc:
+            where = (
+                f" (see {PROG} {exc.ctx.command_path.split(' ', 1)[1]} --help)"
+                if exc.ctx and " " in exc.ctx.command_path
+                else f" (see {PROG} --help)"
+            )
+            fail(f"{exc.format_message()}{where}", 2)
+        except click_exc.ClickException as exc:
+            fail(exc.format_message(), exc.exit_code)
+        except click_exc.Abort:
+            fail("aborted", 130)
+        except BrokenPipeError:
+            # `chanops ... | head`: the reader left; that is not an error of ours.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+        except Exception as exc:  # a bug: say so in one line, full trace with --debug
+            if debug:
+                traceback.print_exc()
+            fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", 1)
+        if isinstance(result, int) and not isinstance(result, bool):
+            sys.exit(result)
+        sys.exit(0)

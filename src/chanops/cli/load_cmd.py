@@ -1,0 +1,94 @@
+"""`chanops load KIND FILE...` — thin: parse options, call loader.load_files, report on stderr."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..config import load_config, parse_column_maps, read_toml
+from ..errors import ConfigError, LoadRejected
+from ..loader import DEFAULT_MAX_REJECT_RATE, FileLoad, LoadOptions, load_files
+from ..warehouse import open_warehouse
+from .common import DEFAULT_WAIT, ConfigOpt, DbOpt, KindName, WaitOpt, notice
+
+
+def read_map_file(path: Path, kind: str) -> dict[str, str]:
+    """--map FILE: either `[columns.KIND]` tables or flat `"header" = "column"` pairs."""
+    raw = read_toml(path)
+    if "columns" in raw:
+        return parse_column_maps(raw["columns"], str(path)).get(kind, {})
+    if not all(isinstance(v, str) for v in raw.values()):
+        raise ConfigError(f'{path}: expected "header" = "column" pairs or [columns.{kind}]')
+    return parse_column_maps({kind: raw}, str(path))[kind]
+
+
+def describe(result: FileLoad) -> list[str]:
+    if result.skipped:
+        return [f"{result.file}: already loaded into {result.kind} (same content); skipped — use --replace to reload"]
+    lines = [
+        f"{result.file} → {result.kind}: read {result.rows_read:,}, loaded {result.rows_loaded:,}, "
+        f"rejected {result.rows_rejected:,} ({result.encoding})"
+        + (f"; replaced {result.replaced_rows:,} earlier rows" if result.replaced_rows else "")
+    ]
+    lines += [f"  rejected {count:,}: {reason}" for reason, count in result.reasons[:10]]
+    if len(result.reasons) > 10:
+        lines.append(f"  … and {len(result.reasons) - 10} more reasons (chanops rejects --kind {result.kind})")
+    if result.ignored_columns:
+        lines.append(f"  ignored columns: {', '.join(result.ignored_columns)}")
+    return lines
+
+
+def load(
+    kind: Annotated[
+        KindName,
+        typer.Argument(
+            help="Which extract: orders, contacts, entries, valid, rules, "
+            "complaints, usage, signals, customers, billing."
+        ),
+    ],
+    files: Annotated[list[Path], typer.Argument(help="CSV/TSV/TXT (optionally .gz), Parquet or XLSX files.")],
+    encoding: Annotated[str, typer.Option(help="auto | utf-8 | gb18030 (text files).")] = "auto",
+    map_file: Annotated[
+        Path | None, typer.Option("--map", help="TOML header mapping for this load.", show_default=False)
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Roll back if any row is rejected.")] = False,
+    max_reject_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Roll back when a file rejects more than this share of its rows.")
+    ] = DEFAULT_MAX_REJECT_RATE,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Reload a file already loaded (same content or name), replacing its rows.")
+    ] = False,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+    wait: WaitOpt = DEFAULT_WAIT,
+) -> None:
+    """Load extract files into the warehouse table KIND (one transaction for all files)."""
+    cfg = load_config(config)
+    column_map = dict(cfg.column_maps.get(kind.value, {}))
+    if map_file is not None:
+        column_map.update(read_map_file(map_file, kind.value))
+    options = LoadOptions(
+        encoding=encoding, strict=strict, max_reject_rate=max_reject_rate, replace=replace, column_map=column_map
+    )
+
+    def report(result: FileLoad) -> None:
+        for line in describe(result):
+            notice(line)
+
+    with open_warehouse(db, read_only=False, wait=wait) as con:
+        status = None
+        if sys.stderr.isatty():
+            from rich.console import Console
+
+            status = Console(stderr=True).status(f"loading {kind.value}…")
+            status.start()
+        try:
+            load_files(con, kind.value, files, cfg.channels, options, on_file=report)
+        except LoadRejected:
+            raise
+        finally:
+            if status:
+                status.stop()

@@ -1,0 +1,51 @@
+"""One error hierarchy for chanops.
+
+The library raises these; only the CLI turns them into a one-line message on
+stderr and an exit code (0 ok, 1 data/runtime, 2 usage, 3 check breached).
+"""
+
+from __future__ import annotations
+
+
+class ChanopsError(Exception):
+    """Base of every error chanops reports to a user."""
+
+    exit_code = 1
+
+
+class UsageError(ChanopsError):
+    """The command was called wrongly (bad option value, unknown kind or KPI)."""
+
+    exit_code = 2
+
+
+class ConfigError(ChanopsError):
+    """chanops.toml or a --map file is unreadable or inconsistent."""
+
+    exit_code = 2
+
+
+class InputFileError(ChanopsError):
+    """An input file is missing, empty, binary, or its header does not fit the kind."""
+
+
+class LoadRejected(ChanopsError):
+    """A load was rolled back because of bad rows (--strict or too high a reject share)."""
+
+
+class WarehouseBusy(ChanopsError):
+    """Another process holds the DuckDB file longer than --wait allowed."""
+
+
+class WarehouseMissing(ChanopsError):
+    """A read-only command found no warehouse file."""
+
+
+class NoData(ChanopsError):
+    """The requested month or slice has no data in the warehouse."""
+
+
+class CheckBreached(ChanopsError):
+    """A --check found a KPI beyond its alert threshold."""
+
+    exit_code = 3

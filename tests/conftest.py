@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from chanops.cli import app
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "wh.duckdb"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch, tmp_path):
+    """No test sees the developer's $CHANOPS_DB or ./chanops.toml."""
+    monkeypatch.delenv("CHANOPS_DB", raising=False)
+    monkeypatch.delenv("CHANOPS_DEBUG", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def write_text(path: Path, text: str, encoding: str = "utf-8", newline: str = "\n") -> Path:
+    path.write_bytes(text.replace("\n", newline).encode(encoding))
+    return path
+
+
+class Chanops:
+    """Runs the CLI in-process; stdout and stderr are kept apart."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str | Path):
+        return self.runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def chanops() -> Chanops:
+    return Chanops()
+
+
+def query(db: Path, sql: str, params=None):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
