@@ -216,7 +216,8 @@ class _Loader:
             try:
                 self.con.execute(f"CREATE TEMP TABLE {stage} AS {stage_sql(self.k, source, mapping, self.channels)}")
             except duckdb.InvalidInputException as exc:
-                raise InputFileError(f"{path}: cannot be read ({str(exc).splitlines()[0]})") from None
+                detail = str(exc).splitlines()[0].removeprefix("Invalid Input Error: ")
+                raise InputFileError(f"{path}: cannot be parsed ({detail})") from None
             # Staged rows keep file order in their rowids; inside a transaction DuckDB
             # numbers them from a large offset, so positions are taken relative to it.
             first_rowid = self.scalar(f"SELECT coalesce(min(rowid), 0) FROM {stage}")

@@ -46,7 +46,10 @@ class Source:
 
     def close(self) -> None:
         for action in reversed(self.cleanup):
-            action()
+            try:
+                action()
+            except duckdb.Error:
+                pass  # after a failed statement the transaction is aborted; rollback drops temp tables anyway
         self.cleanup.clear()
 
 

@@ -108,9 +108,10 @@ class ChanopsGroup(TyperGroup):
                 if exc.ctx and " " in exc.ctx.command_path
                 else f" (see {PROG} --help)"
             )
-            fail(f"{exc.format_message()}{where}", 2)
+            message = " ".join(exc.format_message().split())  # Click lists choices on several lines
+            fail(f"{message}{where}", 2)
         except click_exc.ClickException as exc:
-            fail(exc.format_message(), exc.exit_code)
+            fail(" ".join(exc.format_message().split()), exc.exit_code)
         except click_exc.Abort:
             fail("aborted", 130)
         except BrokenPipeError:
