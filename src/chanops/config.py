@@ -17,6 +17,7 @@ from .errors import ConfigError
 from .schema import KINDS
 
 DEFAULT_CONFIG_NAME = "chanops.toml"
+DEFAULT_MAX_REJECT_RATE = 0.01  # SPEC §11: a load rejecting more than 1% of a file is rolled back
 
 
 @dataclass

@@ -21,12 +21,11 @@ from pathlib import Path
 import duckdb
 
 from .catalog import Channel
+from .config import DEFAULT_MAX_REJECT_RATE
 from .errors import InputFileError, LoadRejected, UsageError
 from .normalize import reason_sql, sql_str, value_sql
 from .schema import KINDS, Kind
 from .sources import Source, fingerprint, open_source
-
-DEFAULT_MAX_REJECT_RATE = 0.01
 
 # Checks across columns of one row, per kind: (condition that is bad, column, reason).
 ROW_CHECKS: dict[str, list[tuple[str, str, str]]] = {

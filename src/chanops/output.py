@@ -20,38 +20,8 @@ from pathlib import Path
 import polars as pl
 
 from .errors import UsageError
+from .formats import BINARY_FORMATS, OutputOptions
 from .labels import label
-
-FORMATS = ("table", "csv", "json", "jsonl", "parquet", "markdown", "xlsx")
-BINARY_FORMATS = {"parquet", "xlsx"}
-SUFFIX_FORMATS = {
-    ".csv": "csv",
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".parquet": "parquet",
-    ".md": "markdown",
-    ".xlsx": "xlsx",
-    ".txt": "table",
-}
-
-
-@dataclass
-class OutputOptions:
-    format: str | None = None
-    output: Path | None = None
-    lang: str = "zh"
-
-    def resolved_format(self) -> str:
-        """Explicit --format, else from the -o suffix, else table on a terminal and csv in a pipe."""
-        if self.format:
-            if self.format not in FORMATS:
-                raise UsageError(f"unknown format '{self.format}'. Try one of: {', '.join(FORMATS)}")
-            return self.format
-        if self.output is not None:
-            return SUFFIX_FORMATS.get(self.output.suffix.lower(), "csv")
-        # isatty, not Rich's terminal detection: FORCE_COLOR makes Rich treat pipes as terminals.
-        return "table" if sys.stdout.isatty() else "csv"
 
 
 @dataclass

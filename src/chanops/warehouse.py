@@ -14,14 +14,19 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from .errors import WarehouseBusy, WarehouseMissing
 from .schema import KINDS, table_ddl
 
+if TYPE_CHECKING:
+    import duckdb
+
 DEFAULT_DB = "chanops.duckdb"
 DEFAULT_WAIT_SECONDS = 5.0
+# DuckDB would otherwise take 80% of RAM; a cap makes big loads spill to <db>.tmp instead,
+# so an analyst's laptop and a shared server behave the same. Override with $CHANOPS_MEMORY_LIMIT.
+DEFAULT_MEMORY_LIMIT = "4GB"
 SCHEMA_VERSION = 1
 
 LEDGER_DDL = """
@@ -68,6 +73,8 @@ def _is_lock_error(exc: Exception) -> bool:
 
 def connect(path: Path, *, read_only: bool, wait: float = DEFAULT_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, retrying while another process holds the lock."""
+    import duckdb  # imported here so `chanops --help` stays fast
+
     if read_only and not path.exists():
         raise WarehouseMissing(f"no warehouse at {path}: load data first (chanops load KIND FILE --db {path})")
     deadline = time.monotonic() + max(wait, 0.0)
@@ -89,6 +96,12 @@ def connect(path: Path, *, read_only: bool, wait: float = DEFAULT_WAIT_SECONDS) 
             raise WarehouseMissing(f"{path} is not a chanops warehouse: {str(exc).splitlines()[0]}") from None
     # DuckDB's own progress bar would write into chanops' output.
     con.execute("SET enable_progress_bar = false")
+    memory_limit = os.environ.get("CHANOPS_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+    try:
+        con.execute("SET memory_limit = ?", [memory_limit])
+    except duckdb.Error:
+        con.close()
+        raise WarehouseMissing(f"CHANOPS_MEMORY_LIMIT={memory_limit!r} is not a memory size (e.g. 4GB)") from None
     if not read_only:
         ensure_schema(con)
     return con

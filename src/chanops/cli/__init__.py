@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from typing import Annotated
 
 import typer
@@ -46,4 +47,7 @@ app.add_typer(db_app, name="db")
 
 
 def main() -> None:
+    # `chanops kpi | head`: die quietly on a closed pipe like any Unix filter (csvkit does the same).
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     app()

@@ -15,9 +15,8 @@ import typer
 from typer.core import TyperGroup
 
 from ..errors import ChanopsError
-from ..output import FORMATS, OutputOptions
+from ..formats import FORMATS, OutputOptions
 from ..schema import KINDS
-from ..warehouse import DEFAULT_WAIT_SECONDS
 
 PROG = "chanops"
 
@@ -53,7 +52,7 @@ OutputOpt = Annotated[
 ]
 LangOpt = Annotated[Lang, typer.Option("--lang", help="Labels for tables and reports.")]
 
-DEFAULT_WAIT = DEFAULT_WAIT_SECONDS
+DEFAULT_WAIT = 5.0  # seconds; see warehouse.connect
 
 
 def output_options(fmt: FormatName | None, output: Path | None, lang: Lang) -> OutputOptions:
@@ -112,7 +111,7 @@ class ChanopsGroup(TyperGroup):
             fail(f"{message}{where}", 2)
         except click_exc.ClickException as exc:
             fail(" ".join(exc.format_message().split()), exc.exit_code)
-        except click_exc.Abort:
+        except typer.Abort:
             fail("aborted", 130)
         except BrokenPipeError:
             # `chanops ... | head`: the reader left; that is not an error of ours.

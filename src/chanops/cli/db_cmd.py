@@ -6,9 +6,6 @@ from typing import Annotated
 
 import typer
 
-from .. import inventory
-from ..output import Section, emit
-from ..warehouse import open_warehouse
 from .common import DEFAULT_WAIT, DbOpt, FormatOpt, KindName, Lang, LangOpt, OutputOpt, WaitOpt, notice, output_options
 
 db_app = typer.Typer(help="Inspect the warehouse.", no_args_is_help=True)
@@ -23,6 +20,10 @@ def info(
     lang: LangOpt = Lang.zh,
 ) -> None:
     """Tables with row counts and months covered, recent loads, reject counts by reason."""
+    from .. import inventory
+    from ..output import Section, emit
+    from ..warehouse import open_warehouse
+
     with open_warehouse(db, read_only=True, wait=wait) as con:
         sections = [
             Section(inventory.tables_summary(con), "tables"),
@@ -43,6 +44,10 @@ def rejects(
     lang: LangOpt = Lang.zh,
 ) -> None:
     """List quarantined rows: file, line, column, value and reason."""
+    from .. import inventory
+    from ..output import Section, emit
+    from ..warehouse import open_warehouse
+
     with open_warehouse(db, read_only=True, wait=wait) as con:
         frame = inventory.rejects(con, kind.value if kind else None, load_id, limit)
     emit(Section(frame, "rejects"), output_options(fmt, output, lang), notice=notice)

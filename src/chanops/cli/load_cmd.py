@@ -8,10 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ..config import load_config, parse_column_maps, read_toml
-from ..errors import ConfigError, LoadRejected
-from ..loader import DEFAULT_MAX_REJECT_RATE, FileLoad, LoadOptions, load_files
-from ..warehouse import open_warehouse
+from ..config import DEFAULT_MAX_REJECT_RATE, load_config, parse_column_maps, read_toml
+from ..errors import ConfigError
 from .common import DEFAULT_WAIT, ConfigOpt, DbOpt, KindName, WaitOpt, notice
 
 
@@ -25,7 +23,8 @@ def read_map_file(path: Path, kind: str) -> dict[str, str]:
     return parse_column_maps({kind: raw}, str(path))[kind]
 
 
-def describe(result: FileLoad) -> list[str]:
+def describe(result) -> list[str]:
+    """Summary lines for one loader.FileLoad."""
     if result.skipped:
         return [f"{result.file}: already loaded into {result.kind} (same content); skipped — use --replace to reload"]
     lines = [
@@ -66,6 +65,9 @@ def load(
     wait: WaitOpt = DEFAULT_WAIT,
 ) -> None:
     """Load extract files into the warehouse table KIND (one transaction for all files)."""
+    from ..loader import LoadOptions, load_files
+    from ..warehouse import open_warehouse
+
     cfg = load_config(config)
     column_map = dict(cfg.column_maps.get(kind.value, {}))
     if map_file is not None:
@@ -74,7 +76,7 @@ def load(
         encoding=encoding, strict=strict, max_reject_rate=max_reject_rate, replace=replace, column_map=column_map
     )
 
-    def report(result: FileLoad) -> None:
+    def report(result) -> None:
         for line in describe(result):
             notice(line)
 
@@ -87,8 +89,6 @@ def load(
             status.start()
         try:
             load_files(con, kind.value, files, cfg.channels, options, on_file=report)
-        except LoadRejected:
-            raise
         finally:
             if status:
                 status.stop()

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from ..sample import SampleSpec, generate_sample
 from .common import notice
 
 
@@ -20,6 +19,8 @@ def sample(
     fmt: Annotated[str, typer.Option("--format", help="csv | parquet.")] = "csv",
 ) -> None:
     """Write a consistent synthetic set of all ten extract kinds (Inner Mongolia, 12 盟市)."""
+    from ..sample import SampleSpec, generate_sample
+
     written = generate_sample(
         SampleSpec(out=out, rows=rows, seed=seed, end_month=end_month, encoding=encoding, format=fmt)
     )
