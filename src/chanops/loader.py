@@ -116,11 +116,45 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def stage_sql(k: Kind, source: Source, mapping: dict[str, int], channels: dict[str, Channel]) -> str:
-    """SELECT producing the normalized columns plus the first bad column of each row."""
-    raw, values, bad = [], [], []
+@dataclass(frozen=True)
+class _Check:
+    """One way a staged row can be bad: SQL condition, the column to blame, its raw text, why."""
+
+    condition: str
+    column: str
+    raw_value: str
+    reason: str
+
+
+def _checks(k: Kind) -> list[_Check]:
+    """Per-column checks in column order (the first failing one is reported), then row checks."""
+    checks = []
     for col in k.columns:
-        r = _quote(f"r_{col.name}")
+        raw, value = _quote(f"r_{col.name}"), _quote(col.name)
+        if col.required and not (k.generated_key and col.name == k.key):
+            missing = sql_str("missing " + col.name)
+            reason = (
+                missing
+                if col.type == "str"
+                else (f"CASE WHEN {raw} IS NULL THEN {missing} ELSE {reason_sql(col.type, raw)} END")
+            )
+            checks.append(_Check(f"{value} IS NULL", col.name, raw, reason))
+        elif col.type != "str":
+            checks.append(_Check(f"{raw} IS NOT NULL AND {value} IS NULL", col.name, raw, reason_sql(col.type, raw)))
+    for condition, column, reason in ROW_CHECKS.get(k.name, []):
+        checks.append(_Check(condition, column, f"CAST({_quote(column)} AS VARCHAR)", sql_str(reason)))
+    return checks
+
+
+def stage_sql(k: Kind, source: Source, mapping: dict[str, int], channels: dict[str, Channel]) -> str:
+    """SELECT producing the normalized columns plus the first bad column of each row.
+
+    Three layers: raw text per canonical column (trimmed, '' as NULL, defaults
+    filled), normalized values next to it, then the number of the first failing
+    check, from which column, raw value and reason are picked.
+    """
+    raw, values = [], []
+    for col in k.columns:
         if col.name in mapping:
             # Plain trim (spaces): trim() with a character list is 3x slower in DuckDB.
             text = f"NULLIF(trim(c{mapping[col.name]}), '')"
@@ -128,26 +162,14 @@ def stage_sql(k: Kind, source: Source, mapping: dict[str, int], channels: dict[s
             text = "CAST(NULL AS VARCHAR)"
         if col.default is not None:
             text = f"coalesce({text}, {sql_str(col.default)})"
-        raw.append(f"{text} AS {r}")
-        values.append(f"{value_sql(col.type, r, channels)} AS {_quote(col.name)}")
-        v = _quote(col.name)
-        if col.required and not (k.generated_key and col.name == k.key):
-            missing = sql_str("missing " + col.name)
-            reason = (
-                missing
-                if col.type == "str"
-                else f"CASE WHEN {r} IS NULL THEN {missing} ELSE {reason_sql(col.type, r)} END"
-            )
-            bad.append((f"{v} IS NULL", col.name, r, reason))
-        elif col.type != "str":
-            bad.append((f"{r} IS NOT NULL AND {v} IS NULL", col.name, r, reason_sql(col.type, r)))
-    for condition, column, reason in ROW_CHECKS.get(k.name, []):
-        bad.append((condition, column, f"CAST({_quote(column)} AS VARCHAR)", sql_str(reason)))
+        raw.append(f"{text} AS {_quote(f'r_{col.name}')}")
+        values.append(f"{value_sql(col.type, _quote(f'r_{col.name}'), channels)} AS {_quote(col.name)}")
 
-    first_bad = " ".join(f"WHEN {cond} THEN {i}" for i, (cond, *_rest) in enumerate(bad, 1))
-    column_of = " ".join(f"WHEN {i} THEN {sql_str(column)}" for i, (_c, column, *_r) in enumerate(bad, 1))
-    value_of = " ".join(f"WHEN {i} THEN {raw_value}" for i, (_c, _n, raw_value, _r) in enumerate(bad, 1))
-    reason_of = " ".join(f"WHEN {i} THEN {reason}" for i, (*_rest, reason) in enumerate(bad, 1))
+    checks = list(enumerate(_checks(k), 1))
+    first_bad = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in checks)
+    column_of = " ".join(f"WHEN {i} THEN {sql_str(c.column)}" for i, c in checks)
+    value_of = " ".join(f"WHEN {i} THEN {c.raw_value}" for i, c in checks)
+    reason_of = " ".join(f"WHEN {i} THEN {c.reason}" for i, c in checks)
     names = ", ".join(_quote(c.name) for c in k.columns)
     raw_names = ", ".join(_quote(f"r_{c.name}") for c in k.columns)
     return f"""

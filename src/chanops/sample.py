@@ -16,6 +16,7 @@ thousands separators, and a few bad rows (well under the 1% reject threshold).
 from __future__ import annotations
 
 import codecs
+import os
 import re
 import shutil
 import tempfile
@@ -26,6 +27,7 @@ import duckdb
 
 from .errors import UsageError
 from .normalize import sql_str
+from .warehouse import DEFAULT_MEMORY_LIMIT
 
 REGIONS = {  # 盟市, weighted roughly by subscribers
     "呼和浩特": 14,
@@ -342,6 +344,7 @@ def generate_sample(spec: SampleSpec) -> dict[str, Path]:
         con = duckdb.connect(str(scratch / "sample.duckdb"))
         con.execute("SET enable_progress_bar = false")
         con.execute(f"SET temp_directory = {sql_str(str(scratch / 'spill'))}")
+        con.execute(f"SET memory_limit = {sql_str(os.environ.get('CHANOPS_MEMORY_LIMIT', DEFAULT_MEMORY_LIMIT))}")
         try:
             _build_tables(con, spec)
             for kind, query in _exports(spec).items():

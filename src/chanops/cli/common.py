@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -63,6 +65,18 @@ def notice(message: str) -> None:
     """A diagnostic line for people: always stderr, never stdout."""
     sys.stderr.write(message + "\n")
     sys.stderr.flush()
+
+
+@contextmanager
+def progress(message: str) -> Iterator[None]:
+    """A Rich spinner on stderr for long work — only on a terminal, so cron logs and pipes stay clean."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(message):
+        yield
 
 
 def fail(message: str, code: int) -> None:

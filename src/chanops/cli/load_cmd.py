@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +9,7 @@ import typer
 
 from ..config import DEFAULT_MAX_REJECT_RATE, load_config, parse_column_maps, read_toml
 from ..errors import ConfigError
-from .common import DEFAULT_WAIT, ConfigOpt, DbOpt, KindName, WaitOpt, notice
+from .common import DEFAULT_WAIT, ConfigOpt, DbOpt, KindName, WaitOpt, notice, progress
 
 
 def read_map_file(path: Path, kind: str) -> dict[str, str]:
@@ -80,15 +79,5 @@ def load(
         for line in describe(result):
             notice(line)
 
-    with open_warehouse(db, read_only=False, wait=wait) as con:
-        status = None
-        if sys.stderr.isatty():
-            from rich.console import Console
-
-            status = Console(stderr=True).status(f"loading {kind.value}…")
-            status.start()
-        try:
-            load_files(con, kind.value, files, cfg.channels, options, on_file=report)
-        finally:
-            if status:
-                status.stop()
+    with open_warehouse(db, read_only=False, wait=wait) as con, progress(f"loading {kind.value}…"):
+        load_files(con, kind.value, files, cfg.channels, options, on_file=report)

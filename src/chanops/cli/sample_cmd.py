@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import notice
+from .common import notice, progress
 
 
 def sample(
@@ -21,8 +21,9 @@ def sample(
     """Write a consistent synthetic set of all ten extract kinds (Inner Mongolia, 12 盟市)."""
     from ..sample import SampleSpec, generate_sample
 
-    written = generate_sample(
-        SampleSpec(out=out, rows=rows, seed=seed, end_month=end_month, encoding=encoding, format=fmt)
-    )
+    with progress(f"generating {rows:,} orders and the other kinds…"):
+        written = generate_sample(
+            SampleSpec(out=out, rows=rows, seed=seed, end_month=end_month, encoding=encoding, format=fmt)
+        )
     for kind, path in written.items():
         notice(f"wrote {path} ({kind})")
