@@ -41,7 +41,7 @@ def test_markdown_shows_labels_and_percentages(capsys):
 def test_table_to_a_pipe_is_wide_and_labelled(capsys):
     emit(SECTION, OutputOptions(format="table", lang="en"))
     out = capsys.readouterr().out
-    assert "Region" in out and "29.52%" in out and "50.0%" in out
+    assert "Region" in out and "29.52%" in out and "50.00%" in out
 
 
 def test_default_is_csv_when_piped_and_suffix_picks_format(tmp_path, capsys):

@@ -41,6 +41,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "value": ("值", "Value"),
     "reason": ("原因", "Reason"),
     "count": ("数量", "Count"),
+    # KPIs
+    "kpi": ("指标", "KPI"),
+    "id": ("编号", "ID"),
+    "numerator": ("分子", "Numerator"),
+    "denominator": ("分母", "Denominator"),
+    "previous": ("对比值", "Compared"),
+    "change": ("变化", "Change"),
+    "compare_month": ("对比月份", "Compared month"),
+    "dimensions": ("可切片维度", "Dimensions"),
+    "format": ("格式", "Format"),
+    "min": ("下限", "Min"),
+    "max": ("上限", "Max"),
+    "zh": ("中文名", "Chinese"),
+    "en": ("英文名", "English"),
 }
 
 

@@ -26,26 +26,34 @@ from .labels import label
 
 @dataclass
 class Section:
-    """One titled result table. `percent` names ratio columns shown as percentages."""
+    """One titled result table. `percent` names ratio columns shown as percentages;
+    `human`, when given, is what table and markdown show instead of `frame` (e.g. a
+    long KPI layout that reads better than the wide machine layout)."""
 
     frame: pl.DataFrame
     title: str = ""
     percent: Sequence[str] = field(default_factory=tuple)
+    human: pl.DataFrame | None = None
+
+
+def percent_text(value: float | None) -> str:
+    return "" if value is None else f"{value:.2%}"
 
 
 def _display(section: Section, lang: str) -> pl.DataFrame:
     """Strings for humans: percentages with two decimals, labels as headers."""
+    source = section.human if section.human is not None else section.frame
     exprs = []
-    for name, dtype in section.frame.schema.items():
+    for name, dtype in source.schema.items():
         col = pl.col(name)
-        if name in section.percent:
-            col = (col * 100).round(2).cast(pl.String) + "%"
+        if name in section.percent and section.human is None:
+            col = col.map_elements(percent_text, return_dtype=pl.String)
         elif dtype.is_float():
             col = col.round(4).cast(pl.String)
         else:
             col = col.cast(pl.String)
         exprs.append(col.fill_null("").alias(label(name, lang)))
-    return section.frame.select(exprs) if exprs else section.frame
+    return source.select(exprs) if exprs else source
 
 
 def _labelled_unique(columns: Sequence[str], lang: str) -> list[str]:
@@ -67,8 +75,9 @@ def _write_table(sections: Sequence[Section], dest: io.TextIOBase, lang: str) ->
     console = Console(file=dest, width=width, soft_wrap=False)
     for section in sections:
         frame = _display(section, lang)
+        shown = section.human if section.human is not None else section.frame
         table = Table(title=section.title or None, title_justify="left", header_style="bold")
-        for name, dtype in zip(frame.columns, section.frame.dtypes, strict=True):
+        for name, dtype in zip(frame.columns, shown.dtypes, strict=True):
             table.add_column(name, justify="right" if dtype.is_numeric() else "left")
         for row in frame.iter_rows():
             table.add_row(*row)

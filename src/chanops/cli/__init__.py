@@ -10,6 +10,7 @@ import typer
 from .. import __version__
 from .common import ChanopsGroup
 from .db_cmd import db_app, rejects
+from .kpi_cmd import kpi_app
 from .load_cmd import load
 from .sample_cmd import sample
 
@@ -43,6 +44,7 @@ def root(
 app.command("load")(load)
 app.command("sample")(sample)
 app.command("rejects")(rejects)
+app.add_typer(kpi_app, name="kpi")
 app.add_typer(db_app, name="db")
 
 

@@ -61,6 +61,11 @@ def output_options(fmt: FormatName | None, output: Path | None, lang: Lang) -> O
     return OutputOptions(format=fmt.value if fmt else None, output=output, lang=lang.value)
 
 
+def split_list(text: str | None) -> list[str]:
+    """'region, channel' -> ['region', 'channel'] for comma-separated options."""
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
 def notice(message: str) -> None:
     """A diagnostic line for people: always stderr, never stdout."""
     sys.stderr.write(message + "\n")

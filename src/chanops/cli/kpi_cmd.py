@@ -1,0 +1,183 @@
+"""`chanops kpi` and `chanops kpi list`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import (
+    DEFAULT_WAIT,
+    ConfigOpt,
+    DbOpt,
+    FormatOpt,
+    Lang,
+    LangOpt,
+    OutputOpt,
+    WaitOpt,
+    notice,
+    output_options,
+    split_list,
+)
+
+kpi_app = typer.Typer(help="Channel KPIs (SPEC §4).", invoke_without_command=True, no_args_is_help=False)
+
+MonthOpt = Annotated[
+    str | None, typer.Option("--month", help="Month YYYY-MM (default: latest with data).", show_default=False)
+]
+FromOpt = Annotated[str | None, typer.Option("--from", help="First month of a range.", show_default=False)]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Last month of a range.", show_default=False)]
+
+
+def resolve_months(con, month: str | None, first: str | None, last: str | None) -> list[str]:
+    """--month, or --from/--to (one row per month), or the latest month with data."""
+    from ..errors import UsageError
+    from ..kpi_engine import latest_month
+    from ..months import month_range, parse_month
+
+    if month and (first or last):
+        raise UsageError("give either --month or --from/--to, not both")
+    if first or last:
+        if not (first and last):
+            raise UsageError("--from and --to go together")
+        return month_range(parse_month(first, "--from"), parse_month(last, "--to"))
+    return [parse_month(month)] if month else [latest_month(con)]
+
+
+def human_view(result, lang: str):
+    """Long layout for people: one row per (month, slice, KPI) with value, numerator, denominator."""
+    import polars as pl
+
+    def amount(value):
+        if value is None:
+            return ""
+        return f"{int(value):,}" if float(value).is_integer() else f"{float(value):,.2f}"
+
+    def shown(kpi, value, change=False):
+        if value is None:
+            return ""
+        if kpi.format == "pct":
+            return f"{value * 100:+.2f}pp" if change else f"{value:.2%}"
+        return f"{value:+,.2f}" if change else f"{value:,.2f}"
+
+    keys = ["month", *result.dims]
+    rows = []
+    for record in result.frame.iter_rows(named=True):  # a result table: months × slices, not data rows
+        for kpi in result.kpis:
+            row = {k: record[k] for k in keys}
+            row["kpi"] = kpi.zh if lang == "zh" else kpi.en
+            row["value"] = shown(kpi, record[kpi.id])
+            row["numerator"] = amount(record[f"{kpi.id}_num"])
+            row["denominator"] = amount(record[f"{kpi.id}_den"])
+            if result.compare:
+                row["compare_month"] = record["compare_month"]
+                row["previous"] = shown(kpi, record[f"{kpi.id}_prev"])
+                row["change"] = shown(kpi, record[f"{kpi.id}_change"], change=True)
+            rows.append(row)
+    return pl.DataFrame(rows, infer_schema_length=None)
+
+
+@kpi_app.callback()
+def kpi(
+    ctx: typer.Context,
+    month: MonthOpt = None,
+    first: FromOpt = None,
+    last: ToOpt = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Slice by region,channel,product,campaign_id,wave.", show_default=False)
+    ] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            "--metric", help="KPI ids, comma-separated (default: all that the slice supports).", show_default=False
+        ),
+    ] = None,
+    compare: Annotated[
+        str | None,
+        typer.Option("--compare", help="prev | yoy: add the earlier value and the change.", show_default=False),
+    ] = None,
+    base: Annotated[
+        str | None,
+        typer.Option("--base", help="Base month for retention (default: previous month).", show_default=False),
+    ] = None,
+    check: Annotated[bool, typer.Option("--check", help="Exit 3 when a KPI crosses its threshold.")] = False,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+    wait: WaitOpt = DEFAULT_WAIT,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    lang: LangOpt = Lang.zh,
+) -> None:
+    """Compute channel KPIs per month and slice, with numerators and denominators."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ..config import load_config
+    from ..errors import CheckBreached
+    from ..kpi_catalog import build_kpi_catalog
+    from ..kpi_engine import evaluate
+    from ..months import parse_month
+    from ..output import Section, emit
+    from ..warehouse import open_warehouse
+
+    cfg = load_config(config)
+    catalog = build_kpi_catalog(cfg.raw.get("kpis"))
+    base_month = parse_month(base, "--base") if base else None
+    with open_warehouse(db, read_only=True, wait=wait) as con:
+        months = resolve_months(con, month, first, last)
+        result = evaluate(
+            con,
+            catalog,
+            cfg.channels,
+            months,
+            split_list(by),
+            split_list(metric) or None,
+            base=base_month,
+            compare=compare,
+        )
+    for note in result.notes:
+        notice(f"note: {note}")
+    percent = [c for k in result.kpis if k.format == "pct" for c in (k.id, f"{k.id}_prev", f"{k.id}_change")]
+    emit(
+        Section(result.frame, "kpi", percent=percent, human=human_view(result, lang.value)),
+        output_options(fmt, output, lang),
+        notice=notice,
+    )
+    if check and result.breaches:
+        for line in result.breaches:
+            notice(f"breach: {line}")
+        raise CheckBreached(f"{len(result.breaches)} KPI value(s) outside their thresholds")
+
+
+@kpi_app.command("list")
+def kpi_list(
+    config: ConfigOpt = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    lang: LangOpt = Lang.zh,
+) -> None:
+    """The KPI catalog: ids, labels, definitions in words, dimensions, thresholds."""
+    import polars as pl
+
+    from ..config import load_config
+    from ..kpi_catalog import build_kpi_catalog
+    from ..output import Section, emit
+
+    catalog = build_kpi_catalog(load_config(config).raw.get("kpis"))
+    frame = pl.DataFrame(
+        [
+            {
+                "id": k.id,
+                "zh": k.zh,
+                "en": k.en,
+                "numerator": k.numerator.words(lang.value) + (f" × {k.scale:,.0f}" if k.scale != 1 else ""),
+                "denominator": k.denominator.words(lang.value),
+                "dimensions": ",".join(k.dimensions),
+                "format": k.format,
+                "min": k.min,
+                "max": k.max,
+            }
+            for k in catalog.values()
+        ],
+        schema_overrides={"min": pl.Float64, "max": pl.Float64},
+    )
+    emit(Section(frame, "kpis"), output_options(fmt, output, lang), notice=notice)

@@ -1,0 +1,39 @@
+"""Calendar months as 'YYYY-MM' text, the way analysts type and the warehouse stores them."""
+
+from __future__ import annotations
+
+import re
+
+from .errors import UsageError
+
+_MONTH = re.compile(r"(\d{4})-?(\d{2})")
+
+
+def parse_month(text: str, option: str = "--month") -> str:
+    """'2022-11' or '202211' → '2022-11'; anything else is a usage error naming the option."""
+    match = _MONTH.fullmatch(text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise UsageError(f"{option} must be a month like 2022-11, got '{text}'")
+    return f"{match.group(1)}-{match.group(2)}"
+
+
+def add_months(month: str, n: int) -> str:
+    year, mon = int(month[:4]), int(month[5:7])
+    index = year * 12 + (mon - 1) + n
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def month_range(first: str, last: str) -> list[str]:
+    """Every month from first to last inclusive."""
+    if first > last:
+        raise UsageError(f"--from {first} is after --to {last}")
+    months, month = [], first
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+def month_start_sql(month: str) -> str:
+    """SQL timestamp literal of the first instant of `month`."""
+    return f"TIMESTAMP '{month}-01 00:00:00'"
