@@ -19,7 +19,8 @@ from chanops.warehouse import connect
 ORDERS = """
 SELECT 'o' || i AS order_id, '2022-11-15 10:00:00' AS order_time, CAST(13900000000 + i AS VARCHAR) AS msisdn,
        'X' AS region,
-       CASE WHEN i < 546 THEN 'store' WHEN i < 1149 THEN 'outbound' WHEN i < 4494 THEN 'app' ELSE 'store' END AS channel,
+       CASE WHEN i < 546 THEN 'store' WHEN i < 1149 THEN 'outbound' WHEN i < 4494 THEN 'app'
+            ELSE 'store' END AS channel,
        'P' AS product, 'success' AS status, CASE WHEN i < 546 THEN 'C1' END AS campaign_id
 FROM range(10000) t(i)
 """
