@@ -35,6 +35,17 @@ class MonthWindow:
     def end(self) -> str:
         return month_start_sql(add_months(max(self.months), 1))
 
+    def month_of(self, ts: str) -> str:
+        """The 'YYYY-MM' of timestamp column `ts`, cheaply: formatting every row with strftime
+        costs as much as the whole distinct count, so compare against month boundaries instead
+        (rows are already limited to the window)."""
+        if len(self.months) == 1:
+            return sql_str(self.months[0])
+        branches = " ".join(
+            f"WHEN {ts} < {month_start_sql(add_months(m, 1))} THEN {sql_str(m)}" for m in sorted(self.months)
+        )
+        return f"CASE {branches} END"
+
     def values_sql(self) -> str:
         """Rows (month, month_end, base_month, base_end) for the customer-based sources."""
         rows = []
@@ -66,20 +77,20 @@ def source_sql(name: str, window: MonthWindow, channels: dict[str, Channel], wit
     region = "(SELECT region FROM _customers c WHERE c.msisdn = e.msisdn)" if with_region else "CAST(NULL AS VARCHAR)"
     if name == "orders":
         return f"""SELECT *, status = 'success' AS success, campaign_id IS NOT NULL AS platform, {flags}
-            FROM (SELECT strftime(order_time, '%Y-%m') AS month, region, channel, product, campaign_id, msisdn,
+            FROM (SELECT {window.month_of("order_time")} AS month, region, channel, product, campaign_id, msisdn,
                          status, fee, fail_reason, conflict_product
                   FROM orders WHERE order_time >= {start} AND order_time < {end})"""
     if name == "contacts":
         return f"""SELECT *, {flags}
-            FROM (SELECT strftime(contact_time, '%Y-%m') AS month, region, touchpoint AS channel, product,
+            FROM (SELECT {window.month_of("contact_time")} AS month, region, touchpoint AS channel, product,
                          campaign_id, wave, msisdn, reached
                   FROM contacts WHERE contact_time >= {start} AND contact_time < {end})"""
     if name == "usage":
         return f"""SELECT *, {flags}
-            FROM (SELECT strftime(event_time, '%Y-%m') AS month, {region} AS region, channel, msisdn, action
+            FROM (SELECT {window.month_of("event_time")} AS month, {region} AS region, channel, msisdn, action
                   FROM usage e WHERE event_time >= {start} AND event_time < {end})"""
     if name == "complaints":
-        return f"""SELECT strftime(complaint_time, '%Y-%m') AS month, {region} AS region, channel, msisdn,
+        return f"""SELECT {window.month_of("complaint_time")} AS month, {region} AS region, channel, msisdn,
                    category, staff_id
             FROM complaints e WHERE complaint_time >= {start} AND complaint_time < {end}"""
     if name == "customers":

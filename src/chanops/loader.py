@@ -26,6 +26,7 @@ from .errors import InputFileError, LoadRejected, UsageError
 from .normalize import reason_sql, sql_str, value_sql
 from .schema import KINDS, Kind
 from .sources import Source, fingerprint, open_source
+from .warehouse import fetch_one
 
 # Checks across columns of one row, per kind: (condition that is bad, column, reason).
 ROW_CHECKS: dict[str, list[tuple[str, str, str]]] = {
@@ -192,7 +193,7 @@ class _Loader:
         self.con, self.k, self.channels, self.options = con, k, channels, options
 
     def scalar(self, sql: str, params: Sequence | None = None):
-        row = self.con.execute(sql, params or []).fetchone()
+        row = fetch_one(self.con, sql, list(params or []))
         return row[0] if row else None
 
     def previous_loads(self, path: Path, fp: str) -> list[int]:

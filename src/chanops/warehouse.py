@@ -130,6 +130,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("COMMIT")
 
 
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [name]).fetchone()
-    return bool(row and row[0])
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    """First row of a small query. fetchall, not fetchone: DuckDB 2.0 results stream, and a
+    result not read to the end blocks the connection (PITFALLS)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None

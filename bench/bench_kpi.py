@@ -1,0 +1,127 @@
+"""KPI benchmark (issue 3): `chanops kpi --month M --by region` for the six order/contact
+KPIs against the same six KPIs written by hand as one DuckDB query on the same
+warehouse, both as whole processes, in the same run. Data: `chanops sample --rows 2000000`
+(≈2M orders, ≈10M contacts), loaded with `chanops load`.
+
+Prints both timings, the ratio (target ≤ 1.0), peak RSS (target ≤ 2 GiB) and checks
+that the two answers are equal. Usage: python bench/bench_kpi.py [--rows N] [--repeat R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET_RATIO = 1.0
+TARGET_RSS_MIB = 2048
+MONTH = "2022-11"
+SIX = "online_share,platform_success_rate,outbound_connect_rate,outbound_success_rate,order_success_rate,e_channel_share"
+ONLINE = "'outbound','hotline','app','wechat','sms','web','ussd','internet','partner_online'"
+ELECTRONIC = "'hotline','app','wechat','sms','web','ussd','self_service'"
+
+HAND_WRITTEN = f"""
+import duckdb, sys
+con = duckdb.connect(sys.argv[1], read_only=True)
+con.execute("SET enable_progress_bar = false")
+rows = con.execute('''
+WITH o AS (
+  SELECT region,
+         count(*) AS orders,
+         count(*) FILTER (WHERE status = 'success') AS ok,
+         count(*) FILTER (WHERE status = 'success' AND (campaign_id IS NOT NULL OR channel IN ({ONLINE}))) AS online,
+         count(*) FILTER (WHERE status = 'success' AND campaign_id IS NOT NULL) AS platform,
+         count(*) FILTER (WHERE status = 'success' AND channel = 'outbound') AS outbound_ok,
+         count(*) FILTER (WHERE status = 'success' AND channel IN ({ELECTRONIC})) AS electronic
+  FROM orders WHERE order_time >= TIMESTAMP '{MONTH}-01' AND order_time < TIMESTAMP '{MONTH}-01' + INTERVAL 1 MONTH
+  GROUP BY region),
+c AS (
+  SELECT region,
+         count(DISTINCT msisdn) FILTER (WHERE reached) AS reached,
+         count(DISTINCT msisdn) FILTER (WHERE touchpoint = 'outbound') AS called,
+         count(DISTINCT msisdn) FILTER (WHERE touchpoint = 'outbound' AND reached) AS connected
+  FROM contacts WHERE contact_time >= TIMESTAMP '{MONTH}-01' AND contact_time < TIMESTAMP '{MONTH}-01' + INTERVAL 1 MONTH
+  GROUP BY region)
+SELECT region, online / ok, platform / reached, connected / called, outbound_ok / connected, ok / orders, electronic / ok
+FROM o FULL JOIN c USING (region) ORDER BY region
+''').fetchall()
+for row in rows:
+    print(",".join(str(v) for v in row))
+"""
+
+
+def run_measured(cmd: list[str]) -> tuple[float, float, str]:
+    """Seconds, peak RSS (MiB) and stdout of one whole process."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"benchmark command failed: {' '.join(cmd)}\n{err}")
+    return elapsed, usage.ru_maxrss / 1024, out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=2_000_000, help="orders over six months (contacts ≈ 5×)")
+    parser.add_argument("--repeat", type=int, default=3, help="best of R runs each")
+    parser.add_argument("--keep", type=Path, help="reuse/keep the warehouse at this path")
+    args = parser.parse_args()
+
+    chanops = str(Path(sys.executable).with_name("chanops"))
+    work = Path(tempfile.mkdtemp(prefix="chanops-bench-kpi-"))
+    db = args.keep or work / "wh.duckdb"
+    try:
+        if not db.exists():
+            t0 = time.perf_counter()
+            subprocess.run([chanops, "sample", "--out", str(work / "data"), "--rows", str(args.rows),
+                            "--format", "parquet"], check=True, stderr=subprocess.DEVNULL)
+            for kind in ("orders", "contacts"):
+                subprocess.run([chanops, "load", kind, str(work / "data" / f"{kind}.parquet"), "--db", str(db)],
+                               check=True)
+            print(f"generated and loaded in {time.perf_counter() - t0:.0f}s")
+        ours_cmd = [chanops, "kpi", "--db", str(db), "--month", MONTH, "--by", "region", "--metric", SIX,
+                    "--format", "csv"]
+        ref_cmd = [sys.executable, "-c", HAND_WRITTEN, str(db)]
+        best_ref = best_ours = float("inf")
+        rss_ref = rss_ours = 0.0
+        for attempt in range(args.repeat):
+            seconds, rss, ref_out = run_measured(ref_cmd)
+            best_ref, rss_ref = min(best_ref, seconds), max(rss_ref, rss)
+            seconds2, rss2, ours_out = run_measured(ours_cmd)
+            best_ours, rss_ours = min(best_ours, seconds2), max(rss_ours, rss2)
+            print(f"run {attempt + 1}: hand-written SQL {seconds:.2f}s, chanops {seconds2:.2f}s")
+
+        reference = [row for row in csv.reader(io.StringIO(ref_out))]
+        ours = list(csv.DictReader(io.StringIO(ours_out)))
+        ids = SIX.split(",")
+        mismatches = 0
+        for ref_row, our_row in zip(reference, ours, strict=True):
+            if ref_row[0] != our_row["region"]:
+                mismatches += 1
+            for kpi_id, ref_value in zip(ids, ref_row[1:], strict=True):
+                a = None if ref_value == "None" else float(ref_value)
+                b = None if our_row[kpi_id] == "" else float(our_row[kpi_id])
+                if (a is None) != (b is None) or (a is not None and abs(a - b) > 1e-12):
+                    mismatches += 1
+        ratio = best_ours / best_ref
+        print(f"hand-written SQL: {best_ref:.2f}s, peak RSS {rss_ref:.0f} MiB")
+        print(f"chanops kpi:      {best_ours:.2f}s, peak RSS {rss_ours:.0f} MiB")
+        print(f"ratio: {ratio:.2f} (target ≤ {TARGET_RATIO}); regions: {len(ours)}; answers equal: {mismatches == 0}")
+        if mismatches or ratio > TARGET_RATIO or rss_ours > TARGET_RSS_MIB:
+            sys.exit(1)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
