@@ -33,11 +33,16 @@ class Section:
     frame: pl.DataFrame
     title: str = ""
     percent: Sequence[str] = field(default_factory=tuple)
+    points: Sequence[str] = field(default_factory=tuple)  # changes of rates, shown as +1.23pp
     human: pl.DataFrame | None = None
 
 
 def percent_text(value: float | None) -> str:
     return "" if value is None else f"{value:.2%}"
+
+
+def points_text(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:+.2f}pp"
 
 
 def _display(section: Section, lang: str) -> pl.DataFrame:
@@ -48,6 +53,8 @@ def _display(section: Section, lang: str) -> pl.DataFrame:
         col = pl.col(name)
         if name in section.percent and section.human is None:
             col = col.map_elements(percent_text, return_dtype=pl.String)
+        elif name in section.points and section.human is None:
+            col = col.map_elements(points_text, return_dtype=pl.String)
         elif dtype.is_float():
             col = col.round(4).cast(pl.String)
         else:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
+from .analysis_cmd import failures, funnel, quota
 from .common import ChanopsGroup
 from .db_cmd import db_app, rejects
 from .kpi_cmd import kpi_app
@@ -44,6 +45,9 @@ def root(
 app.command("load")(load)
 app.command("sample")(sample)
 app.command("rejects")(rejects)
+app.command("funnel")(funnel)
+app.command("quota")(quota)
+app.command("failures")(failures)
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(db_app, name="db")
 

@@ -53,6 +53,11 @@ OutputOpt = Annotated[
     typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.", show_default=False),
 ]
 LangOpt = Annotated[Lang, typer.Option("--lang", help="Labels for tables and reports.")]
+MonthOpt = Annotated[
+    str | None, typer.Option("--month", help="Month YYYY-MM (default: latest with data).", show_default=False)
+]
+FromOpt = Annotated[str | None, typer.Option("--from", help="First month of a range.", show_default=False)]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Last month of a range.", show_default=False)]
 
 DEFAULT_WAIT = 5.0  # seconds; see warehouse.connect
 
@@ -146,3 +151,18 @@ class ChanopsGroup(TyperGroup):
         if isinstance(result, int) and not isinstance(result, bool):
             sys.exit(result)
         sys.exit(0)
+
+
+def resolve_months(con, month: str | None, first: str | None, last: str | None) -> list[str]:
+    """--month, or --from/--to (one row per month), or the latest month with data."""
+    from ..errors import UsageError
+    from ..kpi_engine import latest_month
+    from ..months import month_range, parse_month
+
+    if month and (first or last):
+        raise UsageError("give either --month or --from/--to, not both")
+    if first or last:
+        if not (first and last):
+            raise UsageError("--from and --to go together")
+        return month_range(parse_month(first, "--from"), parse_month(last, "--to"))
+    return [parse_month(month)] if month else [latest_month(con)]

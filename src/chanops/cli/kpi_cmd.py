@@ -11,37 +11,20 @@ from .common import (
     ConfigOpt,
     DbOpt,
     FormatOpt,
+    FromOpt,
     Lang,
     LangOpt,
+    MonthOpt,
     OutputOpt,
+    ToOpt,
     WaitOpt,
     notice,
     output_options,
+    resolve_months,
     split_list,
 )
 
 kpi_app = typer.Typer(help="Channel KPIs (SPEC §4).", invoke_without_command=True, no_args_is_help=False)
-
-MonthOpt = Annotated[
-    str | None, typer.Option("--month", help="Month YYYY-MM (default: latest with data).", show_default=False)
-]
-FromOpt = Annotated[str | None, typer.Option("--from", help="First month of a range.", show_default=False)]
-ToOpt = Annotated[str | None, typer.Option("--to", help="Last month of a range.", show_default=False)]
-
-
-def resolve_months(con, month: str | None, first: str | None, last: str | None) -> list[str]:
-    """--month, or --from/--to (one row per month), or the latest month with data."""
-    from ..errors import UsageError
-    from ..kpi_engine import latest_month
-    from ..months import month_range, parse_month
-
-    if month and (first or last):
-        raise UsageError("give either --month or --from/--to, not both")
-    if first or last:
-        if not (first and last):
-            raise UsageError("--from and --to go together")
-        return month_range(parse_month(first, "--from"), parse_month(last, "--to"))
-    return [parse_month(month)] if month else [latest_month(con)]
 
 
 def human_view(result, lang: str):
