@@ -59,7 +59,7 @@ def run(con, months=("2022-11",), dims=(), metrics=None, **kw):
 
 def test_every_kpi_for_the_month(warehouse):
     result = run(warehouse)
-    [row] = result.frame.to_dicts()
+    [row] = result.frame.to_pylist()
     assert row["month"] == "2022-11"
     for kpi_id, (num, den, value) in EXPECTED_NOV.items():
         assert (float(row[f"{kpi_id}_num"]), float(row[f"{kpi_id}_den"])) == (num, den), kpi_id
@@ -68,7 +68,7 @@ def test_every_kpi_for_the_month(warehouse):
 
 def test_slices_by_region_are_recomputed_not_averaged(warehouse):
     result = run(warehouse, dims=["region"])
-    rows = {r["region"]: r for r in result.frame.to_dicts()}
+    rows = {r["region"]: r for r in result.frame.to_pylist()}
     assert set(rows) == {"A", "B", None}  # k3 has no msisdn, so no region
     a, b = rows["A"], rows["B"]
     assert (a["online_share_num"], a["online_share_den"], b["online_share_num"], b["online_share_den"]) == (2, 3, 2, 3)
@@ -87,7 +87,7 @@ def test_slices_by_region_are_recomputed_not_averaged(warehouse):
     assert (a["e_channel_penetration_num"], a["e_channel_penetration_den"]) == (1, 2)
     assert rows[None]["complaint_rate_per_million_num"] == 1 and rows[None]["complaint_rate_per_million"] is None
     # additive numerators add up to the total
-    total = run(warehouse).frame.to_dicts()[0]
+    total = run(warehouse).frame.to_pylist()[0]
     for kpi_id in ("online_share", "order_success_rate", "complaint_rate_per_million", "user_retention"):
         assert sum(r[f"{kpi_id}_num"] for r in rows.values()) == total[f"{kpi_id}_num"]
 
@@ -97,7 +97,7 @@ def test_channel_and_wave_slices(warehouse):
         r["channel"]: r
         for r in run(
             warehouse, dims=["channel"], metrics=["platform_success_rate", "outbound_connect_rate"]
-        ).frame.to_dicts()
+        ).frame.to_pylist()
     }
     # platform orders by order channel, reached users by touchpoint
     assert (by_channel["app"]["platform_success_rate_num"], by_channel["app"]["platform_success_rate_den"]) == (1, 1)
@@ -110,7 +110,7 @@ def test_channel_and_wave_slices(warehouse):
         by_channel["outbound"]["outbound_connect_rate_num"],
         by_channel["outbound"]["outbound_connect_rate_den"],
     ) == (2, 4)
-    by_wave = {r["wave"]: r for r in run(warehouse, dims=["wave"], metrics=["outbound_connect_rate"]).frame.to_dicts()}
+    by_wave = {r["wave"]: r for r in run(warehouse, dims=["wave"], metrics=["outbound_connect_rate"]).frame.to_pylist()}
     # wave 1 called 04 05 12 13, connected 05; wave 2 called 04, connected 04
     assert (by_wave[1]["outbound_connect_rate_num"], by_wave[1]["outbound_connect_rate_den"]) == (1, 4)
     assert (by_wave[2]["outbound_connect_rate_num"], by_wave[2]["outbound_connect_rate_den"]) == (1, 1)
@@ -123,7 +123,7 @@ def test_month_range_and_compare(warehouse):
         metrics=["order_success_rate", "outbound_connect_rate"],
         compare="prev",
     )
-    rows = {r["month"]: r for r in result.frame.to_dicts()}
+    rows = {r["month"]: r for r in result.frame.to_pylist()}
     # October: o9 only (1 of 1); c11 called and connected 14
     assert (rows["2022-10"]["order_success_rate_num"], rows["2022-10"]["order_success_rate_den"]) == (1, 1)
     assert rows["2022-10"]["outbound_connect_rate"] == 1.0
@@ -137,7 +137,7 @@ def test_month_range_and_compare(warehouse):
 
 def test_explicit_base_month(warehouse):
     # base 2022-09: customers active on 09-30 are 01 03 04 05 08; still active 11-30: 01 04
-    row = run(warehouse, metrics=["user_retention"], base="2022-09").frame.to_dicts()[0]
+    row = run(warehouse, metrics=["user_retention"], base="2022-09").frame.to_pylist()[0]
     assert (row["user_retention_num"], row["user_retention_den"]) == (2, 5)
 
 
@@ -171,7 +171,7 @@ def test_user_defined_kpi_and_thresholds(warehouse):
         }
     )
     result = evaluate(warehouse, catalog, CHANNELS, ["2022-11"], [], ["hotline_share", "online_share"])
-    row = result.frame.to_dicts()[0]
+    row = result.frame.to_pylist()[0]
     assert (row["hotline_share_num"], row["hotline_share_den"]) == (1, 6)
     assert result.breaches == [
         "hotline_share 2022-11: 16.67% below min 50.00%",

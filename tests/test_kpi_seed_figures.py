@@ -58,7 +58,7 @@ def test_seed_000_figures(tmp_path):
         )
     finally:
         con.close()
-    row = result.frame.to_dicts()[0]
+    row = result.frame.to_pylist()[0]
     assert (row["online_share_num"], row["online_share_den"]) == (4494, 10000)
     assert (row["platform_success_rate_num"], row["platform_success_rate_den"]) == (546, 38740)
     assert (row["outbound_connect_rate_num"], row["outbound_connect_rate_den"]) == (1961, 6644)

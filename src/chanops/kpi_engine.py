@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import duckdb
-import polars as pl
+import pyarrow as pa
 
 from .catalog import Channel
 from .errors import ConfigError, NoData, UsageError
@@ -36,7 +36,7 @@ EVENT_TABLES = {
 
 @dataclass
 class KpiResult:
-    frame: pl.DataFrame  # month, dims..., then per KPI: id, id_num, id_den (and id_prev, id_change)
+    frame: pa.Table  # month, dims..., then per KPI: id, id_num, id_den (and id_prev, id_change)
     kpis: list[Kpi]
     dims: list[str]
     compare: str | None = None
@@ -201,13 +201,13 @@ def latest_month(con: duckdb.DuckDBPyConnection) -> str:
     return row[0]
 
 
-def breaches(result_frame: pl.DataFrame, kpis: Sequence[Kpi], dims: Sequence[str]) -> list[str]:
+def breaches(result_frame: pa.Table, kpis: Sequence[Kpi], dims: Sequence[str]) -> list[str]:
     """One line per (row, KPI) whose value is outside its declared min/max."""
     lines = []
     for kpi in kpis:
         if kpi.min is None and kpi.max is None:
             continue
-        for row in result_frame.iter_rows(named=True):
+        for row in result_frame.to_pylist():  # the result: months × slices, not data rows
             value = row[kpi.id]
             if value is None:
                 continue
@@ -253,7 +253,8 @@ def evaluate(
     window = MonthWindow(all_months, {m: base or add_months(m, -1) for m in all_months})
     sql = compile_sql(kpis, dims, window, channels, compare_months)
     try:
-        frame = con.sql(sql).pl()
+        # Arrow, not Polars: a pipeline asking for csv then never pays Polars' import.
+        frame = con.sql(sql).to_arrow_table()
     except duckdb.Error as exc:
         custom = [k.id for k in kpis if not k.builtin]
         if custom:

@@ -1,40 +1,62 @@
 """Output formats, defined once for every command.
 
-Polars, PyArrow and xlsxwriter do the serializing; this module picks the writer.
+DuckDB, Polars and xlsxwriter do the serializing; this module picks the writer.
 Machine formats (csv, json, jsonl, parquet) keep snake_case ids and full
-precision; human formats (table, markdown, xlsx) show zh/en labels and
-percentages. Diagnostics never come here: they go to stderr, so piped output
-stays clean.
+precision and are written by DuckDB's COPY, whatever produced the result (a Polars
+frame or an Arrow table) — one serializer for every command, and no Polars import
+on the pipeline path. Human formats (table, markdown, xlsx) show zh/en labels and
+percentages. Diagnostics never come here: they go to stderr, so piped output stays
+clean.
 """
 
 from __future__ import annotations
 
-import io
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import polars as pl
+from typing import IO, TYPE_CHECKING, Any
 
 from .errors import UsageError
 from .formats import BINARY_FORMATS, OutputOptions
 from .labels import label
 
+if TYPE_CHECKING:
+    import polars as pl
+
+COPY_OPTIONS = {
+    "csv": "FORMAT csv, HEADER",
+    "json": "FORMAT json, ARRAY true",
+    "jsonl": "FORMAT json",
+    "parquet": "FORMAT parquet",
+}
+
 
 @dataclass
 class Section:
-    """One titled result table. `percent` names ratio columns shown as percentages;
-    `human`, when given, is what table and markdown show instead of `frame` (e.g. a
-    long KPI layout that reads better than the wide machine layout)."""
+    """One titled result table (a Polars frame or an Arrow table).
 
-    frame: pl.DataFrame
+    `percent` names ratio columns shown as percentages and `points` changes of rates
+    shown as +1.23pp. `human`, when given (a frame, or a function making one), is what
+    table and markdown show instead of `frame` — e.g. a long KPI layout that reads
+    better than the wide machine layout."""
+
+    frame: Any
     title: str = ""
     percent: Sequence[str] = field(default_factory=tuple)
-    points: Sequence[str] = field(default_factory=tuple)  # changes of rates, shown as +1.23pp
-    human: pl.DataFrame | None = None
+    points: Sequence[str] = field(default_factory=tuple)
+    human: Any = None
+
+    def polars(self) -> pl.DataFrame:
+        import polars as pl
+
+        return self.frame if isinstance(self.frame, pl.DataFrame) else pl.from_arrow(self.frame)
+
+    def human_frame(self) -> pl.DataFrame | None:
+        return self.human() if callable(self.human) else self.human
 
 
 def percent_text(value: float | None) -> str:
@@ -45,22 +67,27 @@ def points_text(value: float | None) -> str:
     return "" if value is None else f"{value * 100:+.2f}pp"
 
 
-def _display(section: Section, lang: str) -> pl.DataFrame:
-    """Strings for humans: percentages with two decimals, labels as headers."""
-    source = section.human if section.human is not None else section.frame
+def _display(section: Section, lang: str) -> tuple[pl.DataFrame, list[bool]]:
+    """Strings for humans (percentages with two decimals, labels as headers), and which
+    columns are numeric so tables can right-align them."""
+    import polars as pl
+
+    human = section.human_frame()
+    source = human if human is not None else section.polars()
     exprs = []
     for name, dtype in source.schema.items():
         col = pl.col(name)
-        if name in section.percent and section.human is None:
+        if name in section.percent and human is None:
             col = col.map_elements(percent_text, return_dtype=pl.String)
-        elif name in section.points and section.human is None:
+        elif name in section.points and human is None:
             col = col.map_elements(points_text, return_dtype=pl.String)
         elif dtype.is_float():
             col = col.round(4).cast(pl.String)
         else:
             col = col.cast(pl.String)
         exprs.append(col.fill_null("").alias(label(name, lang)))
-    return source.select(exprs) if exprs else source
+    numeric = [dtype.is_numeric() for dtype in source.dtypes]
+    return (source.select(exprs) if exprs else source), numeric
 
 
 def _labelled_unique(columns: Sequence[str], lang: str) -> list[str]:
@@ -73,7 +100,7 @@ def _labelled_unique(columns: Sequence[str], lang: str) -> list[str]:
     return out
 
 
-def _write_table(sections: Sequence[Section], dest: io.TextIOBase, lang: str) -> None:
+def _write_table(sections: Sequence[Section], dest: IO, lang: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -81,21 +108,22 @@ def _write_table(sections: Sequence[Section], dest: io.TextIOBase, lang: str) ->
     width = None if getattr(dest, "isatty", lambda: False)() else 200
     console = Console(file=dest, width=width, soft_wrap=False)
     for section in sections:
-        frame = _display(section, lang)
-        shown = section.human if section.human is not None else section.frame
+        frame, numeric = _display(section, lang)
         table = Table(title=section.title or None, title_justify="left", header_style="bold")
-        for name, dtype in zip(frame.columns, shown.dtypes, strict=True):
-            table.add_column(name, justify="right" if dtype.is_numeric() else "left")
+        for name, is_number in zip(frame.columns, numeric, strict=True):
+            table.add_column(name, justify="right" if is_number else "left")
         for row in frame.iter_rows():
             table.add_row(*row)
         console.print(table)
 
 
-def _write_markdown(sections: Sequence[Section], dest: io.TextIOBase, lang: str) -> None:
+def _write_markdown(sections: Sequence[Section], dest: IO, lang: str) -> None:
+    import polars as pl
+
     for i, section in enumerate(sections):
         if section.title:
             dest.write(("\n" if i else "") + f"## {section.title}\n\n")
-        frame = _display(section, lang)
+        frame, _numeric = _display(section, lang)
         with pl.Config(
             tbl_formatting="MARKDOWN",
             tbl_hide_column_data_types=True,
@@ -108,34 +136,46 @@ def _write_markdown(sections: Sequence[Section], dest: io.TextIOBase, lang: str)
             dest.write(str(frame) + "\n")
 
 
-def _machine(frame: pl.DataFrame) -> pl.DataFrame:
-    """Decimals as floats so JSON gets numbers, not strings."""
-    return frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
+def _copy(section: Section, fmt: str, dest: IO) -> None:
+    """Serialize with DuckDB's COPY into a scratch file, then stream it to `dest`."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.register("result", section.frame)
+        with tempfile.TemporaryDirectory(prefix="chanops-out-") as scratch:
+            path = Path(scratch) / f"result.{fmt}"
+            con.execute(f"COPY (SELECT * FROM result) TO '{path}' ({COPY_OPTIONS[fmt]})")
+            opened = open(path, "rb") if fmt in BINARY_FORMATS else open(path, encoding="utf-8", newline="")
+            with opened as fh:
+                shutil.copyfileobj(fh, dest)
+    finally:
+        con.close()
 
 
 def _write_csv(sections, dest, lang):
-    sections[0].frame.write_csv(dest)
+    _copy(sections[0], "csv", dest)
 
 
 def _write_json(sections, dest, lang):
     if len(sections) == 1:
-        _machine(sections[0].frame).write_json(dest)
-    else:  # several sections: one object keyed by section title
-        dest.write("{")
-        for i, section in enumerate(sections):
-            buffer = io.StringIO()
-            _machine(section.frame).write_json(buffer)
-            dest.write(("," if i else "") + f'"{section.title or i}":' + buffer.getvalue())
-        dest.write("}")
-    dest.write("\n")
+        _copy(sections[0], "json", dest)
+        return
+    # Several sections: one object keyed by section title, each an array of rows.
+    dest.write("{")
+    for i, section in enumerate(sections):
+        dest.write(("," if i else "") + f'"{section.title or i}":')
+        _copy(section, "json", dest)
+    dest.write("}\n")
 
 
 def _write_jsonl(sections, dest, lang):
-    _machine(sections[0].frame).write_ndjson(dest)
+    _copy(sections[0], "jsonl", dest)
 
 
 def _write_parquet(sections, dest, lang):
-    sections[0].frame.write_parquet(dest)
+    _copy(sections[0], "parquet", dest)
 
 
 def _write_xlsx(sections, dest, lang):
@@ -145,10 +185,10 @@ def _write_xlsx(sections, dest, lang):
     safe = {"strings_to_formulas": False, "strings_to_urls": False}
     with xlsxwriter.Workbook(dest, safe) as workbook:
         for i, section in enumerate(sections):
-            frame = section.frame.rename(
-                dict(zip(section.frame.columns, _labelled_unique(section.frame.columns, lang), strict=True))
-            )
-            formats = {label(c, lang): "0.00%" for c in section.percent if c in section.frame.columns}
+            frame = section.polars()
+            labels = dict(zip(frame.columns, _labelled_unique(frame.columns, lang), strict=True))
+            formats = {labels[c]: "0.00%" for c in (*section.percent, *section.points) if c in labels}
+            frame = frame.rename(labels)
             sheet = (section.title or f"Sheet{i + 1}")[:31]
             frame.write_excel(
                 workbook, worksheet=sheet, column_formats=formats or None, autofit=True, freeze_panes=(1, 0)

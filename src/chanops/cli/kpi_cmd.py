@@ -45,7 +45,7 @@ def human_view(result, lang: str):
 
     keys = ["month", *result.dims]
     rows = []
-    for record in result.frame.iter_rows(named=True):  # a result table: months × slices, not data rows
+    for record in result.frame.to_pylist():  # a result table: months × slices, not data rows
         for kpi in result.kpis:
             row = {k: record[k] for k in keys}
             row["kpi"] = kpi.zh if lang == "zh" else kpi.en
@@ -121,7 +121,7 @@ def kpi(
         notice(f"note: {note}")
     percent = [c for k in result.kpis if k.format == "pct" for c in (k.id, f"{k.id}_prev", f"{k.id}_change")]
     emit(
-        Section(result.frame, "kpi", percent=percent, human=human_view(result, lang.value)),
+        Section(result.frame, "kpi", percent=percent, human=lambda: human_view(result, lang.value)),
         output_options(fmt, output, lang),
         notice=notice,
     )
