@@ -14,11 +14,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-## demo: load sample_data/ into a fresh embedded warehouse and show what it holds
+## demo: load sample_data/ into a fresh embedded warehouse and print the latest month's KPIs
 demo: $(STAMP)
 	rm -f $(DEMO_DB) $(DEMO_DB).wal
 	@for kind in $(KINDS); do $(BIN)/chanops load $$kind sample_data/$$kind.csv --db $(DEMO_DB) || exit 1; done
 	$(BIN)/chanops db info --db $(DEMO_DB) --format table
+	$(BIN)/chanops kpi --db $(DEMO_DB) --compare prev --format table
 
 ## test: the suite CI runs
 test: $(STAMP)
@@ -33,6 +34,7 @@ check: lint test
 ## bench: performance ratios against hand-written DuckDB in the same run (slow: minutes)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_load.py
+	$(BIN)/python bench/bench_kpi.py
 
 ## sample-data: regenerate the bundled sample set
 sample-data: $(STAMP)
