@@ -97,6 +97,14 @@ def _m(source, agg="count", column=None, where=None, zh="", en="") -> Measure:
 
 
 SUCCESS_ORDERS = _m("orders", where="success", zh="成功办理笔数", en="successful orders")
+CONNECTED_USERS = _m(
+    "contacts",
+    "count_distinct",
+    "msisdn",
+    "outbound AND reached",
+    zh="呼通用户数（去重）",
+    en="distinct users with a connected outbound call",
+)
 
 BUILTIN_KPIS: tuple[Kpi, ...] = (
     Kpi(
@@ -129,14 +137,7 @@ BUILTIN_KPIS: tuple[Kpi, ...] = (
         "outbound_connect_rate",
         "呼通率",
         "Outbound connect rate",
-        _m(
-            "contacts",
-            "count_distinct",
-            "msisdn",
-            "outbound AND reached",
-            zh="呼通用户数（去重）",
-            en="distinct users with a connected outbound call",
-        ),
+        CONNECTED_USERS,
         _m(
             "contacts",
             "count_distinct",
@@ -151,14 +152,7 @@ BUILTIN_KPIS: tuple[Kpi, ...] = (
         "在线集中运营成功率",
         "Outbound success rate",
         _m("orders", where="success AND outbound", zh="外呼成功办理笔数", en="successful outbound orders"),
-        _m(
-            "contacts",
-            "count_distinct",
-            "msisdn",
-            "outbound AND reached",
-            zh="呼通用户数（去重）",
-            en="distinct users with a connected outbound call",
-        ),
+        CONNECTED_USERS,
     ),
     Kpi(
         "order_success_rate",
