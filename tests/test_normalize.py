@@ -197,6 +197,30 @@ def test_rules_need_exactly_one_of_rate_or_points(tmp_path, db):
     ]
 
 
+def test_rules_with_overlapping_validity_are_rejected(tmp_path, db):
+    first = write_text(tmp_path / "r1.csv", "product,rate,valid_from,valid_to\n流量包,20%,2022-01,2022-08\n")
+    load(db, "rules", first)
+    second = write_text(
+        tmp_path / "r2.csv",
+        """product,rate,valid_from,valid_to
+流量包,0.25,2022-09,
+流量包,0.30,2022-06,2022-07
+视频彩铃,0.125,2022-01,
+视频彩铃,0.3,2022-05,2022-05
+""",
+    )
+    load(db, "rules", second, max_reject_rate=1.0)
+    assert query(db, "SELECT product, rate::VARCHAR, valid_from, valid_to FROM rules ORDER BY product, valid_from") == [
+        ("流量包", "0.200000", "2022-01", "2022-08"),
+        ("流量包", "0.250000", "2022-09", None),
+        ("视频彩铃", "0.125000", "2022-01", None),
+    ]
+    assert query(db, "SELECT line, reason FROM _rejects ORDER BY line") == [
+        (3, "validity overlaps another rule for 流量包"),
+        (5, "validity overlaps another rule for 视频彩铃"),
+    ]
+
+
 def test_missing_required_value_is_named(tmp_path, db):
     csv = write_text(
         tmp_path / "o.csv",

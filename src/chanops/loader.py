@@ -246,6 +246,8 @@ class _Loader:
             try:
                 self.fill_generated_key(stage, fp, first_rowid)
                 self.mark_duplicates(stage)
+                if self.k.name == "rules":
+                    self.mark_overlapping_rules(stage)
                 self.write(stage, source, result, fp, first_rowid)
             finally:
                 self.con.execute(f"DROP TABLE IF EXISTS {stage}")
@@ -287,6 +289,23 @@ class _Loader:
                               AND {key} IN (SELECT {key} FROM {stage} GROUP BY 1 HAVING count(*) > 1))
                         WHERE n > 1)"""
             )
+
+    def mark_overlapping_rules(self, stage: str) -> None:
+        """Two rules for one product may not be in force in the same month (SPEC §6 needs
+        exactly one rule per product and month). A rule overlapping one already loaded, or
+        an earlier line of the same file, is rejected."""
+        overlaps = (
+            "{a}.product = {b}.product AND {a}.valid_from <= coalesce({b}.valid_to, '9999-12') "
+            "AND coalesce({a}.valid_to, '9999-12') >= {b}.valid_from"
+        )
+        self.con.execute(
+            f"""UPDATE {stage} SET _bad_column = 'valid_from', _bad_value = valid_from,
+                   _bad_reason = 'validity overlaps another rule for ' || product
+                WHERE _bad_reason IS NULL AND (
+                    EXISTS (SELECT 1 FROM rules r WHERE {overlaps.format(a="r", b=stage)})
+                    OR EXISTS (SELECT 1 FROM {stage} e WHERE e.rowid < {stage}.rowid AND e._bad_reason IS NULL
+                               AND {overlaps.format(a="e", b=stage)}))"""
+        )
 
     def write(self, stage: str, source: Source, result: FileLoad, fp: str, first_rowid: int) -> None:
         k, load_id, file = self.k, result.load_id, str(source.path)

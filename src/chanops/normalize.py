@@ -45,6 +45,7 @@ REASONS = {
     "month": "not a month (e.g. 2022-11, 202211)",
     "int": "not a whole number",
     "dec": "not an amount (e.g. 1,234.50)",
+    "ratio": "not a rate (e.g. 0.25 or 25%)",
 }
 
 
@@ -94,6 +95,10 @@ def value_sql(type_: str, x: str, channels: dict[str, Channel]) -> str:
     if type_ == "dec":
         cleaned = f"regexp_replace({x}, '[,¥￥元\\s]', '', 'g')"
         return f"TRY_CAST({cleaned} AS DECIMAL(18,2))"
+    if type_ == "ratio":
+        # 0.25 or 25%: a percent sign divides by 100
+        number = f"TRY_CAST(replace({x}, '%', '') AS DECIMAL(18,6))"
+        return f"CASE WHEN {x} LIKE '%\\%' ESCAPE '\\' THEN CAST({number} / 100 AS DECIMAL(18,6)) ELSE {number} END"
     if type_ == "channel":
         branches = " ".join(f"WHEN {sql_str(s)} THEN {sql_str(code)}" for s, code in alias_rows(channels))
         return f"CASE lower({x}) {branches} END"

@@ -1,8 +1,8 @@
 """`chanops sample`: a consistent synthetic province (Inner Mongolia's 12 盟市) for
 demos, tests and benchmarks.
 
-All generation is DuckDB SQL over `range(n)`, with randomness from `hash(i, tag,
-seed)`: deterministic for a seed, streamed to disk by COPY, and bounded in memory
+All generation is DuckDB SQL over `range(n)`, with randomness from `hash(hash(i,
+tag, seed))`: deterministic for a seed, streamed to disk by COPY, and bounded in memory
 at any size (a scratch database spills to disk). The levels follow seed 000:
 ≈45% online share, ≈1.4% platform success over distinct reached users, ≈30%
 outbound connect rate, ≈31% success among connected users, and a 5G online
@@ -103,9 +103,12 @@ def _macros(con: duckdb.DuckDBPyConnection, spec: SampleSpec, customers: int) ->
     seed, start = int(spec.seed), _month_start(spec.end_month)
     regions = _weighted(REGIONS)
     for sql in [
-        f"CREATE MACRO u(i, tag) AS (hash(i, tag, {seed}) % 1000003) / 1000003.0",
-        f"CREATE MACRO pick(i, tag, arr) AS arr[1 + CAST(hash(i, tag, {seed}) % len(arr) AS INTEGER)]",
-        f"CREATE MACRO cust(i, tag) AS CAST(hash(i, tag, {seed}) % {customers} AS BIGINT)",
+        # hash() of several values mixes them only into the high bits: the low bits of
+        # hash(i, 'a') and hash(i, 'b') are correlated. Hashing again mixes them.
+        f"CREATE MACRO h(i, tag) AS hash(hash(i, tag, {seed}))",
+        "CREATE MACRO u(i, tag) AS (h(i, tag) % 1000003) / 1000003.0",
+        "CREATE MACRO pick(i, tag, arr) AS arr[1 + CAST(h(i, tag) % len(arr) AS INTEGER)]",
+        f"CREATE MACRO cust(i, tag) AS CAST(h(i, tag) % {customers} AS BIGINT)",
         "CREATE MACRO msisdn_of(c) AS CAST(13800000000 + c AS VARCHAR)",
         f"CREATE MACRO region_of(c) AS pick(c, 'region', {regions})",
         f"CREATE MACRO month_start(m) AS CAST(DATE '{start}' + to_months(CAST(m AS INTEGER)) AS TIMESTAMP)",
@@ -168,7 +171,7 @@ def _build_tables(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
         CREATE TABLE platform_pairs AS
         SELECT p, CAST(p // {platform_pairs} AS INTEGER) AS m, cust(p, 'pp') AS c,
                1 + (u(p, 'w2') < 0.6)::INT + (u(p, 'w3') < 0.3)::INT AS waves,
-               1 + CAST(hash(p, 'camp') % 8 AS INTEGER) AS campaign_no
+               1 + CAST(h(p, 'camp') % 8 AS INTEGER) AS campaign_no
         FROM range({platform_pairs * 6}) t(p)""")
     con.execute(f"""
         INSERT INTO contacts_raw
@@ -226,7 +229,7 @@ def _build_tables(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
         CREATE TABLE claims AS
         SELECT k, CAST(k // {claims} AS INTEGER) AS m, cust(k, 'cl') AS c,
                pick(k, 'clp', ['视频彩铃', '视频彩铃', '咪咕视频', '流量包', '手机报', '权益会员', '5G套餐', '宽带']) AS product,
-               CAST(hash(k, 'st', {int(spec.seed)}) % {staff} AS BIGINT) AS s
+               CAST(h(k, 'st') % {staff} AS BIGINT) AS s
         FROM range({claims * 6}) t(k)""")
     con.execute("""
         CREATE TABLE entries_raw AS
@@ -236,7 +239,7 @@ def _build_tables(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
         FROM claims WHERE u(k, 'dup') < 0.02
         UNION ALL
         SELECT 'LR' || lpad(CAST(k AS VARCHAR), 9, '0') || 'C', in_month(m, k, 'et') + INTERVAL 2 DAY,
-               (s + 1 + CAST(hash(k, 'other') % 5 AS BIGINT)) % (SELECT count(*) FROM staff), c, product
+               (s + 1 + CAST(h(k, 'other') % 5 AS BIGINT)) % (SELECT count(*) FROM staff), c, product
         FROM claims WHERE u(k, 'contest') < 0.03""")
     con.execute("""
         CREATE TABLE valid_raw AS
@@ -294,7 +297,7 @@ def _exports(spec: SampleSpec) -> dict[str, str]:
             SELECT 'TS' || lpad(CAST(i AS VARCHAR), 8, '0') AS 投诉编号,
                    strftime(in_month(CAST(i % 6 AS INTEGER), i, 'cpt'), '%Y-%m-%d %H:%M:%S') AS 投诉时间,
                    msisdn_of(cust(i, 'cpc')) AS 手机号码,
-                   CASE WHEN u(i, 'cps') < 0.4 THEN (SELECT staff_id FROM staff WHERE s = CAST(hash(i, 'cpst') % (SELECT count(*) FROM staff) AS BIGINT)) END AS 工号,
+                   CASE WHEN u(i, 'cps') < 0.4 THEN (SELECT staff_id FROM staff WHERE s = CAST(h(i, 'cpst') % (SELECT count(*) FROM staff) AS BIGINT)) END AS 工号,
                    CASE WHEN u(i, 'cpch') < 0.6 THEN pick(i, 'cpc2', {_weighted(USAGE_CHANNELS)}) END AS 渠道,
                    pick(i, 'cat', ['服务态度', '业务办理', '资费争议', '电子渠道使用', '网络质量']) AS 投诉类型
             FROM range({complaints}) t(i) ORDER BY 投诉时间, 投诉编号""",

@@ -20,6 +20,8 @@ SQL_TYPES = {
     "month": "VARCHAR",
     "int": "BIGINT",
     "dec": "DECIMAL(18,2)",
+    # A reward rate is not money: 12.5% must survive loading, so six places.
+    "ratio": "DECIMAL(18,6)",
     "bool": "BOOLEAN",
 }
 
@@ -130,7 +132,7 @@ KINDS: dict[str, Kind] = {
             "积分规则",
             (
                 _c("product", "str", True, "业务名称 产品 业务"),
-                _c("rate", "dec", False, "奖励比例 比例"),
+                _c("rate", "ratio", False, "奖励比例 比例"),
                 _c("points", "dec", False, "积分 固定积分"),
                 _c("valid_from", "month", True, "生效月份"),
                 _c("valid_to", "month", False, "失效月份"),

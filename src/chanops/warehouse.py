@@ -55,6 +55,36 @@ CREATE TABLE IF NOT EXISTS _rejects (
 
 META_DDL = "CREATE TABLE IF NOT EXISTS _meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
 
+# Manual points adjustments (corrections, clawbacks, dispute outcomes), shown in statements.
+ADJUSTMENTS_DDL = """
+CREATE TABLE IF NOT EXISTS _adjustments (
+    adjust_id BIGINT PRIMARY KEY,
+    month VARCHAR NOT NULL,
+    staff_id VARCHAR NOT NULL,
+    points DECIMAL(18,2) NOT NULL,
+    note VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL
+)"""
+
+# Every points statement/payout run, with fingerprints of what it read.
+POINTS_RUNS_DDL = """
+CREATE TABLE IF NOT EXISTS _points_runs (
+    run_id BIGINT PRIMARY KEY,
+    created_at TIMESTAMP NOT NULL,
+    command VARCHAR NOT NULL,
+    month VARCHAR NOT NULL,
+    budget DECIMAL(18,2),
+    inputs_fingerprint VARCHAR NOT NULL,
+    config_fingerprint VARCHAR NOT NULL,
+    output_fingerprint VARCHAR NOT NULL,
+    staff BIGINT NOT NULL,
+    claims BIGINT NOT NULL,
+    earned DECIMAL(18,2) NOT NULL,
+    deductions DECIMAL(18,2) NOT NULL,
+    net DECIMAL(18,2) NOT NULL,
+    payout DECIMAL(18,2) NOT NULL
+)"""
+
 
 def resolve_db_path(db: str | Path | None) -> Path:
     """`--db PATH`, else $CHANOPS_DB, else ./chanops.duckdb (SPEC §9)."""
@@ -126,6 +156,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(LEDGER_DDL)
     con.execute(REJECTS_DDL)
     con.execute(META_DDL)
+    con.execute(ADJUSTMENTS_DDL)
+    con.execute(POINTS_RUNS_DDL)
     con.execute("INSERT INTO _meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING", [str(SCHEMA_VERSION)])
     con.execute("COMMIT")
 

@@ -13,6 +13,7 @@ from .common import ChanopsGroup
 from .db_cmd import db_app, rejects
 from .kpi_cmd import kpi_app
 from .load_cmd import load
+from .points_cmd import points_app
 from .sample_cmd import sample
 
 app = typer.Typer(
@@ -49,6 +50,7 @@ app.command("funnel")(funnel)
 app.command("quota")(quota)
 app.command("failures")(failures)
 app.add_typer(kpi_app, name="kpi")
+app.add_typer(points_app, name="points")
 app.add_typer(db_app, name="db")
 
 

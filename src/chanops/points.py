@@ -1,0 +1,318 @@
+"""Points reconciliation, 新业务积分写实 (SPEC §6, seed 003), step by step in SQL.
+
+For month M, over entries with entry_time in M:
+ 1. claims are ordered by (entry_time, entry_id); the first claim of a (msisdn,
+    product) is primary, a later one is `duplicate` when the same staff holds the
+    primary and `contested` when another staff does (both name `held_by`);
+ 2. a primary claim is `valid` when billing's valid data has (M, msisdn, product),
+    else `invalid`;
+ 3. a valid claim earns fee × rate rounded half-up to 0.01 (exact decimals), or the
+    fixed points, of the rule in force for the product in M; without a rule it is
+    `no_rule` and earns 0;
+ 4. each complaint against the staff in M deducts 2 points (per category in config);
+ 5. net = earned − deductions + manual adjustments; rank by net desc, valid desc,
+    staff_id;
+ 6. with a budget smaller than the positive nets, each positive net is scaled by
+    budget / total and rounded to the cent by largest remainder so payouts add up to
+    the budget exactly; negative nets pay 0;
+ 7. valid records nobody claimed are listed.
+Every statement/payout run is recorded with fingerprints of its inputs and config.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import ConfigError, NoData, UsageError
+from .months import add_months, month_start_sql
+from .normalize import sql_str
+from .warehouse import fetch_one
+
+DEFAULT_COMPLAINT_DEDUCTION = Decimal("2")
+SUMMARY_KEYS = ("store", "region", "department", "product")
+STATUSES = ("valid", "invalid", "duplicate", "contested", "no_rule")
+
+
+@dataclass(frozen=True)
+class PointsConfig:
+    """`[points]` in chanops.toml: complaint_deduction = 2 and a [points.category_deduction]
+    table giving other amounts for some complaint categories."""
+
+    complaint_deduction: Decimal = DEFAULT_COMPLAINT_DEDUCTION
+    category_deduction: dict[str, Decimal] = field(default_factory=dict)
+
+    @classmethod
+    def from_section(cls, section: dict | None) -> PointsConfig:
+        section = section or {}
+        try:
+            default = Decimal(str(section.get("complaint_deduction", DEFAULT_COMPLAINT_DEDUCTION)))
+            by_category = {str(k): Decimal(str(v)) for k, v in section.get("category_deduction", {}).items()}
+        except (InvalidOperation, AttributeError):
+            raise ConfigError("[points] complaint_deduction and category_deduction must be numbers") from None
+        return cls(default, by_category)
+
+    def fingerprint(self) -> str:
+        text = json.dumps(
+            {
+                "complaint_deduction": str(self.complaint_deduction),
+                "category_deduction": {k: str(v) for k, v in sorted(self.category_deduction.items())},
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _bounds(month: str) -> tuple[str, str]:
+    return month_start_sql(month), month_start_sql(add_months(month, 1))
+
+
+def claims_sql(month: str) -> str:
+    """One row per claim in `month` with status, held_by, fee and earned (steps 1–3)."""
+    start, end = _bounds(month)
+    m = sql_str(month)
+    return f"""
+        WITH ordered AS (
+            SELECT *,
+                   row_number() OVER claim_order AS claim_no,
+                   first_value(staff_id) OVER claim_order AS holder
+            FROM entries WHERE entry_time >= {start} AND entry_time < {end}
+            WINDOW claim_order AS (PARTITION BY msisdn, product ORDER BY entry_time, entry_id)),
+        valid_m AS (SELECT msisdn, product, max(fee) AS fee FROM valid WHERE month = {m} GROUP BY msisdn, product),
+        rules_m AS (SELECT product, rate, points FROM rules
+                    WHERE valid_from <= {m} AND (valid_to IS NULL OR valid_to >= {m})),
+        judged AS (
+            SELECT o.entry_id, o.entry_time, o.staff_id, o.staff_name, o.store, o.region, o.department,
+                   o.msisdn, o.product,
+                   CASE WHEN o.claim_no > 1 AND o.holder = o.staff_id THEN 'duplicate'
+                        WHEN o.claim_no > 1 THEN 'contested'
+                        WHEN v.msisdn IS NULL THEN 'invalid'
+                        WHEN r.product IS NULL THEN 'no_rule'
+                        ELSE 'valid' END AS status,
+                   CASE WHEN o.claim_no > 1 THEN o.holder END AS held_by,
+                   CASE WHEN o.claim_no = 1 THEN v.fee END AS fee,
+                   r.rate, r.points
+            FROM ordered o
+            LEFT JOIN valid_m v ON v.msisdn = o.msisdn AND v.product = o.product
+            LEFT JOIN rules_m r ON r.product = o.product)
+        SELECT entry_id, entry_time, staff_id, staff_name, store, region, department, msisdn, product, status,
+               held_by, fee,
+               CAST(CASE WHEN status <> 'valid' THEN 0
+                         WHEN points IS NOT NULL THEN points
+                         ELSE round(fee * rate, 2) END AS DECIMAL(18,2)) AS earned
+        FROM judged"""
+
+
+def _require_entries(con: duckdb.DuckDBPyConnection, month: str) -> None:
+    start, end = _bounds(month)
+    row = fetch_one(con, f"SELECT EXISTS (SELECT 1 FROM entries WHERE entry_time >= {start} AND entry_time < {end})")
+    if not row or not row[0]:
+        raise NoData(f"no entries (营业员录入) in {month}; nothing to reconcile")
+
+
+def match(con: duckdb.DuckDBPyConnection, month: str) -> pa.Table:
+    """Per-claim status for `month`, in claim order."""
+    _require_entries(con, month)
+    return con.sql(f"SELECT * FROM ({claims_sql(month)}) ORDER BY entry_time, entry_id").to_arrow_table()
+
+
+def _status_counts() -> str:
+    return ", ".join(f"count(*) FILTER (WHERE status = '{s}') AS {s}" for s in STATUSES)
+
+
+def statement_sql(month: str, config: PointsConfig, budget: Decimal | None) -> str:
+    """Per-staff statement (steps 4–6), ranked."""
+    start, end = _bounds(month)
+    categories = ", ".join(f"({sql_str(k)}, {v})" for k, v in config.category_deduction.items())
+    category_join = (
+        f"LEFT JOIN (VALUES {categories}) AS cat(category, amount) ON cat.category = k.category"
+        if categories
+        else "LEFT JOIN (SELECT NULL AS category, NULL AS amount) cat ON FALSE"
+    )
+    if budget is None:
+        payout = "CASE WHEN net > 0 THEN net ELSE 0 END"
+        budget_ctes = ""
+    else:
+        budget_cents = int(budget * 100)
+        # Integer cents throughout, so the split is exact: floor shares first, then one
+        # cent each to the largest remainders (ties: better rank first) until B is reached.
+        budget_ctes = f""",
+        positive AS (SELECT coalesce(sum(CAST(net * 100 AS HUGEINT)) FILTER (WHERE net > 0), 0) AS cents FROM ranked),
+        shares AS (
+            SELECT r.*, p.cents > {budget_cents} AS binding,
+                   CASE WHEN r.net > 0 AND p.cents > 0 THEN CAST(r.net * 100 AS HUGEINT) * {budget_cents} // p.cents END
+                       AS floor_cents,
+                   CASE WHEN r.net > 0 AND p.cents > 0 THEN CAST(r.net * 100 AS HUGEINT) * {budget_cents} % p.cents END
+                       AS remainder
+            FROM ranked r, positive p),
+        leftover AS (SELECT {budget_cents} - coalesce(sum(floor_cents), 0) AS cents FROM shares),
+        split AS (
+            SELECT s.*, CASE WHEN s.net > 0 AND row_number() OVER (ORDER BY s.remainder DESC NULLS LAST, s.rank)
+                                   <= l.cents THEN 1 ELSE 0 END AS extra_cent
+            FROM shares s, leftover l)"""
+        payout = (
+            "CASE WHEN NOT binding THEN (CASE WHEN net > 0 THEN net ELSE 0 END) "
+            "WHEN net > 0 THEN CAST((floor_cents + extra_cent) AS DECIMAL(18,2)) / 100 ELSE 0 END"
+        )
+    final_from = "split" if budget is not None else "ranked"
+    return f"""
+        WITH claims AS ({claims_sql(month)}),
+        per_staff AS (
+            SELECT staff_id, count(*) AS claims, {_status_counts()}, sum(earned) AS earned,
+                   arg_max(staff_name, (entry_time, entry_id)) AS staff_name,
+                   arg_max(store, (entry_time, entry_id)) AS store,
+                   arg_max(region, (entry_time, entry_id)) AS region,
+                   arg_max(department, (entry_time, entry_id)) AS department
+            FROM claims GROUP BY staff_id),
+        deductions AS (
+            SELECT k.staff_id, sum(coalesce(cat.amount, {config.complaint_deduction})) AS deductions
+            FROM complaints k {category_join}
+            WHERE k.staff_id IS NOT NULL AND k.complaint_time >= {start} AND k.complaint_time < {end}
+            GROUP BY k.staff_id),
+        adjustments AS (
+            SELECT staff_id, sum(points) AS adjustments FROM _adjustments WHERE month = {sql_str(month)}
+            GROUP BY staff_id),
+        everyone AS (SELECT staff_id FROM per_staff UNION SELECT staff_id FROM deductions
+                     UNION SELECT staff_id FROM adjustments),
+        -- staff with no claim this month (only a complaint or an adjustment): their latest entry
+        absent AS (
+            SELECT staff_id, arg_max(staff_name, (entry_time, entry_id)) AS staff_name,
+                   arg_max(store, (entry_time, entry_id)) AS store, arg_max(region, (entry_time, entry_id)) AS region,
+                   arg_max(department, (entry_time, entry_id)) AS department
+            FROM entries WHERE entry_time < {end}
+              AND staff_id IN (SELECT staff_id FROM everyone EXCEPT SELECT staff_id FROM per_staff)
+            GROUP BY staff_id),
+        base AS (
+            SELECT e.staff_id, coalesce(p.staff_name, a.staff_name) AS staff_name,
+                   coalesce(p.store, a.store) AS store, coalesce(p.region, a.region) AS region,
+                   coalesce(p.department, a.department) AS department,
+                   coalesce(p.claims, 0) AS claims, {", ".join(f"coalesce(p.{s}, 0) AS {s}" for s in STATUSES)},
+                   CASE WHEN coalesce(p.claims, 0) > 0 THEN (p.valid + p.no_rule) / p.claims END AS match_rate,
+                   CAST(coalesce(p.earned, 0) AS DECIMAL(18,2)) AS earned,
+                   CAST(coalesce(d.deductions, 0) AS DECIMAL(18,2)) AS deductions,
+                   CAST(coalesce(j.adjustments, 0) AS DECIMAL(18,2)) AS adjustments
+            FROM everyone e
+            LEFT JOIN per_staff p USING (staff_id) LEFT JOIN absent a USING (staff_id)
+            LEFT JOIN deductions d USING (staff_id) LEFT JOIN adjustments j USING (staff_id)),
+        ranked AS (
+            SELECT *, CAST(earned - deductions + adjustments AS DECIMAL(18,2)) AS net,
+                   row_number() OVER (ORDER BY earned - deductions + adjustments DESC, valid DESC, staff_id) AS rank
+            FROM base){budget_ctes}
+        SELECT staff_id, staff_name, store, region, department, claims, {", ".join(STATUSES)}, match_rate,
+               earned, deductions, adjustments, net, CAST({payout} AS DECIMAL(18,2)) AS payout, rank
+        FROM {final_from} ORDER BY rank"""
+
+
+def statement(
+    con: duckdb.DuckDBPyConnection, month: str, config: PointsConfig, budget: Decimal | None = None
+) -> pa.Table:
+    """One row per staff with claims, complaints or adjustments in `month` (SPEC §6 outputs)."""
+    if budget is not None and budget < 0:
+        raise UsageError("--budget cannot be negative")
+    _require_entries(con, month)
+    return con.sql(statement_sql(month, config, budget)).to_arrow_table()
+
+
+def summary(con: duckdb.DuckDBPyConnection, month: str, by: str) -> pa.Table:
+    """Claims by status, match rate and earned points per store, region, department or product."""
+    if by not in SUMMARY_KEYS:
+        raise UsageError(f"--by must be one of: {', '.join(SUMMARY_KEYS)}")
+    _require_entries(con, month)
+    return con.sql(f"""
+        SELECT {by}, count(*) AS claims, {_status_counts()},
+               (count(*) FILTER (WHERE status IN ('valid', 'no_rule'))) / count(*) AS match_rate,
+               CAST(sum(earned) AS DECIMAL(18,2)) AS earned
+        FROM ({claims_sql(month)}) GROUP BY {by} ORDER BY earned DESC, {by}""").to_arrow_table()
+
+
+def unclaimed(con: duckdb.DuckDBPyConnection, month: str) -> pa.Table:
+    """Valid records (billing has them) that no claim in `month` points at (step 7)."""
+    start, end = _bounds(month)
+    return con.sql(f"""
+        SELECT msisdn, product, max(fee) AS fee FROM valid v
+        WHERE month = {sql_str(month)} AND NOT EXISTS (
+            SELECT 1 FROM entries e WHERE e.msisdn = v.msisdn AND e.product = v.product
+              AND e.entry_time >= {start} AND e.entry_time < {end})
+        GROUP BY msisdn, product ORDER BY msisdn, product""").to_arrow_table()
+
+
+def payout_file(statement_table: pa.Table) -> pa.Table:
+    """The bank-transfer file: staff with something to pay, in rank order."""
+    keep = pc.greater(statement_table["payout"], pa.scalar(Decimal("0"), statement_table["payout"].type))
+    return statement_table.filter(keep).select(["staff_id", "staff_name", "payout"])
+
+
+def add_adjustment(con: duckdb.DuckDBPyConnection, month: str, staff_id: str, points: Decimal, note: str) -> int:
+    """Record a manual adjustment for a staff's statement of `month`; returns its id."""
+    if not note.strip():
+        raise UsageError("--note is required: say why the points change")
+    if not staff_id.strip():
+        raise UsageError("--staff is required")
+    row = fetch_one(con, "SELECT coalesce(max(adjust_id), 0) + 1 FROM _adjustments")
+    adjust_id = int(row[0])
+    con.execute(
+        "INSERT INTO _adjustments VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
+        [adjust_id, month, staff_id.strip(), points, note.strip()],
+    )
+    return adjust_id
+
+
+def inputs_fingerprint(con: duckdb.DuckDBPyConnection, month: str) -> str:
+    """Order-independent digest of every row the reconciliation of `month` reads."""
+    start, end = _bounds(month)
+    m = sql_str(month)
+    parts = {
+        "entries": f"SELECT count(*), sum(hash(entry_id, entry_time, staff_id, staff_name, store, region, department, "
+        f"msisdn, product)) FROM entries WHERE entry_time >= {start} AND entry_time < {end}",
+        "valid": f"SELECT count(*), sum(hash(msisdn, product, fee)) FROM valid WHERE month = {m}",
+        "rules": "SELECT count(*), sum(hash(product, rate, points, valid_from, valid_to)) FROM rules",
+        "complaints": f"SELECT count(*), sum(hash(complaint_id, staff_id, category)) FROM complaints "
+        f"WHERE staff_id IS NOT NULL AND complaint_time >= {start} AND complaint_time < {end}",
+        "adjustments": f"SELECT count(*), sum(hash(adjust_id, staff_id, points)) FROM _adjustments WHERE month = {m}",
+    }
+    digest = hashlib.sha256()
+    for name, sql in parts.items():
+        digest.update(f"{name}:{fetch_one(con, sql)}\n".encode())
+    return "sha256:" + digest.hexdigest()
+
+
+def record_run(
+    con: duckdb.DuckDBPyConnection,
+    command: str,
+    month: str,
+    budget: Decimal | None,
+    config: PointsConfig,
+    table: pa.Table,
+    inputs: str,
+) -> int:
+    """Append the run to _points_runs; returns the run id."""
+    output = "sha256:" + hashlib.sha256(repr(table.to_pylist()).encode()).hexdigest()
+    run_id = int(fetch_one(con, "SELECT coalesce(max(run_id), 0) + 1 FROM _points_runs")[0])
+    con.register("_statement", table)
+    try:
+        con.execute(
+            """INSERT INTO _points_runs
+                SELECT ?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?, count(*), coalesce(sum(claims), 0),
+                       coalesce(sum(earned), 0), coalesce(sum(deductions), 0), coalesce(sum(net), 0),
+                       coalesce(sum(payout), 0)
+                FROM _statement""",
+            [run_id, command, month, budget, inputs, config.fingerprint(), output],
+        )
+    finally:
+        con.unregister("_statement")
+    return run_id
+
+
+def runs(con: duckdb.DuckDBPyConnection, month: str | None = None) -> pa.Table:
+    where = f"WHERE month = {sql_str(month)}" if month else ""
+    return con.sql(f"""SELECT run_id, strftime(created_at, '%Y-%m-%d %H:%M:%S') AS created_at, command, month, budget,
+                              staff, claims, earned, deductions, net, payout,
+                              inputs_fingerprint, config_fingerprint, output_fingerprint
+                       FROM _points_runs {where} ORDER BY run_id""").to_arrow_table()
