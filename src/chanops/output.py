@@ -83,6 +83,8 @@ def _display(section: Section, lang: str) -> tuple[pl.DataFrame, list[bool]]:
             col = col.map_elements(points_text, return_dtype=pl.String)
         elif dtype.is_float():
             col = col.round(4).cast(pl.String)
+        elif isinstance(dtype, pl.Datetime):
+            col = col.dt.strftime("%Y-%m-%d %H:%M:%S")
         else:
             col = col.cast(pl.String)
         exprs.append(col.fill_null("").alias(label(name, lang)))

@@ -10,6 +10,7 @@ import typer
 from .. import __version__
 from .analysis_cmd import failures, funnel, quota
 from .common import ChanopsGroup
+from .customer_cmd import lifecycle, prefer_app, retention
 from .db_cmd import db_app, rejects
 from .kpi_cmd import kpi_app
 from .load_cmd import load
@@ -49,8 +50,11 @@ app.command("rejects")(rejects)
 app.command("funnel")(funnel)
 app.command("quota")(quota)
 app.command("failures")(failures)
+app.command("retention")(retention)
+app.command("lifecycle")(lifecycle)
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(points_app, name="points")
+app.add_typer(prefer_app, name="prefer")
 app.add_typer(db_app, name="db")
 
 
