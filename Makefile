@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_kpi.py
 	$(BIN)/python bench/bench_points.py
+	$(BIN)/python bench/bench_prefer.py
 
 ## sample-data: regenerate the bundled sample set
 sample-data: $(STAMP)

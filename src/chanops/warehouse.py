@@ -26,7 +26,7 @@ DEFAULT_DB = "chanops.duckdb"
 DEFAULT_WAIT_SECONDS = 5.0
 # DuckDB would otherwise take 80% of RAM; a cap makes big loads spill to <db>.tmp instead,
 # so an analyst's laptop and a shared server behave the same. Override with $CHANOPS_MEMORY_LIMIT.
-DEFAULT_MEMORY_LIMIT = "4GB"
+DEFAULT_MEMORY_LIMIT = "1500MB"
 SCHEMA_VERSION = 1
 
 LEDGER_DDL = """
