@@ -4,11 +4,14 @@ place where library errors become a message and an exit code.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -64,6 +67,60 @@ DEFAULT_WAIT = 5.0  # seconds; see warehouse.connect
 
 def output_options(fmt: FormatName | None, output: Path | None, lang: Lang) -> OutputOptions:
     return OutputOptions(format=fmt.value if fmt else None, output=output, lang=lang.value)
+
+
+@dataclass
+class Shared:
+    """The options commands share, handed to a command decorated with @shared_options."""
+
+    db: Path | None = None
+    wait: float = 5.0
+    config: Path | None = None
+    out: OutputOptions | None = None
+
+    @property
+    def lang(self) -> str:
+        return self.out.lang if self.out else "zh"
+
+
+def _keyword(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+def shared_options(*, warehouse: bool = True, config: bool = False, output: bool = True) -> Callable:
+    """Give a command the shared options — --db/--wait, --config, --format/-o/--lang — defined
+    once here, like sqlite-utils' output_options. The command declares `shared: Shared` and
+    receives them in it; Typer sees them as ordinary options in --help."""
+    extra = []
+    if warehouse:
+        extra += [_keyword("db", DbOpt, None), _keyword("wait", WaitOpt, DEFAULT_WAIT)]
+    if config:
+        extra.append(_keyword("config", ConfigOpt, None))
+    if output:
+        extra += [
+            _keyword("fmt", FormatOpt, None),
+            _keyword("output", OutputOpt, None),
+            _keyword("lang", LangOpt, Lang.zh),
+        ]
+
+    def decorate(command: Callable) -> Callable:
+        signature = inspect.signature(command, eval_str=True)  # real types: Typer reads them from here
+
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            shared = Shared(
+                db=kwargs.pop("db", None),
+                wait=kwargs.pop("wait", DEFAULT_WAIT),
+                config=kwargs.pop("config", None),
+                out=output_options(kwargs.pop("fmt"), kwargs.pop("output"), kwargs.pop("lang")) if output else None,
+            )
+            return command(*args, shared=shared, **kwargs)
+
+        own = [p for p in signature.parameters.values() if p.name != "shared"]
+        wrapper.__signature__ = signature.replace(parameters=own + extra)
+        return wrapper
+
+    return decorate
 
 
 def split_list(text: str | None) -> list[str]:

@@ -6,20 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import (
-    DEFAULT_WAIT,
-    ConfigOpt,
-    DbOpt,
-    FormatOpt,
-    Lang,
-    LangOpt,
-    MonthOpt,
-    OutputOpt,
-    WaitOpt,
-    notice,
-    output_options,
-    resolve_months,
-)
+from .common import MonthOpt, Shared, notice, resolve_months, shared_options, split_list
 
 prefer_app = typer.Typer(
     help="Electronic-channel preference scores and promotion targets (电子渠道偏好).", no_args_is_help=True
@@ -27,21 +14,24 @@ prefer_app = typer.Typer(
 ChannelOpt = Annotated[str, typer.Option("--channel", help="An electronic channel code (app, wechat, sms …).")]
 
 
-def _run_prefer(config, month, db, wait, compute):
-    """Open the warehouse read-only, settle the month (default: latest with data) and call
-    compute(con, channels, prefer_config, month) -> table."""
+def _prefer(shared: Shared, month: str | None, title: str, compute, percent=()) -> None:
+    """Settle the month (default: latest with data), run compute(con, channels, prefer_config,
+    month) on the read-only warehouse, and emit its table."""
     from ..config import load_config
+    from ..output import Section, emit
     from ..prefer import PreferConfig
     from ..warehouse import open_warehouse
 
-    cfg = load_config(config)
+    cfg = load_config(shared.config)
     prefer_config = PreferConfig.from_section(cfg.raw.get("prefer"))
-    with open_warehouse(db, read_only=True, wait=wait) as con:
+    with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
         [the_month] = resolve_months(con, month, None, None)
-        return the_month, compute(con, cfg.channels, prefer_config, the_month)
+        table = compute(con, cfg.channels, prefer_config, the_month)
+    emit(Section(table, f"{title} {the_month}", percent=percent), shared.out, notice=notice)
 
 
 @prefer_app.command("scores")
+@shared_options(config=True)
 def scores(
     month: MonthOpt = None,
     channel: Annotated[str | None, typer.Option("--channel", help="Only this channel.", show_default=False)] = None,
@@ -49,106 +39,78 @@ def scores(
     min_score: Annotated[
         float | None, typer.Option("--min-score", help="Only scores at least this.", show_default=False)
     ] = None,
-    db: DbOpt = None,
-    config: ConfigOpt = None,
-    wait: WaitOpt = DEFAULT_WAIT,
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-    lang: LangOpt = Lang.zh,
+    *,
+    shared: Shared,
 ) -> None:
     """Preference score per (msisdn, electronic channel) with each component (SPEC §7)."""
     from .. import prefer
-    from ..output import Section, emit
 
-    the_month, table = _run_prefer(
-        config,
+    _prefer(
+        shared,
         month,
-        db,
-        wait,
-        lambda con, channels, pc, m: prefer.scores(con, m, pc, channels, channel, tier, min_score),
+        "scores",
+        lambda con, channels, config, m: prefer.scores(con, m, config, channels, channel, tier, min_score),
     )
-    emit(Section(table, f"scores {the_month}"), output_options(fmt, output, lang), notice=notice)
 
 
 @prefer_app.command("targets")
+@shared_options(config=True)
 def targets(
     channel: ChannelOpt,
     month: MonthOpt = None,
     top: Annotated[int | None, typer.Option("--top", min=1, help="Only the first N.", show_default=False)] = None,
-    db: DbOpt = None,
-    config: ConfigOpt = None,
-    wait: WaitOpt = DEFAULT_WAIT,
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-    lang: LangOpt = Lang.zh,
+    *,
+    shared: Shared,
 ) -> None:
     """Promotion targets for a channel: active customers not using it, best prospects first."""
     from .. import prefer
-    from ..output import Section, emit
 
-    the_month, table = _run_prefer(
-        config, month, db, wait, lambda con, channels, pc, m: prefer.targets(con, m, channel, pc, channels, top)
+    _prefer(
+        shared,
+        month,
+        f"targets {channel}",
+        lambda con, channels, config, m: prefer.targets(con, m, channel, config, channels, top),
     )
-    emit(Section(table, f"targets {channel} {the_month}"), output_options(fmt, output, lang), notice=notice)
 
 
 @prefer_app.command("churned")
-def churned(
-    channel: ChannelOpt,
-    month: MonthOpt = None,
-    db: DbOpt = None,
-    config: ConfigOpt = None,
-    wait: WaitOpt = DEFAULT_WAIT,
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-    lang: LangOpt = Lang.zh,
-) -> None:
+@shared_options(config=True)
+def churned(channel: ChannelOpt, month: MonthOpt = None, *, shared: Shared) -> None:
     """Users of a channel before the window who stopped using it (流失客户), with their last use."""
     from .. import prefer
-    from ..output import Section, emit
 
-    the_month, table = _run_prefer(
-        config, month, db, wait, lambda con, channels, pc, m: prefer.churned(con, m, channel, pc, channels)
+    _prefer(
+        shared,
+        month,
+        f"churned {channel}",
+        lambda con, channels, config, m: prefer.churned(con, m, channel, config, channels),
     )
-    emit(Section(table, f"churned {channel} {the_month}"), output_options(fmt, output, lang), notice=notice)
 
 
 @prefer_app.command("summary")
-def summary(
-    month: MonthOpt = None,
-    db: DbOpt = None,
-    config: ConfigOpt = None,
-    wait: WaitOpt = DEFAULT_WAIT,
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-    lang: LangOpt = Lang.zh,
-) -> None:
+@shared_options(config=True)
+def summary(month: MonthOpt = None, *, shared: Shared) -> None:
     """Per electronic channel: users, penetration, tier distribution, churned users."""
     from .. import prefer
-    from ..output import Section, emit
 
-    the_month, table = _run_prefer(
-        config, month, db, wait, lambda con, channels, pc, m: prefer.summary(con, m, pc, channels)
-    )
-    emit(
-        Section(table, f"channels {the_month}", percent=("penetration",)),
-        output_options(fmt, output, lang),
-        notice=notice,
+    _prefer(
+        shared,
+        month,
+        "channels",
+        lambda con, channels, config, m: prefer.summary(con, m, config, channels),
+        percent=("penetration",),
     )
 
 
+@shared_options(config=True)
 def retention(
     month: MonthOpt = None,
     base: Annotated[
         str | None, typer.Option("--base", help="Base month (default: the previous month).", show_default=False)
     ] = None,
     by: Annotated[str | None, typer.Option("--by", help="region", show_default=False)] = None,
-    db: DbOpt = None,
-    config: ConfigOpt = None,
-    wait: WaitOpt = DEFAULT_WAIT,
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-    lang: LangOpt = Lang.zh,
+    *,
+    shared: Shared,
 ) -> None:
     """User and revenue retention against a base month (SPEC §4 保有率)."""
     from ..config import load_config
@@ -157,10 +119,9 @@ def retention(
     from ..output import Section, emit
     from ..retention import retention_table
     from ..warehouse import open_warehouse
-    from .common import split_list
 
-    cfg = load_config(config)
-    with open_warehouse(db, read_only=True, wait=wait) as con:
+    cfg = load_config(shared.config)
+    with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
         [the_month] = resolve_months(con, month, None, None)
         table = retention_table(
             con,
@@ -172,11 +133,12 @@ def retention(
         )
     emit(
         Section(table, f"retention {the_month}", percent=("user_retention", "revenue_retention")),
-        output_options(fmt, output, lang),
+        shared.out,
         notice=notice,
     )
 
 
+@shared_options()
 def lifecycle(
     month: MonthOpt = None,
     by: Annotated[str | None, typer.Option("--by", help="region", show_default=False)] = None,
@@ -184,11 +146,8 @@ def lifecycle(
         str | None, typer.Option("--stage", help="new | stable | at_risk | churned", show_default=False)
     ] = None,
     as_list: Annotated[bool, typer.Option("--list", help="List the customers of --stage.")] = False,
-    db: DbOpt = None,
-    wait: WaitOpt = DEFAULT_WAIT,
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-    lang: LangOpt = Lang.zh,
+    *,
+    shared: Shared,
 ) -> None:
     """Customers and revenue per lifecycle stage (SPEC §8), or the list of one stage."""
     from .. import lifecycle as stages
@@ -198,20 +157,18 @@ def lifecycle(
 
     if by not in (None, "region"):
         raise UsageError("--by must be region")
+    if stage is not None and stage not in stages.STAGES:
+        raise UsageError(f"--stage must be one of: {', '.join(stages.STAGES)}")
     if as_list and not stage:
         raise UsageError("--list needs --stage new|stable|at_risk|churned")
-    with open_warehouse(db, read_only=True, wait=wait) as con:
+    with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
         [the_month] = resolve_months(con, month, None, None)
         if as_list:
-            table = stages.stage_list(con, the_month, stage)
-            title = f"{stage} {the_month}"
+            table, title = stages.stage_list(con, the_month, stage), f"{stage} {the_month}"
         else:
-            table = stages.lifecycle(con, the_month, by == "region")
+            table, title = stages.lifecycle(con, the_month, by == "region"), f"lifecycle {the_month}"
             if stage:
                 import pyarrow.compute as pc
 
-                if stage not in stages.STAGES:
-                    raise UsageError(f"--stage must be one of: {', '.join(stages.STAGES)}")
                 table = table.filter(pc.equal(table["stage"], stage))
-            title = f"lifecycle {the_month}"
-    emit(Section(table, title, percent=("share",)), output_options(fmt, output, lang), notice=notice)
+    emit(Section(table, title, percent=("share",)), shared.out, notice=notice)

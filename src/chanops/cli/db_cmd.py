@@ -6,48 +6,41 @@ from typing import Annotated
 
 import typer
 
-from .common import DEFAULT_WAIT, DbOpt, FormatOpt, KindName, Lang, LangOpt, OutputOpt, WaitOpt, notice, output_options
+from .common import KindName, Shared, notice, shared_options
 
 db_app = typer.Typer(help="Inspect the warehouse.", no_args_is_help=True)
 
 
 @db_app.command("info")
-def info(
-    db: DbOpt = None,
-    wait: WaitOpt = DEFAULT_WAIT,
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-    lang: LangOpt = Lang.zh,
-) -> None:
+@shared_options()
+def info(*, shared: Shared) -> None:
     """Tables with row counts and months covered, recent loads, reject counts by reason."""
     from .. import inventory
     from ..output import Section, emit
     from ..warehouse import open_warehouse
 
-    with open_warehouse(db, read_only=True, wait=wait) as con:
+    with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
         sections = [
             Section(inventory.tables_summary(con), "tables"),
             Section(inventory.recent_loads(con), "loads"),
             Section(inventory.reject_reasons(con), "rejects"),
         ]
-    emit(sections, output_options(fmt, output, lang), notice=notice)
+    emit(sections, shared.out, notice=notice)
 
 
+@shared_options()
 def rejects(
     kind: Annotated[KindName | None, typer.Option("--kind", help="Only this kind.", show_default=False)] = None,
     load_id: Annotated[int | None, typer.Option("--load", help="Only this load id.", show_default=False)] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many rows.")] = 100,
-    db: DbOpt = None,
-    wait: WaitOpt = DEFAULT_WAIT,
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-    lang: LangOpt = Lang.zh,
+    *,
+    shared: Shared,
 ) -> None:
     """List quarantined rows: file, line, column, value and reason."""
     from .. import inventory
     from ..output import Section, emit
     from ..warehouse import open_warehouse
 
-    with open_warehouse(db, read_only=True, wait=wait) as con:
+    with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
         frame = inventory.rejects(con, kind.value if kind else None, load_id, limit)
-    emit(Section(frame, "rejects"), output_options(fmt, output, lang), notice=notice)
+    emit(Section(frame, "rejects"), shared.out, notice=notice)

@@ -6,23 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import (
-    DEFAULT_WAIT,
-    ConfigOpt,
-    DbOpt,
-    FormatOpt,
-    FromOpt,
-    Lang,
-    LangOpt,
-    MonthOpt,
-    OutputOpt,
-    ToOpt,
-    WaitOpt,
-    notice,
-    output_options,
-    resolve_months,
-    split_list,
-)
+from .common import FromOpt, MonthOpt, Shared, ToOpt, notice, resolve_months, shared_options, split_list
 
 kpi_app = typer.Typer(help="Channel KPIs (SPEC §4).", invoke_without_command=True, no_args_is_help=False)
 
@@ -61,6 +45,7 @@ def human_view(result, lang: str):
 
 
 @kpi_app.callback()
+@shared_options(config=True)
 def kpi(
     ctx: typer.Context,
     month: MonthOpt = None,
@@ -84,12 +69,8 @@ def kpi(
         typer.Option("--base", help="Base month for retention (default: previous month).", show_default=False),
     ] = None,
     check: Annotated[bool, typer.Option("--check", help="Exit 3 when a KPI crosses its threshold.")] = False,
-    db: DbOpt = None,
-    config: ConfigOpt = None,
-    wait: WaitOpt = DEFAULT_WAIT,
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-    lang: LangOpt = Lang.zh,
+    *,
+    shared: Shared,
 ) -> None:
     """Compute channel KPIs per month and slice, with numerators and denominators."""
     if ctx.invoked_subcommand is not None:
@@ -102,10 +83,10 @@ def kpi(
     from ..output import Section, emit
     from ..warehouse import open_warehouse
 
-    cfg = load_config(config)
+    cfg = load_config(shared.config)
     catalog = build_kpi_catalog(cfg.raw.get("kpis"))
     base_month = parse_month(base, "--base") if base else None
-    with open_warehouse(db, read_only=True, wait=wait) as con:
+    with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
         months = resolve_months(con, month, first, last)
         result = evaluate(
             con,
@@ -121,8 +102,8 @@ def kpi(
         notice(f"note: {note}")
     percent = [c for k in result.kpis if k.format == "pct" for c in (k.id, f"{k.id}_prev", f"{k.id}_change")]
     emit(
-        Section(result.frame, "kpi", percent=percent, human=lambda: human_view(result, lang.value)),
-        output_options(fmt, output, lang),
+        Section(result.frame, "kpi", percent=percent, human=lambda: human_view(result, shared.lang)),
+        shared.out,
         notice=notice,
     )
     if check and result.breaches:
@@ -132,12 +113,8 @@ def kpi(
 
 
 @kpi_app.command("list")
-def kpi_list(
-    config: ConfigOpt = None,
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-    lang: LangOpt = Lang.zh,
-) -> None:
+@shared_options(warehouse=False, config=True)
+def kpi_list(*, shared: Shared) -> None:
     """The KPI catalog: ids, labels, definitions in words, dimensions, thresholds."""
     import polars as pl
 
@@ -145,15 +122,15 @@ def kpi_list(
     from ..kpi_catalog import build_kpi_catalog
     from ..output import Section, emit
 
-    catalog = build_kpi_catalog(load_config(config).raw.get("kpis"))
+    catalog = build_kpi_catalog(load_config(shared.config).raw.get("kpis"))
     frame = pl.DataFrame(
         [
             {
                 "id": k.id,
                 "zh": k.zh,
                 "en": k.en,
-                "numerator": k.numerator.words(lang.value) + (f" × {k.scale:,.0f}" if k.scale != 1 else ""),
-                "denominator": k.denominator.words(lang.value),
+                "numerator": k.numerator.words(shared.lang) + (f" × {k.scale:,.0f}" if k.scale != 1 else ""),
+                "denominator": k.denominator.words(shared.lang),
                 "dimensions": ",".join(k.dimensions),
                 "format": k.format,
                 "min": k.min,
@@ -163,4 +140,4 @@ def kpi_list(
         ],
         schema_overrides={"min": pl.Float64, "max": pl.Float64},
     )
-    emit(Section(frame, "kpis"), output_options(fmt, output, lang), notice=notice)
+    emit(Section(frame, "kpis"), shared.out, notice=notice)

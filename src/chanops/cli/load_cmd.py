@@ -9,7 +9,7 @@ import typer
 
 from ..config import DEFAULT_MAX_REJECT_RATE, load_config, parse_column_maps, read_toml
 from ..errors import ConfigError
-from .common import DEFAULT_WAIT, ConfigOpt, DbOpt, KindName, WaitOpt, notice, progress
+from .common import KindName, Shared, notice, progress, shared_options
 
 
 def read_map_file(path: Path, kind: str) -> dict[str, str]:
@@ -39,6 +39,7 @@ def describe(result) -> list[str]:
     return lines
 
 
+@shared_options(config=True, output=False)
 def load(
     kind: Annotated[
         KindName,
@@ -59,15 +60,14 @@ def load(
     replace: Annotated[
         bool, typer.Option("--replace", help="Reload a file already loaded (same content or name), replacing its rows.")
     ] = False,
-    db: DbOpt = None,
-    config: ConfigOpt = None,
-    wait: WaitOpt = DEFAULT_WAIT,
+    *,
+    shared: Shared,
 ) -> None:
     """Load extract files into the warehouse table KIND (one transaction for all files)."""
     from ..loader import LoadOptions, load_files
     from ..warehouse import open_warehouse
 
-    cfg = load_config(config)
+    cfg = load_config(shared.config)
     column_map = dict(cfg.column_maps.get(kind.value, {}))
     if map_file is not None:
         column_map.update(read_map_file(map_file, kind.value))
@@ -79,5 +79,5 @@ def load(
         for line in describe(result):
             notice(line)
 
-    with open_warehouse(db, read_only=False, wait=wait) as con, progress(f"loading {kind.value}…"):
+    with open_warehouse(shared.db, read_only=False, wait=shared.wait) as con, progress(f"loading {kind.value}…"):
         load_files(con, kind.value, files, cfg.channels, options, on_file=report)
