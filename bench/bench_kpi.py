@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
 import shutil
 import subprocess
 import sys
@@ -20,10 +19,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from measure import run_measured
+
 TARGET_RATIO = 1.0
 TARGET_RSS_MIB = 2048
 MONTH = "2022-11"
-SIX = "online_share,platform_success_rate,outbound_connect_rate,outbound_success_rate,order_success_rate,e_channel_share"
+SIX = (
+    "online_share,platform_success_rate,outbound_connect_rate,outbound_success_rate,order_success_rate,e_channel_share"
+)
 ONLINE = "'outbound','hotline','app','wechat','sms','web','ussd','internet','partner_online'"
 ELECTRONIC = "'hotline','app','wechat','sms','web','ussd','self_service'"
 
@@ -57,19 +60,6 @@ for row in rows:
 """
 
 
-def run_measured(cmd: list[str]) -> tuple[float, float, str]:
-    """Seconds, peak RSS (MiB) and stdout of one whole process."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    _pid, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"benchmark command failed: {' '.join(cmd)}\n{err}")
-    return elapsed, usage.ru_maxrss / 1024, out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2_000_000, help="orders over six months (contacts ≈ 5×)")
@@ -83,14 +73,30 @@ def main() -> None:
     try:
         if not db.exists():
             t0 = time.perf_counter()
-            subprocess.run([chanops, "sample", "--out", str(work / "data"), "--rows", str(args.rows),
-                            "--format", "parquet"], check=True, stderr=subprocess.DEVNULL)
+            subprocess.run(
+                [chanops, "sample", "--out", str(work / "data"), "--rows", str(args.rows), "--format", "parquet"],
+                check=True,
+                stderr=subprocess.DEVNULL,
+            )
             for kind in ("orders", "contacts"):
-                subprocess.run([chanops, "load", kind, str(work / "data" / f"{kind}.parquet"), "--db", str(db)],
-                               check=True)
+                subprocess.run(
+                    [chanops, "load", kind, str(work / "data" / f"{kind}.parquet"), "--db", str(db)], check=True
+                )
             print(f"generated and loaded in {time.perf_counter() - t0:.0f}s")
-        ours_cmd = [chanops, "kpi", "--db", str(db), "--month", MONTH, "--by", "region", "--metric", SIX,
-                    "--format", "csv"]
+        ours_cmd = [
+            chanops,
+            "kpi",
+            "--db",
+            str(db),
+            "--month",
+            MONTH,
+            "--by",
+            "region",
+            "--metric",
+            SIX,
+            "--format",
+            "csv",
+        ]
         ref_cmd = [sys.executable, "-c", HAND_WRITTEN, str(db)]
         best_ref = best_ours = float("inf")
         rss_ref = rss_ours = 0.0

@@ -9,15 +9,14 @@ must agree on the row count. Usage: python bench/bench_load.py [--rows N] [--rep
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import duckdb
+from measure import run_measured
 
 TARGET_RATIO = 2.0
 
@@ -46,19 +45,6 @@ con.execute("SET enable_progress_bar = false")
 con.execute("CREATE TABLE orders AS SELECT * FROM read_csv(?)", [sys.argv[2]])
 print(con.execute("SELECT count(*) FROM orders").fetchone()[0])
 """
-
-
-def run_measured(cmd: list[str]) -> tuple[float, float, str]:
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    # wait4 gives this child's own rusage (peak RSS), which Popen.wait does not.
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
-    out = proc.stdout.read()
-    proc.stdout.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"benchmark command failed: {' '.join(cmd)}")
-    return elapsed, usage.ru_maxrss / 1024, out
 
 
 def main() -> None:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from measure import run_measured
 
 TARGET_RATIO = 1.5
 TARGET_RSS_MIB = 2048
@@ -62,16 +62,6 @@ GROUP BY c.staff_id ORDER BY c.staff_id
 for row in rows:
     print(",".join(str(v) for v in row))
 """
-
-
-def run_measured(cmd: list[str]) -> tuple[float, float, str]:
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out, err = proc.stdout.read(), proc.stderr.read()
-    _pid, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"benchmark command failed: {' '.join(cmd)}\n{err}")
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, out
 
 
 def main() -> None:

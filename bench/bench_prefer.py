@@ -8,15 +8,14 @@ Usage: python bench/bench_prefer.py [--events N] [--customers N] [--repeat R]
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import duckdb
+from measure import run_measured
 
 TARGET_RATIO = 1.5
 TARGET_RSS_MIB = 2048
@@ -72,16 +71,6 @@ FROM scored ORDER BY msisdn, channel
 """
 
 
-def run_measured(cmd: list[str]) -> tuple[float, float]:
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    err = proc.stderr.read()
-    _pid, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"benchmark command failed: {' '.join(cmd)}\n{err}")
-    return time.perf_counter() - started, usage.ru_maxrss / 1024
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=30_000_000)
@@ -98,8 +87,10 @@ def main() -> None:
         con = connect(db, read_only=False)
         con.execute(GENERATE.format(events=args.events, customers=args.customers))
         con.close()
-        print(f"generated {args.events:,} usage events over {args.customers:,} customers "
-              f"in {time.perf_counter() - t0:.0f}s")
+        print(
+            f"generated {args.events:,} usage events over {args.customers:,} customers "
+            f"in {time.perf_counter() - t0:.0f}s"
+        )
         chanops = str(Path(sys.executable).with_name("chanops"))
         ours_file, ref_file = work / "ours.parquet", work / "ref.parquet"
         ours_cmd = [chanops, "prefer", "scores", "--month", "2022-11", "--db", str(db), "-o", str(ours_file)]
@@ -107,14 +98,16 @@ def main() -> None:
         best_ref = best_ours = float("inf")
         rss_ref = rss_ours = 0.0
         for attempt in range(args.repeat):
-            seconds, rss = run_measured(ref_cmd)
+            seconds, rss, _ = run_measured(ref_cmd)
             best_ref, rss_ref = min(best_ref, seconds), max(rss_ref, rss)
-            seconds2, rss2 = run_measured(ours_cmd)
+            seconds2, rss2, _ = run_measured(ours_cmd)
             best_ours, rss_ours = min(best_ours, seconds2), max(rss_ours, rss2)
             print(f"run {attempt + 1}: hand-written SQL {seconds:.2f}s, chanops {seconds2:.2f}s")
         check = duckdb.connect()
-        columns = "msisdn, channel, uses, active_months, CAST(usage_score AS DOUBLE), CAST(latent_score AS DOUBLE), " \
-                  "CAST(frequency_bonus AS DOUBLE), CAST(complaint_deduction AS DOUBLE), CAST(score AS DOUBLE), tier"
+        columns = (
+            "msisdn, channel, uses, active_months, CAST(usage_score AS DOUBLE), CAST(latent_score AS DOUBLE), "
+            "CAST(frequency_bonus AS DOUBLE), CAST(complaint_deduction AS DOUBLE), CAST(score AS DOUBLE), tier"
+        )
         rows, only_ours, only_ref = check.execute(f"""
             SELECT (SELECT count(*) FROM '{ours_file}'),
                    (SELECT count(*) FROM (SELECT {columns} FROM '{ours_file}' EXCEPT ALL SELECT {columns} FROM '{ref_file}')),

@@ -1,4 +1,5 @@
-"""A tiny province whose every KPI was worked out by hand (see the comments in test_kpi.py).
+"""A tiny province whose every KPI was worked out by hand (see the comments in test_kpi.py),
+and build(), which loads any such set of CSV texts into a fresh warehouse.
 
 Regions A and B; users 138000000NN are called "NN" below.
 """

@@ -17,12 +17,13 @@ Unclaimed: 13800000009 视频彩铃 10.00 (13800000010 is October's).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
-from chanops.catalog import build_catalog
-from chanops.loader import LoadOptions, load_files
 from chanops.points import add_adjustment
 from chanops.warehouse import connect
+
+from . import kpi_fixture
 
 RULES = """product,rate,points,valid_from,valid_to
 视频彩铃,0.30,,2022-01,
@@ -70,15 +71,10 @@ ADJUSTMENTS = [("G3", "-0.49", "clawback: duplicate paper form"), ("G6", "-1.49"
 
 
 def build(directory: Path, tables: dict[str, str] | None = None, adjustments=ADJUSTMENTS) -> Path:
-    from decimal import Decimal
-
-    db = directory / "wh.duckdb"
+    """Load the tables (kpi_fixture.build does the loading) and record the adjustments."""
+    db = kpi_fixture.build(directory, tables or TABLES)
     con = connect(db, read_only=False)
     try:
-        for kind, text in (tables or TABLES).items():
-            path = directory / f"{kind}.csv"
-            path.write_text(text, encoding="utf-8")
-            load_files(con, kind, [path], build_catalog(None), LoadOptions(strict=True))
         for staff, points, note in adjustments:
             add_adjustment(con, "2022-11", staff, Decimal(points), note)
     finally:
