@@ -31,6 +31,7 @@ class OutputOptions:
     format: str | None = None
     output: Path | None = None
     lang: str = "zh"
+    unmask: bool = False  # human formats mask phone numbers (个人信息保护) unless asked not to
 
     def resolved_format(self) -> str:
         """Explicit --format, else from the -o suffix, else table on a terminal and csv in a pipe."""

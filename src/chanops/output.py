@@ -59,6 +59,27 @@ class Section:
         return self.human() if callable(self.human) else self.human
 
 
+# Columns holding phone numbers: masked as 138****0001 in table, markdown and xlsx output
+# unless --unmask (个人信息保护); csv/json/parquet for pipelines keep full numbers.
+MSISDN_COLUMNS = frozenset({"msisdn"})
+
+
+def mask_msisdn(value: str | None) -> str | None:
+    if value is None or len(value) < 8:
+        return value
+    return value[:3] + "****" + value[-4:]
+
+
+def masked(frame: pl.DataFrame, unmask: bool) -> pl.DataFrame:
+    """`frame` with its phone-number columns masked, unless `unmask`."""
+    import polars as pl
+
+    columns = [c for c in frame.columns if c in MSISDN_COLUMNS]
+    if unmask or not columns:
+        return frame
+    return frame.with_columns(pl.col(c).str.slice(0, 3) + "****" + pl.col(c).str.slice(-4) for c in columns)
+
+
 def percent_text(value: float | None) -> str:
     return "" if value is None else f"{value:.2%}"
 
@@ -67,13 +88,13 @@ def points_text(value: float | None) -> str:
     return "" if value is None else f"{value * 100:+.2f}pp"
 
 
-def _display(section: Section, lang: str) -> tuple[pl.DataFrame, list[bool]]:
-    """Strings for humans (percentages with two decimals, labels as headers), and which
-    columns are numeric so tables can right-align them."""
+def _display(section: Section, lang: str, unmask: bool = False) -> tuple[pl.DataFrame, list[bool]]:
+    """Strings for humans (percentages with two decimals, labels as headers, phone numbers
+    masked), and which columns are numeric so tables can right-align them."""
     import polars as pl
 
     human = section.human_frame()
-    source = human if human is not None else section.polars()
+    source = masked(human if human is not None else section.polars(), unmask)
     exprs = []
     for name, dtype in source.schema.items():
         col = pl.col(name)
@@ -102,7 +123,7 @@ def _labelled_unique(columns: Sequence[str], lang: str) -> list[str]:
     return out
 
 
-def _write_table(sections: Sequence[Section], dest: IO, lang: str) -> None:
+def _write_table(sections: Sequence[Section], dest: IO, options: OutputOptions) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -110,7 +131,7 @@ def _write_table(sections: Sequence[Section], dest: IO, lang: str) -> None:
     width = None if getattr(dest, "isatty", lambda: False)() else 200
     console = Console(file=dest, width=width, soft_wrap=False)
     for section in sections:
-        frame, numeric = _display(section, lang)
+        frame, numeric = _display(section, options.lang, options.unmask)
         table = Table(title=section.title or None, title_justify="left", header_style="bold")
         for name, is_number in zip(frame.columns, numeric, strict=True):
             table.add_column(name, justify="right" if is_number else "left")
@@ -119,13 +140,13 @@ def _write_table(sections: Sequence[Section], dest: IO, lang: str) -> None:
         console.print(table)
 
 
-def _write_markdown(sections: Sequence[Section], dest: IO, lang: str) -> None:
+def _write_markdown(sections: Sequence[Section], dest: IO, options: OutputOptions) -> None:
     import polars as pl
 
     for i, section in enumerate(sections):
         if section.title:
             dest.write(("\n" if i else "") + f"## {section.title}\n\n")
-        frame, _numeric = _display(section, lang)
+        frame, _numeric = _display(section, options.lang, options.unmask)
         with pl.Config(
             tbl_formatting="MARKDOWN",
             tbl_hide_column_data_types=True,
@@ -156,11 +177,11 @@ def _copy(section: Section, fmt: str, dest: IO) -> None:
         con.close()
 
 
-def _write_csv(sections, dest, lang):
+def _write_csv(sections, dest, options):
     _copy(sections[0], "csv", dest)
 
 
-def _write_json(sections, dest, lang):
+def _write_json(sections, dest, options):
     if len(sections) == 1:
         _copy(sections[0], "json", dest)
         return
@@ -172,22 +193,23 @@ def _write_json(sections, dest, lang):
     dest.write("}\n")
 
 
-def _write_jsonl(sections, dest, lang):
+def _write_jsonl(sections, dest, options):
     _copy(sections[0], "jsonl", dest)
 
 
-def _write_parquet(sections, dest, lang):
+def _write_parquet(sections, dest, options):
     _copy(sections[0], "parquet", dest)
 
 
-def _write_xlsx(sections, dest, lang):
+def _write_xlsx(sections, dest, options):
     import xlsxwriter
 
     # Strings stay strings: a staff name like "=HYPERLINK(...)" must never become a formula.
     safe = {"strings_to_formulas": False, "strings_to_urls": False}
     with xlsxwriter.Workbook(dest, safe) as workbook:
         for i, section in enumerate(sections):
-            frame = section.polars()
+            lang = options.lang
+            frame = masked(section.polars(), options.unmask)
             labels = dict(zip(frame.columns, _labelled_unique(frame.columns, lang), strict=True))
             formats = {labels[c]: "0.00%" for c in (*section.percent, *section.points) if c in labels}
             frame = frame.rename(labels)
@@ -223,16 +245,20 @@ def emit(
         if binary and sys.stdout.isatty():
             raise UsageError(f"{fmt} is binary: write it to a file with -o FILE")
         dest = sys.stdout.buffer if binary else sys.stdout
-        writer(sections, dest, options.lang)
+        writer(sections, dest, options)
         dest.flush()
         return
-    target = options.output
+    write_atomically(options.output, lambda fh: writer(sections, fh, options), binary)
+
+
+def write_atomically(target: Path, write: Callable[[IO], None], binary: bool) -> None:
+    """Write `target` through a temp file in the same directory, then rename: a reader (or a
+    cron consumer) never sees a half-written file, and a failure leaves nothing behind."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    # Temp file + rename: a reader (or a cron consumer) never sees a half-written file.
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
-            writer(sections, fh, options.lang)
+            write(fh)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

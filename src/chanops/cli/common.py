@@ -65,8 +65,13 @@ ToOpt = Annotated[str | None, typer.Option("--to", help="Last month of a range."
 DEFAULT_WAIT = 5.0  # seconds; see warehouse.connect
 
 
-def output_options(fmt: FormatName | None, output: Path | None, lang: Lang) -> OutputOptions:
-    return OutputOptions(format=fmt.value if fmt else None, output=output, lang=lang.value)
+UnmaskOpt = Annotated[
+    bool, typer.Option("--unmask", help="Show full phone numbers in table/markdown/xlsx (masked by default).")
+]
+
+
+def output_options(fmt: FormatName | None, output: Path | None, lang: Lang, unmask: bool = False) -> OutputOptions:
+    return OutputOptions(format=fmt.value if fmt else None, output=output, lang=lang.value, unmask=unmask)
 
 
 @dataclass
@@ -101,6 +106,7 @@ def shared_options(*, warehouse: bool = True, config: bool = False, output: bool
             _keyword("fmt", FormatOpt, None),
             _keyword("output", OutputOpt, None),
             _keyword("lang", LangOpt, Lang.zh),
+            _keyword("unmask", UnmaskOpt, False),
         ]
 
     def decorate(command: Callable) -> Callable:
@@ -112,7 +118,9 @@ def shared_options(*, warehouse: bool = True, config: bool = False, output: bool
                 db=kwargs.pop("db", None),
                 wait=kwargs.pop("wait", DEFAULT_WAIT),
                 config=kwargs.pop("config", None),
-                out=output_options(kwargs.pop("fmt"), kwargs.pop("output"), kwargs.pop("lang")) if output else None,
+                out=output_options(kwargs.pop("fmt"), kwargs.pop("output"), kwargs.pop("lang"), kwargs.pop("unmask"))
+                if output
+                else None,
             )
             return command(*args, shared=shared, **kwargs)
 
