@@ -21,8 +21,10 @@ demo: $(STAMP)
 	$(BIN)/chanops db info --db $(DEMO_DB) --format table
 	$(BIN)/chanops kpi --db $(DEMO_DB) --compare prev --format table
 
-## test: the suite CI runs
+## test: the suite CI runs (installs Debian's chromium for the report's browser test if missing)
 test: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "note: chromium could not be installed; the browser test will be skipped"
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -138,6 +138,40 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+# report tables
+LABELS.update(
+    {
+        "headline": ("核心指标", "Headline KPIs"),
+        "trend": ("近六个月趋势", "Six-month trend"),
+        "by_region": ("分盟市", "By region"),
+        "by_touchpoint": ("分触点", "By touchpoint"),
+        "successes": ("成功笔数", "Successes"),
+        "funnel": ("营销漏斗", "Funnel"),
+        "conflict_pairs": ("互斥产品对", "Mutual-exclusion pairs"),
+        "5g_trend": ("5G套餐线上办理趋势", "5G plan online trend"),
+        "points_top20": ("积分排名前20", "Top 20 by points"),
+        "points_by_store": ("分营业厅", "By store"),
+        "points_by_region": ("分区域", "By region"),
+        "channels": ("分电子渠道", "By e-channel"),
+        "targets_app": ("手机营业厅推广目标前10", "Top 10 app promotion targets"),
+        "retention": ("保有率", "Retention"),
+        "lifecycle": ("生命周期", "Lifecycle"),
+        "at_risk_top10": ("离网预警客户（收入降幅前10）", "At-risk customers (top 10 revenue drops)"),
+    }
+)
+
+
+def _with_kpis() -> None:
+    # KPI ids label their own columns (trend and region tables of the report)
+    from .kpi_catalog import BUILTIN_KPIS
+
+    for kpi in BUILTIN_KPIS:
+        LABELS.setdefault(kpi.id, (kpi.zh, kpi.en))
+
+
+_with_kpis()
+
+
 def label(column_id: str, lang: str) -> str:
     pair = LABELS.get(column_id)
     if pair is None:

@@ -88,7 +88,7 @@ def points_text(value: float | None) -> str:
     return "" if value is None else f"{value * 100:+.2f}pp"
 
 
-def _display(section: Section, lang: str, unmask: bool = False) -> tuple[pl.DataFrame, list[bool]]:
+def display_frame(section: Section, lang: str, unmask: bool = False) -> tuple[pl.DataFrame, list[bool]]:
     """Strings for humans (percentages with two decimals, labels as headers, phone numbers
     masked), and which columns are numeric so tables can right-align them."""
     import polars as pl
@@ -131,7 +131,7 @@ def _write_table(sections: Sequence[Section], dest: IO, options: OutputOptions) 
     width = None if getattr(dest, "isatty", lambda: False)() else 200
     console = Console(file=dest, width=width, soft_wrap=False)
     for section in sections:
-        frame, numeric = _display(section, options.lang, options.unmask)
+        frame, numeric = display_frame(section, options.lang, options.unmask)
         table = Table(title=section.title or None, title_justify="left", header_style="bold")
         for name, is_number in zip(frame.columns, numeric, strict=True):
             table.add_column(name, justify="right" if is_number else "left")
@@ -146,7 +146,7 @@ def _write_markdown(sections: Sequence[Section], dest: IO, options: OutputOption
     for i, section in enumerate(sections):
         if section.title:
             dest.write(("\n" if i else "") + f"## {section.title}\n\n")
-        frame, _numeric = _display(section, options.lang, options.unmask)
+        frame, _numeric = display_frame(section, options.lang, options.unmask)
         with pl.Config(
             tbl_formatting="MARKDOWN",
             tbl_hide_column_data_types=True,
@@ -201,7 +201,7 @@ def _write_parquet(sections, dest, options):
     _copy(sections[0], "parquet", dest)
 
 
-def _write_xlsx(sections, dest, options):
+def write_xlsx(sections, dest, options):
     import xlsxwriter
 
     # Strings stay strings: a staff name like "=HYPERLINK(...)" must never become a formula.
@@ -226,7 +226,7 @@ WRITERS: dict[str, Callable] = {
     "jsonl": _write_jsonl,
     "parquet": _write_parquet,
     "markdown": _write_markdown,
-    "xlsx": _write_xlsx,
+    "xlsx": write_xlsx,
 }
 
 
@@ -259,6 +259,10 @@ def write_atomically(target: Path, write: Callable[[IO], None], binary: bool) ->
     try:
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
             write(fh)
+        # mkstemp makes the file private (0600); a report is meant to be read like any file
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -15,6 +15,7 @@ from .db_cmd import db_app, rejects
 from .kpi_cmd import kpi_app
 from .load_cmd import load
 from .points_cmd import points_app
+from .report_cmd import report_app
 from .sample_cmd import sample
 
 app = typer.Typer(
@@ -55,6 +56,7 @@ app.command("lifecycle")(lifecycle)
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(points_app, name="points")
 app.add_typer(prefer_app, name="prefer")
+app.add_typer(report_app, name="report")
 app.add_typer(db_app, name="db")
 
 

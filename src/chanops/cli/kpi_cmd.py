@@ -11,39 +11,6 @@ from .common import FromOpt, MonthOpt, Shared, ToOpt, notice, resolve_months, sh
 kpi_app = typer.Typer(help="Channel KPIs (SPEC §4).", invoke_without_command=True, no_args_is_help=False)
 
 
-def human_view(result, lang: str):
-    """Long layout for people: one row per (month, slice, KPI) with value, numerator, denominator."""
-    import polars as pl
-
-    def amount(value):
-        if value is None:
-            return ""
-        return f"{int(value):,}" if float(value).is_integer() else f"{float(value):,.2f}"
-
-    def shown(kpi, value, change=False):
-        if value is None:
-            return ""
-        if kpi.format == "pct":
-            return f"{value * 100:+.2f}pp" if change else f"{value:.2%}"
-        return f"{value:+,.2f}" if change else f"{value:,.2f}"
-
-    keys = ["month", *result.dims]
-    rows = []
-    for record in result.frame.to_pylist():  # a result table: months × slices, not data rows
-        for kpi in result.kpis:
-            row = {k: record[k] for k in keys}
-            row["kpi"] = kpi.zh if lang == "zh" else kpi.en
-            row["value"] = shown(kpi, record[kpi.id])
-            row["numerator"] = amount(record[f"{kpi.id}_num"])
-            row["denominator"] = amount(record[f"{kpi.id}_den"])
-            if result.compare:
-                row["compare_month"] = record["compare_month"]
-                row["previous"] = shown(kpi, record[f"{kpi.id}_prev"])
-                row["change"] = shown(kpi, record[f"{kpi.id}_change"], change=True)
-            rows.append(row)
-    return pl.DataFrame(rows, infer_schema_length=None)
-
-
 @kpi_app.callback()
 @shared_options(config=True)
 def kpi(
@@ -79,6 +46,7 @@ def kpi(
     from ..errors import CheckBreached
     from ..kpi_catalog import build_kpi_catalog
     from ..kpi_engine import evaluate
+    from ..kpi_view import long_view
     from ..months import parse_month
     from ..output import Section, emit
     from ..warehouse import open_warehouse
@@ -102,7 +70,7 @@ def kpi(
         notice(f"note: {note}")
     percent = [c for k in result.kpis if k.format == "pct" for c in (k.id, f"{k.id}_prev", f"{k.id}_change")]
     emit(
-        Section(result.frame, "kpi", percent=percent, human=lambda: human_view(result, shared.lang)),
+        Section(result.frame, "kpi", percent=percent, human=lambda: long_view(result, shared.lang)),
         shared.out,
         notice=notice,
     )

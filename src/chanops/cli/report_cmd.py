@@ -1,0 +1,69 @@
+"""`chanops report monthly`: the report a cron job writes on the 1st of the month."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import DEFAULT_WAIT, ConfigOpt, DbOpt, Lang, LangOpt, UnmaskOpt, WaitOpt, notice, progress, split_list
+
+report_app = typer.Typer(help="Reports for managers and cron jobs.", no_args_is_help=True)
+REPORT_FORMATS = ("html", "xlsx", "md")
+
+
+@report_app.command("monthly")
+def monthly(
+    out: Annotated[Path, typer.Option("--out", help="Directory the report files are written into.")],
+    month: Annotated[
+        str | None, typer.Option("--month", help="Month YYYY-MM (default: latest with data).", show_default=False)
+    ] = None,
+    formats: Annotated[str, typer.Option("--formats", help="Any of html,xlsx,md.")] = "html,xlsx,md",
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 3 when a KPI crosses its threshold (the report is still written).")
+    ] = False,
+    budget: Annotated[
+        str | None, typer.Option("--budget", help="Points budget, to show budget use.", show_default=False)
+    ] = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+    wait: WaitOpt = DEFAULT_WAIT,
+    lang: LangOpt = Lang.zh,
+    unmask: UnmaskOpt = False,
+) -> None:
+    """Write the monthly report: HTML (offline, inline charts), XLSX and Markdown, atomically."""
+    from decimal import Decimal, InvalidOperation
+
+    from ..config import load_config
+    from ..errors import CheckBreached, UsageError
+    from ..formats import OutputOptions
+    from ..kpi_catalog import build_kpi_catalog
+    from ..report import build_report
+    from ..report_render import write_report
+    from ..warehouse import open_warehouse
+    from .common import resolve_months
+
+    chosen = split_list(formats)
+    unknown = [f for f in chosen if f not in REPORT_FORMATS]
+    if unknown or not chosen:
+        raise UsageError(f"--formats takes any of {', '.join(REPORT_FORMATS)}, got '{formats}'")
+    try:
+        points_budget = Decimal(budget) if budget is not None else None
+    except InvalidOperation:
+        raise UsageError(f"--budget must be a number, got '{budget}'") from None
+    if points_budget is not None and points_budget < 0:
+        raise UsageError("--budget cannot be negative")
+    cfg = load_config(config)
+    with open_warehouse(db, read_only=True, wait=wait) as con, progress("building the monthly report…"):
+        [the_month] = resolve_months(con, month, None, None)
+        report = build_report(
+            con, the_month, build_kpi_catalog(cfg.raw.get("kpis")), cfg.channels, lang.value, points_budget
+        )
+    written = write_report(report, out, chosen, OutputOptions(lang=lang.value, unmask=unmask))
+    for path in written:
+        notice(f"wrote {path}")
+    if check and report.breaches:
+        for line in report.breaches:
+            notice(f"breach: {line}")
+        raise CheckBreached(f"{len(report.breaches)} KPI value(s) outside their thresholds")

@@ -1,0 +1,150 @@
+"""`chanops report monthly`: opened in a real browser offline, XLSX read back, masking,
+atomic writes, cron exit codes."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from html import escape
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from chanops import report_render
+
+from . import kpi_fixture, points_fixture
+from .conftest import write_text
+
+INJECTED = '=HYPERLINK("http://evil.example","x")'
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    # the KPI province plus the points case, one staff named like a spreadsheet formula
+    entries = points_fixture.ENTRIES.replace("李娜", '"' + INJECTED.replace('"', '""') + '"')
+    tables = {**kpi_fixture.TABLES, **points_fixture.TABLES, "entries": entries}
+    return points_fixture.build(tmp_path_factory.mktemp("report"), tables)
+
+
+def run_report(chanops, db, out, *extra):
+    result = chanops("report", "monthly", "--month", "2022-11", "--out", out, "--db", db, *extra)
+    assert result.exit_code in (0, 3), result.stderr
+    return result
+
+
+def test_writes_three_files_atomically_named(chanops, db, tmp_path):
+    result = run_report(chanops, db, tmp_path / "out")
+    assert result.stdout == ""
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["chanops-report-2022-11.html", "chanops-report-2022-11.md", "chanops-report-2022-11.xlsx"]
+    markdown = (tmp_path / "out" / "chanops-report-2022-11.md").read_text(encoding="utf-8")
+    # online share 4/6 in November vs 1/1 in October (see kpi_fixture)
+    assert "| 线上产能占比 | 66.67% | 100.00% | -33.33pp |" in markdown
+
+
+def test_html_is_self_contained_and_masks_phone_numbers(chanops, db, tmp_path):
+    run_report(chanops, db, tmp_path / "zh")
+    html = (tmp_path / "zh" / "chanops-report-2022-11.html").read_text(encoding="utf-8")
+    for forbidden in ("<script", "<link", "src=", "url(", "@import"):
+        assert forbidden not in html
+    # the only URLs are the SVG namespace (never fetched) and the formula-like staff name, as text
+    rest = html.replace('xmlns="http://www.w3.org/2000/svg"', "").replace(escape(INJECTED), "")
+    assert "http" not in rest
+    assert html.count("<svg") >= 4
+    assert "138****0002" in html and "13800000002" not in html  # an app promotion target
+    run_report(chanops, db, tmp_path / "en", "--lang", "en", "--unmask")
+    english = (tmp_path / "en" / "chanops-report-2022-11.html").read_text(encoding="utf-8")
+    assert "Headline KPIs" in english and "13800000002" in english
+
+
+def test_report_opens_offline_in_headless_chromium(chanops, db, tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (make test installs it)")
+    run_report(chanops, db, tmp_path)
+    page_path = tmp_path / "chanops-report-2022-11.html"
+    errors, failed = [], []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        try:
+            page = browser.new_context(offline=True, viewport={"width": 1200, "height": 1600}).new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("requestfailed", lambda r: failed.append(r.url))
+            page.goto("about:blank")
+            blank = page.screenshot(full_page=False)
+            page.goto(page_path.as_uri(), wait_until="load")
+            shot = page.screenshot(full_page=False)
+            charts = page.locator("svg.chart").count()
+        finally:
+            browser.close()
+    assert errors == [] and failed == []
+    assert charts >= 4
+    # a blank page compresses to almost nothing; the report's tables and charts do not
+    assert shot != blank and len(shot) > 5 * len(blank)
+
+
+def test_xlsx_has_real_numbers_and_formula_like_text_stays_text(chanops, db, tmp_path):
+    run_report(chanops, db, tmp_path)
+    book = tmp_path / "chanops-report-2022-11.xlsx"
+    with zipfile.ZipFile(book) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert all("<f>" not in z.read(n).decode() for n in sheets)  # no formulas anywhere
+        strings = z.read("xl/sharedStrings.xml").decode()
+        assert INJECTED in strings.replace("&quot;", '"')
+        workbook = z.read("xl/workbook.xml").decode()
+    for sheet in ("headline", "by_region", "points_top20", "channels", "lifecycle"):
+        assert f'name="{sheet}"' in workbook
+    region = pl.read_excel(book, sheet_name="by_region")
+    assert region.schema["线上产能占比"] == pl.Float64
+    top = pl.read_excel(book, sheet_name="points_top20")
+    assert INJECTED in top["姓名"].to_list()
+    assert top["奖励金额"].dtype.is_numeric()
+
+
+def test_failed_write_leaves_no_partial_file(db, tmp_path, monkeypatch):
+    import duckdb
+
+    from chanops.catalog import build_catalog
+    from chanops.formats import OutputOptions
+    from chanops.kpi_catalog import build_kpi_catalog
+    from chanops.report import build_report
+
+    con = duckdb.connect(str(db), read_only=True)
+    report = build_report(con, "2022-11", build_kpi_catalog(None), build_catalog(None))
+    con.close()
+
+    def broken(sections, fh, options):
+        fh.write(b"PK\x03\x04 half a workbook")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(report_render, "write_xlsx", broken)
+    with pytest.raises(OSError, match="disk full"):
+        report_render.write_report(report, tmp_path, ["html", "xlsx"], OutputOptions())
+    assert [p.name for p in tmp_path.iterdir()] == ["chanops-report-2022-11.html"]
+
+
+def test_no_data_month_and_check(chanops, db, tmp_path):
+    empty = chanops("report", "monthly", "--month", "2021-01", "--out", tmp_path / "x", "--db", db)
+    assert empty.exit_code == 1
+    assert empty.stderr == "chanops: error: no data for 2021-01: nothing to report\n"
+    assert not (tmp_path / "x").exists()
+    (tmp_path / "cfg").mkdir()
+    config = write_text(tmp_path / "cfg" / "alerts.toml", "[kpis.order_success_rate]\nmin = 0.9\n")
+    checked = run_report(chanops, db, tmp_path / "y", "--check", "--config", config)
+    assert checked.exit_code == 3
+    assert "breach: order_success_rate 2022-11: 75.00% below min 90.00%" in checked.stderr
+    assert (tmp_path / "y" / "chanops-report-2022-11.html").exists()
