@@ -57,10 +57,10 @@ def test_xlsx_numbers_stay_numbers_and_formulas_stay_text(tmp_path):
     target = tmp_path / "r.xlsx"
     emit(SECTION, OutputOptions(output=target, lang="en"))
     back = pl.read_excel(target)
-    assert back.columns == ["Region", "Rows", "outbound_connect_rate"]
+    assert back.columns == ["Region", "Rows", "Outbound connect rate"]
     assert back["Region"].to_list() == ["包头", '=HYPERLINK("x")']
     assert back["Rows"].dtype.is_integer()
-    assert back["outbound_connect_rate"].to_list() == [0.2952, 0.5]
+    assert back["Outbound connect rate"].to_list() == [0.2952, 0.5]
 
 
 def test_unknown_format_lists_the_choices():
