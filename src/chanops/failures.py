@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import polars as pl
 
 from .catalog import Channel
+from .engines import as_engine
 from .months import add_months, month_start_sql
 from .normalize import sql_str
 
@@ -25,14 +25,16 @@ class FailureAnalysis:
 
 
 def analyse_failures(
-    con: duckdb.DuckDBPyConnection,
+    con,
     months: list[str],
     channels: dict[str, Channel],
     product: str | None = None,
     top: int = 10,
     online_only: bool = False,
 ) -> FailureAnalysis:
-    """The four views of SPEC §5 over `months` (trend needs the month before the first)."""
+    """The four views of SPEC §5 over `months` (trend needs the month before the first), on a
+    DuckDB connection or any Engine."""
+    engine = as_engine(con)
     first, last = months[0], months[-1]
     online = ", ".join(sql_str(c.code) for c in channels.values() if c.online) or "NULL"
     filters = [
@@ -45,7 +47,8 @@ def analyse_failures(
         filters.append(f"channel IN ({online})")
     scope = f"""SELECT strftime(order_time, '%Y-%m') AS month, * FROM orders WHERE {" AND ".join(filters)}"""
     in_months = f"month IN ({', '.join(sql_str(m) for m in months)})"
-    by_product = con.sql(f"""
+    by_product = pl.from_arrow(
+        engine.table(f"""
         WITH per AS (SELECT month, product, count(*) AS attempts, count(*) FILTER (status = 'fail') AS failures
                      FROM ({scope}) GROUP BY month, product),
         rated AS (SELECT *, (attempts - failures) / attempts AS success_rate FROM per)
@@ -53,21 +56,28 @@ def analyse_failures(
                r.success_rate - p.success_rate AS change
         FROM rated r LEFT JOIN rated p ON p.product = r.product
              AND p.month = strftime(strptime(r.month || '-01', '%Y-%m-%d') - INTERVAL 1 MONTH, '%Y-%m')
-        WHERE r.{in_months} ORDER BY r.month, r.product""").pl()
+        WHERE r.{in_months} ORDER BY r.month, r.product""")
+    )
     failed = f"SELECT * FROM ({scope}) WHERE status = 'fail' AND {in_months}"
-    by_reason = con.sql(f"""
+    by_reason = pl.from_arrow(
+        engine.table(f"""
         SELECT product, coalesce(fail_reason, '(none)') AS fail_reason, count(*) AS failures,
                count(*) / sum(count(*)) OVER (PARTITION BY product) AS share
-        FROM ({failed}) GROUP BY 1, 2 ORDER BY product, failures DESC, fail_reason""").pl()
-    conflict_pairs = con.sql(f"""
+        FROM ({failed}) GROUP BY 1, 2 ORDER BY product, failures DESC, fail_reason""")
+    )
+    conflict_pairs = pl.from_arrow(
+        engine.table(f"""
         SELECT product, conflict_product, count(*) AS failed_orders, count(DISTINCT msisdn) AS users,
                rank() OVER (ORDER BY count(*) DESC) AS rank_by_orders,
                rank() OVER (ORDER BY count(DISTINCT msisdn) DESC) AS rank_by_users
         FROM ({failed}) WHERE conflict_product IS NOT NULL GROUP BY product, conflict_product
         QUALIFY rank_by_orders <= {int(top)} OR rank_by_users <= {int(top)}
-        ORDER BY rank_by_orders, rank_by_users, product, conflict_product""").pl()
-    conflict_share = con.sql(f"""
+        ORDER BY rank_by_orders, rank_by_users, product, conflict_product""")
+    )
+    conflict_share = pl.from_arrow(
+        engine.table(f"""
         SELECT product, count(*) AS failures, count(conflict_product) AS conflict_failures,
                count(conflict_product) / count(*) AS conflict_share
-        FROM ({failed}) GROUP BY product ORDER BY failures DESC, product""").pl()
+        FROM ({failed}) GROUP BY product ORDER BY failures DESC, product""")
+    )
     return FailureAnalysis(by_product, by_reason, conflict_pairs, conflict_share)

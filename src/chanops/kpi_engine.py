@@ -17,12 +17,12 @@ import duckdb
 import pyarrow as pa
 
 from .catalog import Channel
+from .engines import EngineError, as_engine, first_row
 from .errors import ConfigError, NoData, UsageError
 from .kpi_catalog import DIMENSIONS, Kpi, Measure
 from .kpi_sources import CUSTOMERS_CTE, MonthWindow, source_sql
 from .months import add_months, month_start_sql
 from .normalize import sql_str
-from .warehouse import fetch_one
 
 COMPARE_SHIFT = {"prev": -1, "yoy": -12}
 CUSTOMER_SOURCES = {"customers", "retention"}
@@ -173,18 +173,20 @@ def compile_sql(
     )
 
 
-def months_with_data(con: duckdb.DuckDBPyConnection, months: Sequence[str]) -> set[str]:
+def months_with_data(con, months: Sequence[str]) -> set[str]:
     """Which of `months` have any event rows (orders, contacts, usage, complaints) or billing.
 
-    One EXISTS probe per table and month: it stops at the first row, so it costs
-    milliseconds where a scan of the month would cost a tenth of a second."""
+    One probe per table and month that stops at the first row (LIMIT 1): milliseconds
+    where a scan of the month would take a tenth of a second. Plain SQL, so Spark runs it too."""
+    engine = as_engine(con)
     probes = []
     for month in months:
         start, end = month_start_sql(month), month_start_sql(add_months(month, 1))
-        tables = [f"SELECT 1 FROM {t} WHERE {c} >= {start} AND {c} < {end}" for t, c in EVENT_TABLES.items()]
-        tables.append(f"SELECT 1 FROM billing WHERE month = {sql_str(month)}")
-        probes.append(" OR ".join(f"EXISTS ({t})" for t in tables) + f" AS {_month_alias(month)}")
-    row = fetch_one(con, f"SELECT {', '.join(probes)}")
+        tables = [f"SELECT 1 AS hit FROM {t} WHERE {c} >= {start} AND {c} < {end}" for t, c in EVENT_TABLES.items()]
+        tables.append(f"SELECT 1 AS hit FROM billing WHERE month = {sql_str(month)}")
+        hits = " + ".join(f"(SELECT count(*) FROM ({t} LIMIT 1) p)" for t in tables)
+        probes.append(f"{hits} AS {_month_alias(month)}")
+    row = first_row(engine, f"SELECT {', '.join(probes)}")
     return {month for month, present in zip(months, row, strict=True) if present}
 
 
@@ -192,10 +194,10 @@ def _month_alias(month: str) -> str:
     return "m_" + month.replace("-", "_")
 
 
-def latest_month(con: duckdb.DuckDBPyConnection) -> str:
-    """The latest month with orders or contacts (else any event), for a default --month."""
+def latest_month(con) -> str:
+    """The latest month with orders, contacts, usage or complaints, for a default --month."""
     parts = [f"SELECT strftime(max({col}), '%Y-%m') AS month FROM {table}" for table, col in EVENT_TABLES.items()]
-    row = fetch_one(con, f"SELECT max(month) FROM ({' UNION ALL '.join(parts)})")
+    row = first_row(as_engine(con), f"SELECT max(month) AS month FROM ({' UNION ALL '.join(parts)}) t")
     if not row or row[0] is None:
         raise NoData("the warehouse has no orders, contacts, usage or complaints yet; load some first")
     return row[0]
@@ -221,7 +223,7 @@ def breaches(result_frame: pa.Table, kpis: Sequence[Kpi], dims: Sequence[str]) -
 
 
 def evaluate(
-    con: duckdb.DuckDBPyConnection,
+    con,
     catalog: dict[str, Kpi],
     channels: dict[str, Channel],
     months: Sequence[str],
@@ -230,7 +232,9 @@ def evaluate(
     base: str | None = None,
     compare: str | None = None,
 ) -> KpiResult:
-    """KPIs per (month, slice) with numerators and denominators (SPEC §4)."""
+    """KPIs per (month, slice) with numerators and denominators (SPEC §4), on a DuckDB
+    connection or any Engine (Spark runs the same SQL, transpiled)."""
+    engine = as_engine(con)
     dims = list(dict.fromkeys(dims))
     kpis, notes = select_kpis(catalog, metric_ids, dims)
     if compare is not None and compare not in COMPARE_SHIFT:
@@ -238,12 +242,12 @@ def evaluate(
     if base is not None and any(base >= m for m in months):
         raise UsageError(f"--base {base} must be before the month(s) measured")
 
-    present = months_with_data(con, months)
+    present = months_with_data(engine, months)
     empty = [m for m in months if m not in present]
     if len(empty) == len(months):
         raise NoData(
             f"no data for {', '.join(empty)} (no orders, contacts, usage, complaints or billing); "
-            f"latest month with data: {_latest_or_none(con)}"
+            f"latest month with data: {_latest_or_none(engine)}"
         )
     if empty:
         notes.append(f"no data for {', '.join(empty)}")
@@ -254,8 +258,8 @@ def evaluate(
     sql = compile_sql(kpis, dims, window, channels, compare_months)
     try:
         # Arrow, not Polars: a pipeline asking for csv then never pays Polars' import.
-        frame = con.sql(sql).to_arrow_table()
-    except duckdb.Error as exc:
+        frame = engine.table(sql)
+    except (duckdb.Error, EngineError) as exc:
         custom = [k.id for k in kpis if not k.builtin]
         if custom:
             raise ConfigError(
@@ -265,7 +269,7 @@ def evaluate(
     return KpiResult(frame, kpis, dims, compare, notes, breaches(frame, kpis, dims))
 
 
-def _latest_or_none(con: duckdb.DuckDBPyConnection) -> str:
+def _latest_or_none(con) -> str:
     try:
         return latest_month(con)
     except NoData:

@@ -30,6 +30,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .engines import as_engine, first_row
 from .errors import ConfigError, NoData, UsageError
 from .months import add_months, month_start_sql
 from .normalize import sql_str
@@ -111,9 +112,13 @@ def claims_sql(month: str) -> str:
         FROM judged"""
 
 
-def _require_entries(con: duckdb.DuckDBPyConnection, month: str) -> None:
+def _require_entries(con, month: str) -> None:
     start, end = _bounds(month)
-    row = fetch_one(con, f"SELECT EXISTS (SELECT 1 FROM entries WHERE entry_time >= {start} AND entry_time < {end})")
+    row = first_row(
+        as_engine(con),
+        f"""SELECT count(*) AS n FROM (SELECT 1 AS hit FROM entries
+                                        WHERE entry_time >= {start} AND entry_time < {end} LIMIT 1) p""",
+    )
     if not row or not row[0]:
         raise NoData(f"no entries (营业员录入) in {month}; nothing to reconcile")
 
@@ -142,17 +147,21 @@ def statement_sql(month: str, config: PointsConfig, budget: Decimal | None) -> s
         budget_ctes = ""
     else:
         budget_cents = int(budget * 100)
+        cents = "CAST({t}net * 100 AS DECIMAL(38,0))"  # a whole number of cents, exact in any engine
         # Integer cents throughout, so the split is exact: floor shares first, then one
         # cent each to the largest remainders (ties: better rank first) until B is reached.
         budget_ctes = f""",
-        positive AS (SELECT coalesce(sum(CAST(net * 100 AS HUGEINT)) FILTER (WHERE net > 0), 0) AS cents FROM ranked),
-        shares AS (
-            SELECT r.*, p.cents > {budget_cents} AS binding,
-                   CASE WHEN r.net > 0 AND p.cents > 0 THEN CAST(r.net * 100 AS HUGEINT) * {budget_cents} // p.cents END
-                       AS floor_cents,
-                   CASE WHEN r.net > 0 AND p.cents > 0 THEN CAST(r.net * 100 AS HUGEINT) * {budget_cents} % p.cents END
-                       AS remainder
+        positive AS (SELECT coalesce(sum({cents.format(t="")}) FILTER (WHERE net > 0), 0) AS cents FROM ranked),
+        products AS (
+            SELECT r.*, p.cents AS positive_cents,
+                   CASE WHEN r.net > 0 AND p.cents > 0 THEN {cents.format(t="r.")} * {budget_cents} END AS product
             FROM ranked r, positive p),
+        shares AS (
+            -- product // positive without integer division, which engines spell differently:
+            -- subtract the exact remainder, then divide (the quotient is a whole number ≤ B)
+            SELECT *, positive_cents > {budget_cents} AS binding, product % positive_cents AS remainder,
+                   CAST(round((product - product % positive_cents) / positive_cents) AS BIGINT) AS floor_cents
+            FROM products),
         leftover AS (SELECT {budget_cents} - coalesce(sum(floor_cents), 0) AS cents FROM shares),
         split AS (
             SELECT s.*, CASE WHEN s.net > 0 AND row_number() OVER (ORDER BY s.remainder DESC NULLS LAST, s.rank)

@@ -1,0 +1,131 @@
+"""Where a query runs: the embedded DuckDB warehouse, or Spark over the Parquet export.
+
+chanops writes each definition once, as DuckDB SQL. The Spark engine transpiles that
+text with sqlglot and runs it through pyspark on the export layout (`chanops export`),
+so there is no second, hand-kept copy of any KPI or points rule. Only aggregated
+results come back, as Arrow tables, to the same rendering and output code.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+import pyarrow as pa
+
+from .errors import ChanopsError, UsageError
+
+ENGINES = ("duckdb", "spark")
+
+
+class EngineError(ChanopsError):
+    """A query could not run on the chosen engine (e.g. SQL Spark cannot express)."""
+
+
+class Engine(Protocol):
+    name: str
+
+    def table(self, sql: str) -> pa.Table:
+        """Run a query written in DuckDB SQL; the result as an Arrow table."""
+
+
+class DuckDBEngine:
+    name = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def table(self, sql: str) -> pa.Table:
+        return self.con.sql(sql).to_arrow_table()
+
+
+def as_engine(con_or_engine) -> Engine:
+    """Library functions take a DuckDB connection or an Engine."""
+    if isinstance(con_or_engine, duckdb.DuckDBPyConnection):
+        return DuckDBEngine(con_or_engine)
+    return con_or_engine
+
+
+def first_row(engine: Engine, sql: str) -> tuple | None:
+    rows = engine.table(sql).to_pylist()
+    return tuple(rows[0].values()) if rows else None
+
+
+def to_spark_sql(sql: str) -> str:
+    """DuckDB SQL → Spark SQL. MATERIALIZED is a DuckDB hint about CTEs; Spark plans its own."""
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        tree = sqlglot.parse_one(sql, read="duckdb")
+        for cte in tree.find_all(exp.CTE):
+            cte.set("materialized", None)
+        return tree.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
+    except sqlglot.errors.SqlglotError as exc:
+        raise EngineError(f"this query cannot be expressed in Spark SQL: {str(exc).splitlines()[0]}") from None
+
+
+# Views the export layout provides, by directory name.
+VIEW_NAMES = {"adjustments": "_adjustments"}
+
+
+class SparkEngine:
+    """pyspark over `chanops export` output; local[2] by default, any cluster via conf."""
+
+    name = "spark"
+
+    def __init__(self, source: Path, master: str = "local[2]", conf: Sequence[str] = ()):
+        if not source.is_dir():
+            raise UsageError(f"--source {source} is not a directory (write one with chanops export --to DIR)")
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError:
+            raise UsageError("--engine spark needs pyspark: pip install 'chanops[spark]'") from None
+        # Spark's console progress bars and start-up chatter would land on chanops' stderr.
+        os.environ.setdefault("PYSPARK_SUBMIT_ARGS", "--driver-java-options -Dlog4j2.level=error pyspark-shell")
+        builder = (
+            SparkSession.builder.master(master)
+            .appName("chanops")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.shuffle.partitions", "8")
+        )
+        for item in conf:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise UsageError(f"--spark-conf takes key=value, got '{item}'")
+            builder = builder.config(key.strip(), value.strip())
+        self.spark = builder.getOrCreate()
+        self.spark.sparkContext.setLogLevel("ERROR")
+        self._register(source)
+
+    def _register(self, source: Path) -> None:
+        found = [d for d in sorted(source.iterdir()) if d.is_dir() and not d.name.startswith(".")]
+        if not found:
+            raise UsageError(f"--source {source} holds no exported kinds (chanops export --to {source})")
+        for directory in found:
+            view = VIEW_NAMES.get(directory.name, directory.name)
+            self.spark.read.parquet(str(directory)).createOrReplaceTempView(view)
+
+    def table(self, sql: str) -> pa.Table:
+        from pyspark.errors import PySparkException
+
+        try:
+            return self.spark.sql(to_spark_sql(sql)).toArrow()
+        except PySparkException as exc:
+            raise EngineError(f"Spark could not run the query: {str(exc).splitlines()[0]}") from None
+
+    def close(self) -> None:
+        self.spark.stop()
+
+
+def open_engine(name: str, source: Path | None, master: str, conf: Sequence[str]) -> SparkEngine:
+    if name not in ENGINES:
+        raise UsageError(f"--engine must be one of: {', '.join(ENGINES)}")
+    if source is None:
+        raise UsageError("--engine spark needs --source DIR (the layout chanops export writes)")
+    return SparkEngine(source, master, conf)
