@@ -11,7 +11,7 @@ KINDS  := orders contacts entries valid rules complaints usage signals customers
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,spark]'
 	touch $(STAMP)
 
 ## demo: load sample_data/ into a fresh embedded warehouse and print the latest month's KPIs

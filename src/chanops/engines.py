@@ -8,6 +8,7 @@ results come back, as Arrow tables, to the same rendering and output code.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -85,7 +86,12 @@ class SparkEngine:
         except ImportError:
             raise UsageError("--engine spark needs pyspark: pip install 'chanops[spark]'") from None
         # Spark's console progress bars and start-up chatter would land on chanops' stderr.
-        os.environ.setdefault("PYSPARK_SUBMIT_ARGS", "--driver-java-options -Dlog4j2.level=error pyspark-shell")
+        log_config = Path(__file__).with_name("spark-log4j2.properties")
+        os.environ.setdefault(
+            "PYSPARK_SUBMIT_ARGS", f"--driver-java-options -Dlog4j2.configurationFile=file:{log_config} pyspark-shell"
+        )
+        if master.startswith("local"):
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         builder = (
             SparkSession.builder.master(master)
             .appName("chanops")
@@ -100,7 +106,9 @@ class SparkEngine:
                 raise UsageError(f"--spark-conf takes key=value, got '{item}'")
             builder = builder.config(key.strip(), value.strip())
         self.spark = builder.getOrCreate()
-        self.spark.sparkContext.setLogLevel("ERROR")
+        # chanops reports failures itself, in one line; Spark's own logs would repeat them at length
+        self.spark.sparkContext.setLogLevel("OFF")
+        logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL + 1)
         self._register(source)
 
     def _register(self, source: Path) -> None:
@@ -117,7 +125,8 @@ class SparkEngine:
         try:
             return self.spark.sql(to_spark_sql(sql)).toArrow()
         except PySparkException as exc:
-            raise EngineError(f"Spark could not run the query: {str(exc).splitlines()[0]}") from None
+            detail = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+            raise EngineError(f"Spark could not run the query: {detail}") from None
 
     def close(self) -> None:
         self.spark.stop()

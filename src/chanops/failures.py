@@ -45,7 +45,9 @@ def analyse_failures(
         filters.append(f"product = {sql_str(product)}")
     if online_only:
         filters.append(f"channel IN ({online})")
-    scope = f"""SELECT strftime(order_time, '%Y-%m') AS month, * FROM orders WHERE {" AND ".join(filters)}"""
+    # named columns, not *: the Parquet export carries a `month` partition column of its own
+    scope = f"""SELECT strftime(order_time, '%Y-%m') AS month, order_id, msisdn, product, status, fail_reason,
+                       conflict_product FROM orders WHERE {" AND ".join(filters)}"""
     in_months = f"month IN ({', '.join(sql_str(m) for m in months)})"
     by_product = pl.from_arrow(
         engine.table(f"""

@@ -82,11 +82,11 @@ def claims_sql(month: str) -> str:
     return f"""
         WITH ordered AS (
             SELECT *,
-                   row_number() OVER claim_order AS claim_no,
+                   row_number() OVER (PARTITION BY msisdn, product ORDER BY entry_time, entry_id) AS claim_no,
                    -- an explicit ROWS frame: the default RANGE frame costs DuckDB 20% more here
-                   first_value(staff_id) OVER (claim_order ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS holder
-            FROM entries WHERE entry_time >= {start} AND entry_time < {end}
-            WINDOW claim_order AS (PARTITION BY msisdn, product ORDER BY entry_time, entry_id)),
+                   first_value(staff_id) OVER (PARTITION BY msisdn, product ORDER BY entry_time, entry_id
+                                               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS holder
+            FROM entries WHERE entry_time >= {start} AND entry_time < {end}),
         valid_m AS (SELECT msisdn, product, max(fee) AS fee FROM valid WHERE month = {m} GROUP BY msisdn, product),
         rules_m AS (SELECT product, rate, points FROM rules
                     WHERE valid_from <= {m} AND (valid_to IS NULL OR valid_to >= {m})),
@@ -216,14 +216,14 @@ def statement_sql(month: str, config: PointsConfig, budget: Decimal | None) -> s
         FROM {final_from} ORDER BY rank"""
 
 
-def statement(
-    con: duckdb.DuckDBPyConnection, month: str, config: PointsConfig, budget: Decimal | None = None
-) -> pa.Table:
-    """One row per staff with claims, complaints or adjustments in `month` (SPEC §6 outputs)."""
+def statement(con, month: str, config: PointsConfig, budget: Decimal | None = None) -> pa.Table:
+    """One row per staff with claims, complaints or adjustments in `month` (SPEC §6 outputs),
+    on a DuckDB connection or any Engine (Spark runs the same SQL, transpiled)."""
     if budget is not None and budget < 0:
         raise UsageError("--budget cannot be negative")
-    _require_entries(con, month)
-    return con.sql(statement_sql(month, config, budget)).to_arrow_table()
+    engine = as_engine(con)
+    _require_entries(engine, month)
+    return engine.table(statement_sql(month, config, budget))
 
 
 def summary(con: duckdb.DuckDBPyConnection, month: str, by: str) -> pa.Table:

@@ -12,6 +12,7 @@ from .analysis_cmd import failures, funnel, quota
 from .common import ChanopsGroup
 from .customer_cmd import lifecycle, prefer_app, retention
 from .db_cmd import db_app, rejects
+from .export_cmd import export
 from .kpi_cmd import kpi_app
 from .load_cmd import load
 from .points_cmd import points_app
@@ -53,6 +54,7 @@ app.command("quota")(quota)
 app.command("failures")(failures)
 app.command("retention")(retention)
 app.command("lifecycle")(lifecycle)
+app.command("export")(export)
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(points_app, name="points")
 app.add_typer(prefer_app, name="prefer")

@@ -67,7 +67,7 @@ def quota(
         raise CheckBreached(f"{over.height} touchpoint(s) over quota in {the_month}")
 
 
-@shared_options(config=True)
+@shared_options(config=True, engines=True)
 def failures(
     month: MonthOpt = None,
     first: FromOpt = None,
@@ -83,10 +83,9 @@ def failures(
     from ..errors import NoData
     from ..failures import analyse_failures
     from ..output import Section, emit
-    from ..warehouse import open_warehouse
 
     cfg = load_config(shared.config)
-    with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
+    with shared.query_engine() as con:
         months = resolve_months(con, month, first, last)
         analysis = analyse_failures(con, months, cfg.channels, product, top, online)
     if analysis.by_product.is_empty():

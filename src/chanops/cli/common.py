@@ -74,6 +74,17 @@ def output_options(fmt: FormatName | None, output: Path | None, lang: Lang, unma
     return OutputOptions(format=fmt.value if fmt else None, output=output, lang=lang.value, unmask=unmask)
 
 
+EngineOpt = Annotated[str, typer.Option("--engine", help="duckdb (the warehouse) or spark (over --source).")]
+SourceOpt = Annotated[
+    Path | None,
+    typer.Option("--source", help="With --engine spark: a directory written by chanops export.", show_default=False),
+]
+SparkMasterOpt = Annotated[str, typer.Option("--spark-master", help="Spark master URL.")]
+SparkConfOpt = Annotated[
+    list[str] | None, typer.Option("--spark-conf", help="Spark setting key=value (repeatable).", show_default=False)
+]
+
+
 @dataclass
 class Shared:
     """The options commands share, handed to a command decorated with @shared_options."""
@@ -82,6 +93,27 @@ class Shared:
     wait: float = 5.0
     config: Path | None = None
     out: OutputOptions | None = None
+    engine: str = "duckdb"
+    source: Path | None = None
+    spark_master: str = "local[2]"
+    spark_conf: list[str] | None = None
+
+    @contextmanager
+    def query_engine(self) -> Iterator[Any]:
+        """The warehouse (read-only) or, with --engine spark, Spark over --source."""
+        if self.engine == "duckdb":
+            from ..warehouse import open_warehouse
+
+            with open_warehouse(self.db, read_only=True, wait=self.wait) as con:
+                yield con
+            return
+        from ..engines import open_engine
+
+        engine = open_engine(self.engine, self.source, self.spark_master, self.spark_conf or [])
+        try:
+            yield engine
+        finally:
+            engine.close()
 
     @property
     def lang(self) -> str:
@@ -92,7 +124,9 @@ def _keyword(name: str, annotation: Any, default: Any) -> inspect.Parameter:
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
 
 
-def shared_options(*, warehouse: bool = True, config: bool = False, output: bool = True) -> Callable:
+def shared_options(
+    *, warehouse: bool = True, config: bool = False, output: bool = True, engines: bool = False
+) -> Callable:
     """Give a command the shared options — --db/--wait, --config, --format/-o/--lang — defined
     once here, like sqlite-utils' output_options. The command declares `shared: Shared` and
     receives them in it; Typer sees them as ordinary options in --help."""
@@ -101,6 +135,13 @@ def shared_options(*, warehouse: bool = True, config: bool = False, output: bool
         extra += [_keyword("db", DbOpt, None), _keyword("wait", WaitOpt, DEFAULT_WAIT)]
     if config:
         extra.append(_keyword("config", ConfigOpt, None))
+    if engines:
+        extra += [
+            _keyword("engine", EngineOpt, "duckdb"),
+            _keyword("source", SourceOpt, None),
+            _keyword("spark_master", SparkMasterOpt, "local[2]"),
+            _keyword("spark_conf", SparkConfOpt, None),
+        ]
     if output:
         extra += [
             _keyword("fmt", FormatOpt, None),
@@ -118,6 +159,10 @@ def shared_options(*, warehouse: bool = True, config: bool = False, output: bool
                 db=kwargs.pop("db", None),
                 wait=kwargs.pop("wait", DEFAULT_WAIT),
                 config=kwargs.pop("config", None),
+                engine=kwargs.pop("engine", "duckdb"),
+                source=kwargs.pop("source", None),
+                spark_master=kwargs.pop("spark_master", "local[2]"),
+                spark_conf=kwargs.pop("spark_conf", None),
                 out=output_options(kwargs.pop("fmt"), kwargs.pop("output"), kwargs.pop("lang"), kwargs.pop("unmask"))
                 if output
                 else None,

@@ -12,7 +12,7 @@ kpi_app = typer.Typer(help="Channel KPIs (SPEC §4).", invoke_without_command=Tr
 
 
 @kpi_app.callback()
-@shared_options(config=True)
+@shared_options(config=True, engines=True)
 def kpi(
     ctx: typer.Context,
     month: MonthOpt = None,
@@ -49,12 +49,11 @@ def kpi(
     from ..kpi_view import long_view
     from ..months import parse_month
     from ..output import Section, emit
-    from ..warehouse import open_warehouse
 
     cfg = load_config(shared.config)
     catalog = build_kpi_catalog(cfg.raw.get("kpis"))
     base_month = parse_month(base, "--base") if base else None
-    with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
+    with shared.query_engine() as con:
         months = resolve_months(con, month, first, last)
         result = evaluate(
             con,

@@ -61,18 +61,22 @@ def match(month: RequiredMonth, *, shared: Shared) -> None:
 
 
 def _statement_run(command: str, month: str, budget_text: str | None, shared: Shared):
-    """Compute the statement and record the run (the one write these commands make)."""
+    """Compute the statement; on the warehouse, also record the run (the one write made)."""
     from .. import points
     from ..config import load_config
+    from ..errors import UsageError
     from ..warehouse import open_warehouse
 
     the_month = _month(month)
     budget = _amount(budget_text, "--budget")
     if budget is not None and budget < 0:
-        from ..errors import UsageError
-
         raise UsageError("--budget cannot be negative")
     cfg = points.PointsConfig.from_section(load_config(shared.config).raw.get("points"))
+    if shared.engine != "duckdb":
+        with shared.query_engine() as engine:
+            table = points.statement(engine, the_month, cfg, budget)
+        notice(f"note: run not recorded (--engine {shared.engine} reads the export, not the warehouse)")
+        return the_month, table
     with open_warehouse(shared.db, read_only=False, wait=shared.wait) as con:
         table = points.statement(con, the_month, cfg, budget)
         inputs = points.inputs_fingerprint(con, the_month)
@@ -82,7 +86,7 @@ def _statement_run(command: str, month: str, budget_text: str | None, shared: Sh
 
 
 @points_app.command("statement")
-@shared_options(config=True)
+@shared_options(config=True, engines=True)
 def statement(month: RequiredMonth, budget: BudgetOpt = None, *, shared: Shared) -> None:
     """Per-staff statement: claims by status, earned, deductions, adjustments, net, payout, rank."""
     from ..output import Section, emit

@@ -1,0 +1,160 @@
+"""The same definitions on Spark: every KPI (all slices), failures and the points statement
+from --engine spark equal the DuckDB results exactly, on the sample data and on the
+seed-figure and points fixtures. Needs the spark extra and Java (make test has both)."""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytest.importorskip("pyspark")
+pytest.importorskip("sqlglot")
+if shutil.which("java") is None:
+    pytest.skip("Spark needs Java", allow_module_level=True)
+
+from chanops import points  # noqa: E402
+from chanops.catalog import build_catalog  # noqa: E402
+from chanops.engines import SparkEngine  # noqa: E402
+from chanops.export import export_warehouse  # noqa: E402
+from chanops.failures import analyse_failures  # noqa: E402
+from chanops.kpi_catalog import build_kpi_catalog  # noqa: E402
+from chanops.kpi_engine import evaluate  # noqa: E402
+from chanops.schema import KINDS  # noqa: E402
+
+from . import points_fixture  # noqa: E402
+from .test_kpi_seed_figures import CONTACTS as SEED_CONTACTS  # noqa: E402
+from .test_kpi_seed_figures import ORDERS as SEED_ORDERS  # noqa: E402
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+CHANNELS = build_catalog(None)
+CATALOG = build_kpi_catalog(None)
+
+
+def plain(rows):
+    """Values as Python numbers: an engine may return a whole-number sum as Decimal('7') or 7."""
+
+    def value(v):
+        if isinstance(v, Decimal) and v == v.to_integral_value() and v.as_tuple().exponent >= 0:
+            return int(v)
+        return v
+
+    return [{k: value(v) for k, v in row.items()} for row in rows]
+
+
+def warehouse_and_export(directory: Path, tables: dict[str, Path]) -> tuple[Path, Path]:
+    from chanops.loader import LoadOptions, load_files
+    from chanops.warehouse import connect
+
+    db = directory / "wh.duckdb"
+    con = connect(db, read_only=False)
+    try:
+        for kind, path in tables.items():
+            load_files(con, kind, [path], CHANNELS, LoadOptions())
+        export_warehouse(con, directory / "export")
+    finally:
+        con.close()
+    return db, directory / "export"
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("spark-sample")
+    return warehouse_and_export(directory, {k: SAMPLE / f"{k}.csv" for k in KINDS})
+
+
+@pytest.fixture(scope="module")
+def spark(sample):
+    engine = SparkEngine(sample[1])
+    yield engine
+    engine.close()
+
+
+@pytest.mark.parametrize(
+    "dims", [[], ["region"], ["channel"], ["product"], ["campaign_id"], ["wave"], ["region", "channel"]]
+)
+def test_every_kpi_every_slice_equals_duckdb(sample, spark, dims):
+    con = duckdb.connect(str(sample[0]), read_only=True)
+    try:
+        ours = evaluate(con, CATALOG, CHANNELS, ["2022-10", "2022-11"], dims, compare="prev")
+    finally:
+        con.close()
+    theirs = evaluate(spark, CATALOG, CHANNELS, ["2022-10", "2022-11"], dims, compare="prev")
+    assert [k.id for k in ours.kpis] == [k.id for k in theirs.kpis]
+    assert plain(theirs.frame.to_pylist()) == plain(ours.frame.to_pylist())
+    assert ours.frame.num_rows > 0
+
+
+def test_failures_and_points_statement_equal_duckdb(sample, spark):
+    con = duckdb.connect(str(sample[0]), read_only=True)
+    try:
+        for product in (None, "5G套餐"):
+            ours = analyse_failures(con, ["2022-09", "2022-10", "2022-11"], CHANNELS, product=product)
+            theirs = analyse_failures(spark, ["2022-09", "2022-10", "2022-11"], CHANNELS, product=product)
+            for part in ("by_product", "by_reason", "conflict_pairs", "conflict_share"):
+                assert getattr(theirs, part).to_dicts() == getattr(ours, part).to_dicts(), part
+        for budget in (None, Decimal("5000")):
+            ours = points.statement(con, "2022-11", points.PointsConfig(), budget).to_pylist()
+            theirs = points.statement(spark, "2022-11", points.PointsConfig(), budget).to_pylist()
+            assert plain(theirs) == plain(ours)
+            assert len(ours) > 0
+    finally:
+        con.close()
+
+
+def test_seed_figures_and_points_fixture_on_spark(tmp_path):
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    scratch = duckdb.connect()
+    for kind, sql in (("orders", SEED_ORDERS), ("contacts", SEED_CONTACTS)):
+        scratch.execute(f"COPY ({sql}) TO '{seed / kind}.csv' (HEADER)")
+    scratch.close()
+    _db, export = warehouse_and_export(seed, {"orders": seed / "orders.csv", "contacts": seed / "contacts.csv"})
+    engine = SparkEngine(export)  # the same session, now over the seed data
+    ids = ["online_share", "platform_success_rate", "outbound_connect_rate", "outbound_success_rate"]
+    [row] = evaluate(engine, CATALOG, CHANNELS, ["2022-11"], [], ids).frame.to_pylist()
+    assert (row["online_share_num"], row["online_share_den"]) == (4494, 10000)
+    assert (row["platform_success_rate_num"], row["platform_success_rate_den"]) == (546, 38740)
+    assert (row["outbound_connect_rate_num"], row["outbound_connect_rate_den"]) == (1961, 6644)
+    assert (row["outbound_success_rate_num"], row["outbound_success_rate_den"]) == (603, 1961)
+
+    case = tmp_path / "points"
+    case.mkdir()
+    db = points_fixture.build(case)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        export_warehouse(con, case / "export")
+        ours = points.statement(con, "2022-11", points.PointsConfig(), Decimal("10.00")).to_pylist()
+    finally:
+        con.close()
+    theirs = points.statement(SparkEngine(case / "export"), "2022-11", points.PointsConfig(), Decimal("10.00"))
+    assert plain(theirs.to_pylist()) == plain(ours)
+    assert [(r["staff_id"], r["payout"]) for r in theirs.to_pylist()][:2] == [
+        ("G2", Decimal("5.58")),
+        ("G6", Decimal("1.48")),
+    ]
+
+
+def test_a_kpi_spark_cannot_run_is_a_clear_error(spark):
+    from chanops.errors import ConfigError
+
+    catalog = build_kpi_catalog(
+        {"odd": {"numerator": {"source": "orders", "where": "no_such_column = 1"}, "denominator": {"source": "orders"}}}
+    )
+    with pytest.raises(ConfigError, match=r"a KPI from config \(odd\) does not compile: Spark could not run"):
+        evaluate(spark, catalog, CHANNELS, ["2022-11"], [], ["odd"])
+
+
+def test_cli_engine_spark_output_is_byte_identical(chanops, sample):
+    # last in the module: the CLI stops the Spark session when it is done
+    db, export = sample
+    args = ["kpi", "--month", "2022-11", "--by", "region", "--format", "csv"]
+    on_duckdb = chanops(*args, "--db", db)
+    on_spark = chanops(*args, "--engine", "spark", "--source", export)
+    assert on_spark.exit_code == 0, on_spark.stderr
+    assert on_spark.stdout == on_duckdb.stdout
+    missing = chanops("kpi", "--engine", "spark")
+    assert missing.exit_code == 2 and "--engine spark needs --source DIR" in missing.stderr
