@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_kpi.py
 	$(BIN)/python bench/bench_points.py
 	$(BIN)/python bench/bench_prefer.py
+	$(BIN)/python bench/bench_spark.py
 
 ## sample-data: regenerate the bundled sample set
 sample-data: $(STAMP)

@@ -118,6 +118,12 @@ class SparkEngine:
         for directory in found:
             view = VIEW_NAMES.get(directory.name, directory.name)
             self.spark.read.parquet(str(directory)).createOrReplaceTempView(view)
+        # A kind not exported is an empty table, as in a warehouse where it was never loaded.
+        exported = {VIEW_NAMES.get(d.name, d.name) for d in found}
+        for view, columns in _empty_views().items():
+            if view not in exported:
+                select = ", ".join(f"CAST(NULL AS {sql_type}) AS {name}" for name, sql_type in columns)
+                self.spark.sql(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {select} WHERE 1 = 0")
 
     def table(self, sql: str) -> pa.Table:
         from pyspark.errors import PySparkException
@@ -130,6 +136,26 @@ class SparkEngine:
 
     def close(self) -> None:
         self.spark.stop()
+
+
+def _empty_views() -> dict[str, list[tuple[str, str]]]:
+    """Spark column types of every table the queries read, for kinds missing from an export."""
+    from .schema import KINDS, SQL_TYPES
+
+    spark_types = {"VARCHAR": "STRING", "TIMESTAMP": "TIMESTAMP_NTZ"}
+    views = {}
+    for kind in KINDS.values():
+        columns = [(c.name, spark_types.get(SQL_TYPES[c.type], SQL_TYPES[c.type])) for c in kind.columns]
+        views[kind.name] = [*columns, ("_load_id", "BIGINT")]
+    views["_adjustments"] = [
+        ("adjust_id", "BIGINT"),
+        ("month", "STRING"),
+        ("staff_id", "STRING"),
+        ("points", "DECIMAL(18,2)"),
+        ("note", "STRING"),
+        ("created_at", "TIMESTAMP_NTZ"),
+    ]
+    return views
 
 
 def open_engine(name: str, source: Path | None, master: str, conf: Sequence[str]) -> SparkEngine:

@@ -13,8 +13,9 @@ from .common import Shared, notice, shared_options, split_list
 @shared_options(output=False)
 def export(
     to: Annotated[Path, typer.Option("--to", help="Directory to write kind/month=YYYY-MM/*.parquet into.")],
-    kinds: Annotated[str | None, typer.Option("--kinds", help="Comma-separated kinds (default: all).",
-                                              show_default=False)] = None,
+    kinds: Annotated[
+        str | None, typer.Option("--kinds", help="Comma-separated kinds (default: all).", show_default=False)
+    ] = None,
     first: Annotated[str | None, typer.Option("--from", help="First month to export.", show_default=False)] = None,
     # --to names the directory (as the issue asks), so the last month is --until
     last: Annotated[str | None, typer.Option("--until", help="Last month to export.", show_default=False)] = None,
@@ -27,8 +28,12 @@ def export(
     from ..warehouse import open_warehouse
 
     with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
-        written = export_warehouse(con, to, split_list(kinds) or None,
-                                   parse_month(first, "--from") if first else None,
-                                   parse_month(last, "--until") if last else None)
+        written = export_warehouse(
+            con,
+            to,
+            split_list(kinds) or None,
+            parse_month(first, "--from") if first else None,
+            parse_month(last, "--until") if last else None,
+        )
     for kind, rows in written.items():
         notice(f"exported {rows:,} rows of {kind} to {to / kind}")
