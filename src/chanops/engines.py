@@ -78,8 +78,10 @@ class SparkEngine:
 
     name = "spark"
 
-    def __init__(self, source: Path, master: str = "local[2]", conf: Sequence[str] = ()):
-        if not source.is_dir():
+    def __init__(self, source: str | Path, master: str = "local[2]", conf: Sequence[str] = ()):
+        source = str(source)
+        remote = "://" in source  # hdfs://, s3a://, …: the cluster's storage, listed by Spark itself
+        if not remote and not Path(source).is_dir():
             raise UsageError(f"--source {source} is not a directory (write one with chanops export --to DIR)")
         try:
             from pyspark.sql import SparkSession
@@ -109,17 +111,29 @@ class SparkEngine:
         # chanops reports failures itself, in one line; Spark's own logs would repeat them at length
         self.spark.sparkContext.setLogLevel("OFF")
         logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL + 1)
-        self._register(source)
+        self._register(source, remote)
 
-    def _register(self, source: Path) -> None:
-        found = [d for d in sorted(source.iterdir()) if d.is_dir() and not d.name.startswith(".")]
-        if not found:
-            raise UsageError(f"--source {source} holds no exported kinds (chanops export --to {source})")
-        for directory in found:
-            view = VIEW_NAMES.get(directory.name, directory.name)
-            self.spark.read.parquet(str(directory)).createOrReplaceTempView(view)
+    def _register(self, source: str, remote: bool) -> None:
+        from pyspark.errors import AnalysisException
+
+        names = (
+            [*_empty_views()]
+            if remote
+            else [d.name for d in sorted(Path(source).iterdir()) if d.is_dir() and not d.name.startswith(".")]
+        )
+        exported = set()
+        for name in names:
+            directory = name.lstrip("_")
+            try:
+                frame = self.spark.read.parquet(f"{source.rstrip('/')}/{directory}")
+            except AnalysisException:  # not in this export
+                continue
+            view = VIEW_NAMES.get(directory, directory)
+            frame.createOrReplaceTempView(view)
+            exported.add(view)
+        if not exported:
+            raise UsageError(f"--source {source} holds no exported kinds (chanops export --to DIR)")
         # A kind not exported is an empty table, as in a warehouse where it was never loaded.
-        exported = {VIEW_NAMES.get(d.name, d.name) for d in found}
         for view, columns in _empty_views().items():
             if view not in exported:
                 select = ", ".join(f"CAST(NULL AS {sql_type}) AS {name}" for name, sql_type in columns)
@@ -158,7 +172,7 @@ def _empty_views() -> dict[str, list[tuple[str, str]]]:
     return views
 
 
-def open_engine(name: str, source: Path | None, master: str, conf: Sequence[str]) -> SparkEngine:
+def open_engine(name: str, source: str | None, master: str, conf: Sequence[str]) -> SparkEngine:
     if name not in ENGINES:
         raise UsageError(f"--engine must be one of: {', '.join(ENGINES)}")
     if source is None:

@@ -94,7 +94,7 @@ class Shared:
     config: Path | None = None
     out: OutputOptions | None = None
     engine: str = "duckdb"
-    source: Path | None = None
+    source: str | None = None
     spark_master: str = "local[2]"
     spark_conf: list[str] | None = None
 
