@@ -76,8 +76,12 @@ def output_options(fmt: FormatName | None, output: Path | None, lang: Lang, unma
 
 EngineOpt = Annotated[str, typer.Option("--engine", help="duckdb (the warehouse) or spark (over --source).")]
 SourceOpt = Annotated[
-    Path | None,
-    typer.Option("--source", help="With --engine spark: a directory written by chanops export.", show_default=False),
+    str | None,  # not Path: hdfs:///… must keep its slashes
+    typer.Option(
+        "--source",
+        help="With --engine spark: what chanops export wrote (a directory, or an hdfs://, s3a:// or file:// URL).",
+        show_default=False,
+    ),
 ]
 SparkMasterOpt = Annotated[str, typer.Option("--spark-master", help="Spark master URL.")]
 SparkConfOpt = Annotated[
