@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from measure import run_measured
+from measure import Comparison
 
 TARGET_RATIO = 1.0
 TARGET_RSS_MIB = 2048
@@ -98,14 +98,8 @@ def main() -> None:
             "csv",
         ]
         ref_cmd = [sys.executable, "-c", HAND_WRITTEN, str(db)]
-        best_ref = best_ours = float("inf")
-        rss_ref = rss_ours = 0.0
-        for attempt in range(args.repeat):
-            seconds, rss, ref_out = run_measured(ref_cmd)
-            best_ref, rss_ref = min(best_ref, seconds), max(rss_ref, rss)
-            seconds2, rss2, ours_out = run_measured(ours_cmd)
-            best_ours, rss_ours = min(best_ours, seconds2), max(rss_ours, rss2)
-            print(f"run {attempt + 1}: hand-written SQL {seconds:.2f}s, chanops {seconds2:.2f}s")
+        runs = Comparison(ref_cmd, ours_cmd, args.repeat)
+        ref_out, ours_out = runs.ref_out, runs.ours_out
 
         reference = [row for row in csv.reader(io.StringIO(ref_out))]
         ours = list(csv.DictReader(io.StringIO(ours_out)))
@@ -119,12 +113,7 @@ def main() -> None:
                 b = None if our_row[kpi_id] == "" else float(our_row[kpi_id])
                 if (a is None) != (b is None) or (a is not None and abs(a - b) > 1e-12):
                     mismatches += 1
-        ratio = best_ours / best_ref
-        print(f"hand-written SQL: {best_ref:.2f}s, peak RSS {rss_ref:.0f} MiB")
-        print(f"chanops kpi:      {best_ours:.2f}s, peak RSS {rss_ours:.0f} MiB")
-        print(f"ratio: {ratio:.2f} (target ≤ {TARGET_RATIO}); regions: {len(ours)}; answers equal: {mismatches == 0}")
-        if mismatches or ratio > TARGET_RATIO or rss_ours > TARGET_RSS_MIB:
-            sys.exit(1)
+        runs.verdict("chanops kpi", mismatches == 0, TARGET_RATIO, TARGET_RSS_MIB, f"regions: {len(ours)}; ")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from measure import run_measured
+from measure import Comparison
 
 TARGET_RATIO = 1.5
 TARGET_RSS_MIB = 2048
@@ -85,24 +85,14 @@ def main() -> None:
         chanops = str(Path(sys.executable).with_name("chanops"))
         ours_cmd = [chanops, "points", "statement", "--month", "2022-11", "--db", str(db), "--format", "csv"]
         ref_cmd = [sys.executable, "-c", HAND_WRITTEN, str(db)]
-        best_ref = best_ours = float("inf")
-        rss_ref = rss_ours = 0.0
-        for attempt in range(args.repeat):
-            seconds, rss, ref_out = run_measured(ref_cmd)
-            best_ref, rss_ref = min(best_ref, seconds), max(rss_ref, rss)
-            seconds2, rss2, ours_out = run_measured(ours_cmd)
-            best_ours, rss_ours = min(best_ours, seconds2), max(rss_ours, rss2)
-            print(f"run {attempt + 1}: hand-written SQL {seconds:.2f}s, chanops {seconds2:.2f}s")
+        runs = Comparison(ref_cmd, ours_cmd, args.repeat)
+        ref_out, ours_out = runs.ref_out, runs.ours_out
 
         reference = {row[0]: (int(row[1]), float(row[2])) for row in csv.reader(io.StringIO(ref_out))}
         ours = {r["staff_id"]: (int(r["valid"]), float(r["earned"])) for r in csv.DictReader(io.StringIO(ours_out))}
-        equal = reference == ours
-        ratio = best_ours / best_ref
-        print(f"hand-written SQL: {best_ref:.2f}s, peak RSS {rss_ref:.0f} MiB")
-        print(f"chanops points statement: {best_ours:.2f}s, peak RSS {rss_ours:.0f} MiB")
-        print(f"ratio: {ratio:.2f} (target ≤ {TARGET_RATIO}); staff: {len(ours)}; answers equal: {equal}")
-        if not equal or ratio > TARGET_RATIO or rss_ours > TARGET_RSS_MIB:
-            sys.exit(1)
+        runs.verdict(
+            "chanops points statement", reference == ours, TARGET_RATIO, TARGET_RSS_MIB, f"staff: {len(ours)}; "
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import duckdb
-from measure import run_measured
+from measure import Comparison
 
 TARGET_RATIO = 1.5
 TARGET_RSS_MIB = 2048
@@ -95,14 +95,7 @@ def main() -> None:
         ours_file, ref_file = work / "ours.parquet", work / "ref.parquet"
         ours_cmd = [chanops, "prefer", "scores", "--month", "2022-11", "--db", str(db), "-o", str(ours_file)]
         ref_cmd = [sys.executable, "-c", HAND_WRITTEN, str(db), str(ref_file)]
-        best_ref = best_ours = float("inf")
-        rss_ref = rss_ours = 0.0
-        for attempt in range(args.repeat):
-            seconds, rss, _ = run_measured(ref_cmd)
-            best_ref, rss_ref = min(best_ref, seconds), max(rss_ref, rss)
-            seconds2, rss2, _ = run_measured(ours_cmd)
-            best_ours, rss_ours = min(best_ours, seconds2), max(rss_ours, rss2)
-            print(f"run {attempt + 1}: hand-written SQL {seconds:.2f}s, chanops {seconds2:.2f}s")
+        runs = Comparison(ref_cmd, ours_cmd, args.repeat)
         check = duckdb.connect()
         columns = (
             "msisdn, channel, uses, active_months, CAST(usage_score AS DOUBLE), CAST(latent_score AS DOUBLE), "
@@ -113,13 +106,9 @@ def main() -> None:
                    (SELECT count(*) FROM (SELECT {columns} FROM '{ours_file}' EXCEPT ALL SELECT {columns} FROM '{ref_file}')),
                    (SELECT count(*) FROM (SELECT {columns} FROM '{ref_file}' EXCEPT ALL SELECT {columns} FROM '{ours_file}'))
         """).fetchall()[0]
-        equal = only_ours == 0 and only_ref == 0
-        ratio = best_ours / best_ref
-        print(f"hand-written SQL: {best_ref:.2f}s, peak RSS {rss_ref:.0f} MiB")
-        print(f"chanops prefer scores: {best_ours:.2f}s, peak RSS {rss_ours:.0f} MiB")
-        print(f"ratio: {ratio:.2f} (target ≤ {TARGET_RATIO}); rows: {rows:,}; answers equal: {equal}")
-        if not equal or ratio > TARGET_RATIO or rss_ours > TARGET_RSS_MIB:
-            sys.exit(1)
+        runs.verdict(
+            "chanops prefer scores", only_ours == 0 and only_ref == 0, TARGET_RATIO, TARGET_RSS_MIB, f"rows: {rows:,}; "
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

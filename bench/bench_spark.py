@@ -17,7 +17,9 @@ from pathlib import Path
 
 from measure import run_measured
 
-SIX = "online_share,platform_success_rate,outbound_connect_rate,outbound_success_rate,order_success_rate,e_channel_share"
+SIX = (
+    "online_share,platform_success_rate,outbound_connect_rate,outbound_success_rate,order_success_rate,e_channel_share"
+)
 
 
 def main() -> None:
@@ -30,19 +32,29 @@ def main() -> None:
     db = args.keep or work / "wh.duckdb"
     try:
         if not db.exists():
-            subprocess.run([chanops, "sample", "--out", str(work / "data"), "--rows", str(args.rows), "--format",
-                            "parquet"], check=True, stderr=subprocess.DEVNULL)
+            subprocess.run(
+                [chanops, "sample", "--out", str(work / "data"), "--rows", str(args.rows), "--format", "parquet"],
+                check=True,
+                stderr=subprocess.DEVNULL,
+            )
             for kind in ("orders", "contacts"):
-                subprocess.run([chanops, "load", kind, str(work / "data" / f"{kind}.parquet"), "--db", str(db)],
-                               check=True, stderr=subprocess.DEVNULL)
+                subprocess.run(
+                    [chanops, "load", kind, str(work / "data" / f"{kind}.parquet"), "--db", str(db)],
+                    check=True,
+                    stderr=subprocess.DEVNULL,
+                )
         t0 = time.perf_counter()
-        subprocess.run([chanops, "export", "--to", str(work / "export"), "--kinds", "orders,contacts", "--db",
-                        str(db)], check=True, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [chanops, "export", "--to", str(work / "export"), "--kinds", "orders,contacts", "--db", str(db)],
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
         print(f"exported to Parquet in {time.perf_counter() - t0:.1f}s")
         query = ["kpi", "--month", "2022-11", "--by", "region", "--metric", SIX, "--format", "csv"]
         duck_s, duck_rss, duck_out = run_measured([chanops, *query, "--db", str(db)])
-        spark_s, spark_rss, spark_out = run_measured([chanops, *query, "--engine", "spark", "--source",
-                                                      str(work / "export")])
+        spark_s, spark_rss, spark_out = run_measured(
+            [chanops, *query, "--engine", "spark", "--source", str(work / "export")]
+        )
         print(f"duckdb: {duck_s:.2f}s, peak RSS {duck_rss:.0f} MiB")
         print(f"spark local[2]: {spark_s:.2f}s (driver peak RSS {spark_rss:.0f} MiB; the JVM is a child process)")
         print(f"spark / duckdb: {spark_s / duck_s:.1f}x; answers identical: {spark_out == duck_out}")

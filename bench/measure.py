@@ -23,3 +23,32 @@ def run_measured(cmd: list[str]) -> tuple[float, float, str]:
         if proc.returncode != 0:
             sys.exit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n{err.read()}")
         return elapsed, usage.ru_maxrss / 1024, out.read()
+
+
+class Comparison:
+    """Best-of-R timings of a hand-written reference and of chanops, run alternately."""
+
+    def __init__(self, ref_cmd: list[str], ours_cmd: list[str], repeat: int, before_each=None):
+        self.ref_s = self.ours_s = float("inf")
+        self.ref_rss = self.ours_rss = 0.0
+        self.ref_out = self.ours_out = ""
+        for attempt in range(repeat):
+            if before_each:
+                before_each()
+            seconds, rss, self.ref_out = run_measured(ref_cmd)
+            self.ref_s, self.ref_rss = min(self.ref_s, seconds), max(self.ref_rss, rss)
+            seconds2, rss2, self.ours_out = run_measured(ours_cmd)
+            self.ours_s, self.ours_rss = min(self.ours_s, seconds2), max(self.ours_rss, rss2)
+            print(f"run {attempt + 1}: reference {seconds:.2f}s, chanops {seconds2:.2f}s")
+
+    @property
+    def ratio(self) -> float:
+        return self.ours_s / self.ref_s
+
+    def verdict(self, what: str, equal: bool, target_ratio: float, target_rss_mib: float, detail: str = "") -> None:
+        """Print the figures; exit 1 if the answers differ or a target is missed."""
+        print(f"reference: {self.ref_s:.2f}s, peak RSS {self.ref_rss:.0f} MiB")
+        print(f"{what}: {self.ours_s:.2f}s, peak RSS {self.ours_rss:.0f} MiB")
+        print(f"ratio: {self.ratio:.2f} (target ≤ {target_ratio}); {detail}answers equal: {equal}")
+        if not equal or self.ratio > target_ratio or self.ours_rss > target_rss_mib:
+            sys.exit(1)
