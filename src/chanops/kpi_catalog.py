@@ -87,10 +87,6 @@ class Kpi:
         theirs = set(SOURCE_DIMENSIONS[self.denominator.source])
         return tuple(d for d in SOURCE_DIMENSIONS[self.numerator.source] if d in theirs)
 
-    @property
-    def sources(self) -> set[str]:
-        return {self.numerator.source, self.denominator.source}
-
 
 def _m(source, agg="count", column=None, where=None, zh="", en="") -> Measure:
     return Measure(source, agg, column, where, zh, en)

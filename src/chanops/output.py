@@ -64,12 +64,6 @@ class Section:
 MSISDN_COLUMNS = frozenset({"msisdn"})
 
 
-def mask_msisdn(value: str | None) -> str | None:
-    if value is None or len(value) < 8:
-        return value
-    return value[:3] + "****" + value[-4:]
-
-
 def masked(frame: pl.DataFrame, unmask: bool) -> pl.DataFrame:
     """`frame` with its phone-number columns masked, unless `unmask`."""
     import polars as pl
