@@ -13,13 +13,11 @@ import argparse
 import csv
 import io
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from measure import Comparison
+from measure import Comparison, sample_orders_and_contacts
 
 TARGET_RATIO = 1.0
 TARGET_RSS_MIB = 2048
@@ -71,18 +69,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="chanops-bench-kpi-"))
     db = args.keep or work / "wh.duckdb"
     try:
-        if not db.exists():
-            t0 = time.perf_counter()
-            subprocess.run(
-                [chanops, "sample", "--out", str(work / "data"), "--rows", str(args.rows), "--format", "parquet"],
-                check=True,
-                stderr=subprocess.DEVNULL,
-            )
-            for kind in ("orders", "contacts"):
-                subprocess.run(
-                    [chanops, "load", kind, str(work / "data" / f"{kind}.parquet"), "--db", str(db)], check=True
-                )
-            print(f"generated and loaded in {time.perf_counter() - t0:.0f}s")
+        sample_orders_and_contacts(chanops, db, work, args.rows)
         ours_cmd = [
             chanops,
             "kpi",

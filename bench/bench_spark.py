@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from measure import run_measured
+from measure import run_measured, sample_orders_and_contacts
 
 SIX = (
     "online_share,platform_success_rate,outbound_connect_rate,outbound_success_rate,order_success_rate,e_channel_share"
@@ -31,18 +31,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="chanops-bench-spark-"))
     db = args.keep or work / "wh.duckdb"
     try:
-        if not db.exists():
-            subprocess.run(
-                [chanops, "sample", "--out", str(work / "data"), "--rows", str(args.rows), "--format", "parquet"],
-                check=True,
-                stderr=subprocess.DEVNULL,
-            )
-            for kind in ("orders", "contacts"):
-                subprocess.run(
-                    [chanops, "load", kind, str(work / "data" / f"{kind}.parquet"), "--db", str(db)],
-                    check=True,
-                    stderr=subprocess.DEVNULL,
-                )
+        sample_orders_and_contacts(chanops, db, work, args.rows)
         t0 = time.perf_counter()
         subprocess.run(
             [chanops, "export", "--to", str(work / "export"), "--kinds", "orders,contacts", "--db", str(db)],

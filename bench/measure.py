@@ -52,3 +52,22 @@ class Comparison:
         print(f"ratio: {self.ratio:.2f} (target ≤ {target_ratio}); {detail}answers equal: {equal}")
         if not equal or self.ratio > target_ratio or self.ours_rss > target_rss_mib:
             sys.exit(1)
+
+
+def sample_orders_and_contacts(chanops: str, db, work, rows: int) -> None:
+    """`chanops sample --rows N` (≈N orders, ≈5N contacts) loaded into `db`, unless it exists."""
+    if db.exists():
+        return
+    started = time.perf_counter()
+    subprocess.run(
+        [chanops, "sample", "--out", str(work / "data"), "--rows", str(rows), "--format", "parquet"],
+        check=True,
+        stderr=subprocess.DEVNULL,
+    )
+    for kind in ("orders", "contacts"):
+        subprocess.run(
+            [chanops, "load", kind, str(work / "data" / f"{kind}.parquet"), "--db", str(db)],
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
+    print(f"generated and loaded {rows:,} orders in {time.perf_counter() - started:.0f}s")
