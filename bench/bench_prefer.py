@@ -78,7 +78,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
 
-    from chanops.warehouse import connect
+    from chanops.store.warehouse import connect
 
     work = Path(tempfile.mkdtemp(prefix="chanops-bench-prefer-"))
     db = work / "wh.duckdb"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chanops.catalog import build_catalog
-from chanops.loader import LoadOptions, load_files
-from chanops.warehouse import connect
+from chanops.channels import build_catalog
+from chanops.ingest.loader import LoadOptions, load_files
+from chanops.store.warehouse import connect
 
 ORDERS = """order_id,order_time,msisdn,region,channel,product,status,fail_reason,conflict_product,campaign_id
 o1,2022-11-01 00:00:00,13800000001,A,app,P1,success,,,C1

@@ -20,8 +20,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from chanops.points import add_adjustment
-from chanops.warehouse import connect
+from chanops.points.runs import add_adjustment
+from chanops.store.warehouse import connect
 
 from . import kpi_fixture
 

@@ -7,9 +7,9 @@ import json
 import duckdb
 import pytest
 
-from chanops.catalog import build_catalog
-from chanops.failures import analyse_failures
-from chanops.funnel import funnel
+from chanops.analysis.failures import analyse_failures
+from chanops.analysis.funnel import funnel
+from chanops.channels import build_catalog
 
 from . import kpi_fixture
 from .conftest import write_text

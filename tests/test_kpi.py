@@ -26,10 +26,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chanops.catalog import build_catalog
+from chanops.channels import build_catalog
 from chanops.errors import NoData, UsageError
-from chanops.kpi_catalog import build_kpi_catalog
-from chanops.kpi_engine import evaluate
+from chanops.kpi.catalog import build_kpi_catalog
+from chanops.kpi.evaluate import evaluate
 
 from . import kpi_fixture
 

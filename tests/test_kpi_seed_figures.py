@@ -8,11 +8,11 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from chanops.catalog import build_catalog
-from chanops.kpi_catalog import build_kpi_catalog
-from chanops.kpi_engine import evaluate
-from chanops.loader import LoadOptions, load_files
-from chanops.warehouse import connect
+from chanops.channels import build_catalog
+from chanops.ingest.loader import LoadOptions, load_files
+from chanops.kpi.catalog import build_kpi_catalog
+from chanops.kpi.evaluate import evaluate
+from chanops.store.warehouse import connect
 
 # Successful orders: 10,000 = 546 platform (offline store, campaign set) + 603 outbound
 # + 3,345 app (online) + 5,506 store (offline): online share 4,494 / 10,000.

@@ -16,10 +16,10 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from chanops.catalog import build_catalog
-from chanops.kpi_catalog import build_kpi_catalog
-from chanops.lifecycle import lifecycle, stage_list
-from chanops.retention import retention_table
+from chanops.analysis.lifecycle import lifecycle, stage_list
+from chanops.analysis.retention import retention_table
+from chanops.channels import build_catalog
+from chanops.kpi.catalog import build_kpi_catalog
 
 from . import kpi_fixture
 

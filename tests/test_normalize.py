@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from chanops.catalog import build_catalog
-from chanops.loader import LoadOptions, load_files
-from chanops.warehouse import connect
+from chanops.channels import build_catalog
+from chanops.ingest.loader import LoadOptions, load_files
+from chanops.store.warehouse import connect
 
 from .conftest import query, write_text
 

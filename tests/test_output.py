@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from chanops.errors import UsageError
-from chanops.output import OutputOptions, Section, emit
+from chanops.present.output import OutputOptions, Section, emit
 
 FRAME = pl.DataFrame({"region": ["包头", '=HYPERLINK("x")'], "rows": [3, 4], "outbound_connect_rate": [0.2952, 0.5]})
 SECTION = Section(FRAME, "demo", percent=("outbound_connect_rate",))

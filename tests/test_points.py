@@ -7,8 +7,8 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from chanops import points
 from chanops.errors import NoData, UsageError
+from chanops.points import reconcile as points
 
 from . import points_fixture
 

@@ -12,7 +12,7 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chanops import points
+from chanops.points import reconcile as points
 
 from . import points_fixture
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from chanops import prefer
-from chanops.catalog import build_catalog
+from chanops.analysis import prefer
+from chanops.channels import build_catalog
 from chanops.errors import ConfigError, UsageError
 
 from . import kpi_fixture

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chanops.catalog import build_catalog
+from chanops.channels import build_catalog
 from chanops.errors import InputFileError
-from chanops.loader import LoadOptions, load_files
-from chanops.warehouse import connect
+from chanops.ingest.loader import LoadOptions, load_files
+from chanops.store.warehouse import connect
 
 COLUMNS = ["order_id", "order_time", "msisdn", "region", "channel", "product", "status", "fee"]
 GOOD = {

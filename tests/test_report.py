@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from chanops import report_render
+from chanops.present import render as report_render
 
 from . import kpi_fixture, points_fixture
 from .conftest import write_text
@@ -118,13 +118,12 @@ def test_xlsx_has_real_numbers_and_formula_like_text_stays_text(chanops, db, tmp
 def test_failed_write_leaves_no_partial_file(db, tmp_path, monkeypatch):
     import duckdb
 
-    from chanops.catalog import build_catalog
-    from chanops.formats import OutputOptions
-    from chanops.kpi_catalog import build_kpi_catalog
-    from chanops.report import build_report
+    from chanops.config import Config
+    from chanops.present.formats import OutputOptions
+    from chanops.present.report import ReportRequest, build_report
 
     con = duckdb.connect(str(db), read_only=True)
-    report = build_report(con, "2022-11", build_kpi_catalog(None), build_catalog(None))
+    report = build_report(con, Config(), ReportRequest("2022-11"))
     con.close()
 
     def broken(sections, fh, options):
@@ -148,3 +147,57 @@ def test_no_data_month_and_check(chanops, db, tmp_path):
     assert checked.exit_code == 3
     assert "breach: order_success_rate 2022-11: 75.00% below min 90.00%" in checked.stderr
     assert (tmp_path / "y" / "chanops-report-2022-11.html").exists()
+
+
+def test_report_reads_the_config_the_commands_read(chanops, db, tmp_path):
+    """[points] complaint_deduction = 10 reaches the report as it reaches `points statement`.
+
+    Hand-worked from points_fixture: G4 has two November complaints (k1, k2) → 2 × 10 = 20.00
+    deducted, net −20.00; G5 one → 10.00, net −10.00 (the default 2 per complaint gave 4 and 2).
+    `--budget 1,000` is the same amount for the report as for the statement."""
+    config = write_text(tmp_path / "chanops.toml", "[points]\ncomplaint_deduction = 10\n")
+    run_report(chanops, db, tmp_path / "out", "--config", config, "--lang", "en", "--budget", "1,000")
+    top = pl.read_excel(tmp_path / "out" / "chanops-report-2022-11.xlsx", sheet_name="points_top20")
+    deductions = dict(zip(top["Staff ID"], top["Deductions"], strict=True))
+    assert deductions["G4"] == 20.0 and deductions["G5"] == 10.0 and deductions["G2"] == 0.0
+    net = dict(zip(top["Staff ID"], top["Net"], strict=True))
+    assert net["G4"] == -20.0 and net["G5"] == -10.0
+    statement = chanops(
+        "points",
+        "statement",
+        "--month",
+        "2022-11",
+        "--db",
+        db,
+        "--config",
+        config,
+        "--format",
+        "csv",
+        "--budget",
+        "1,000",
+    )
+    assert statement.exit_code == 0, statement.stderr
+    g4 = next(line for line in statement.stdout.splitlines() if line.startswith("G4,"))
+    assert ",20.00,0.00,-20.00," in g4  # deductions, adjustments, net
+
+
+@pytest.mark.parametrize(
+    ("budget", "message"),
+    [
+        ("NaN", "--budget must be a number, got 'NaN'"),
+        ("-5", "--budget cannot be negative"),
+        ("1e30", "--budget is too large"),
+        ("abc", "--budget must be a number, got 'abc'"),
+    ],
+)
+def test_report_budget_is_parsed_like_the_statements(chanops, db, tmp_path, budget, message):
+    """One parser for --budget: the report refuses what `points statement` refuses, in one line."""
+    for args in (
+        ["report", "monthly", "--month", "2022-11", "--out", tmp_path / "x"],
+        ["points", "statement", "--month", "2022-11"],
+    ):
+        result = chanops(*args, "--db", db, "--budget", budget)
+        assert result.exit_code == 2, (args, result.stderr)
+        assert message in result.stderr and result.stderr.count("\n") == 1
+        assert "internal error" not in result.stderr
+    assert not (tmp_path / "x").exists()

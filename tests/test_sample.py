@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from chanops.sample import SampleSpec, generate_sample
-from chanops.schema import KINDS
+from chanops.ingest.sample import SampleSpec, generate_sample
+from chanops.ingest.schema import KINDS
 
 from .conftest import query
 

@@ -16,14 +16,14 @@ pytest.importorskip("sqlglot")
 if shutil.which("java") is None:
     pytest.skip("Spark needs Java", allow_module_level=True)
 
-from chanops import points  # noqa: E402
-from chanops.catalog import build_catalog  # noqa: E402
-from chanops.engines import SparkEngine  # noqa: E402
-from chanops.export import export_warehouse  # noqa: E402
-from chanops.failures import analyse_failures  # noqa: E402
-from chanops.kpi_catalog import build_kpi_catalog  # noqa: E402
-from chanops.kpi_engine import evaluate  # noqa: E402
-from chanops.schema import KINDS  # noqa: E402
+from chanops.analysis.failures import analyse_failures  # noqa: E402
+from chanops.channels import build_catalog  # noqa: E402
+from chanops.engines.spark import SparkEngine  # noqa: E402
+from chanops.ingest.schema import KINDS  # noqa: E402
+from chanops.kpi.catalog import build_kpi_catalog  # noqa: E402
+from chanops.kpi.evaluate import evaluate  # noqa: E402
+from chanops.points import reconcile as points  # noqa: E402
+from chanops.store.export import export_warehouse  # noqa: E402
 
 from . import points_fixture  # noqa: E402
 from .test_kpi_seed_figures import CONTACTS as SEED_CONTACTS  # noqa: E402
@@ -46,8 +46,8 @@ def plain(rows):
 
 
 def warehouse_and_export(directory: Path, tables: dict[str, Path]) -> tuple[Path, Path]:
-    from chanops.loader import LoadOptions, load_files
-    from chanops.warehouse import connect
+    from chanops.ingest.loader import LoadOptions, load_files
+    from chanops.store.warehouse import connect
 
     db = directory / "wh.duckdb"
     con = connect(db, read_only=False)

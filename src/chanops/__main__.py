@@ -1,3 +1,3 @@
-from .cli import main
+from chanops.cli import main
 
 main()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import UsageError
+from chanops.errors import UsageError
 
 _MONTH = re.compile(r"(\d{4})-?(\d{2})")
 

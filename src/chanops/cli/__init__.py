@@ -7,17 +7,17 @@ from typing import Annotated
 
 import typer
 
-from .. import __version__
-from .analysis_cmd import failures, funnel, quota
-from .common import ChanopsGroup
-from .customer_cmd import lifecycle, prefer_app, retention
-from .db_cmd import db_app, rejects
-from .export_cmd import export
-from .kpi_cmd import kpi_app
-from .load_cmd import load
-from .points_cmd import points_app
-from .report_cmd import report_app
-from .sample_cmd import sample
+from chanops import __version__
+from chanops.cli.analysis_cmd import failures, funnel, quota
+from chanops.cli.common import ChanopsGroup
+from chanops.cli.customer_cmd import lifecycle, prefer_app, retention
+from chanops.cli.db_cmd import db_app, rejects
+from chanops.cli.export_cmd import export
+from chanops.cli.kpi_cmd import kpi_app
+from chanops.cli.load_cmd import load
+from chanops.cli.points_cmd import points_app
+from chanops.cli.report_cmd import report_app
+from chanops.cli.sample_cmd import sample
 
 app = typer.Typer(
     name="chanops",

@@ -1,5 +1,4 @@
-"""`chanops funnel`, `chanops quota`, `chanops failures`: thin layers over funnel.py,
-quota.py and failures.py."""
+"""`chanops funnel`, `chanops quota`, `chanops failures`: parse, one library call, render."""
 
 from __future__ import annotations
 
@@ -7,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import FromOpt, MonthOpt, Shared, ToOpt, notice, resolve_months, shared_options
+from chanops.cli.common import FromOpt, MonthOpt, Shared, ToOpt, notice, shared_options
 
 
 @shared_options()
@@ -20,17 +19,11 @@ def funnel(
     shared: Shared,
 ) -> None:
     """Campaign funnel by wave: users contacted, reached, converted (多波次营销)."""
-    from ..errors import NoData
-    from ..funnel import funnel as campaign_funnel
-    from ..output import Section, emit
-    from ..warehouse import open_warehouse
+    from chanops.analysis.funnel import campaign_funnel
+    from chanops.present.output import Section, emit
 
-    with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
-        [the_month] = resolve_months(con, month, None, None)
-        frame = campaign_funnel(con, the_month, campaign)
-    if frame.is_empty():
-        which = f"campaign {campaign} in " if campaign else ""
-        raise NoData(f"no contacts or platform orders for {which}{the_month}")
+    with shared.warehouse() as con:
+        the_month, frame = campaign_funnel(con, month, campaign)
     emit(
         Section(frame, f"funnel {the_month}", percent=("reach_rate", "conversion_rate", "wave_share")),
         shared.out,
@@ -46,25 +39,20 @@ def quota(
     shared: Shared,
 ) -> None:
     """Contacts per touchpoint against the monthly quotas in chanops.toml [quota] (配额管理)."""
-    from ..config import load_config
-    from ..errors import CheckBreached
-    from ..output import Section, emit
-    from ..quota import quota_usage, quotas_for
-    from ..warehouse import open_warehouse
+    from chanops.analysis.quota import over_quota, touchpoint_quotas
+    from chanops.errors import CheckBreached
+    from chanops.present.output import Section, emit
 
-    cfg = load_config(shared.config)
-    with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
-        [the_month] = resolve_months(con, month, None, None)
-        quotas = quotas_for(cfg.raw.get("quota"), the_month, cfg.channels)
-        frame = quota_usage(con, the_month, quotas, cfg.channels, shared.lang)
-    if not quotas:
+    with shared.warehouse() as con:
+        the_month, frame = touchpoint_quotas(con, shared.config, month, shared.lang)
+    if not shared.config.quota.for_month(the_month):
         notice("note: no [quota] in the config; showing contacts per touchpoint only")
     emit(Section(frame, f"quota {the_month}", percent=("utilization",)), shared.out, notice=notice)
-    over = frame.filter(frame["over_quota"])
-    if check and not over.is_empty():
-        for row in over.iter_rows(named=True):
-            notice(f"breach: {row['touchpoint']} used {row['used']:,} of quota {row['quota']:,}")
-        raise CheckBreached(f"{over.height} touchpoint(s) over quota in {the_month}")
+    breaches = over_quota(frame)
+    if check and breaches:
+        for line in breaches:
+            notice(f"breach: {line}")
+        raise CheckBreached(f"{len(breaches)} touchpoint(s) over quota in {the_month}")
 
 
 @shared_options(config=True, engines=True)
@@ -79,18 +67,12 @@ def failures(
     shared: Shared,
 ) -> None:
     """Why orders fail: success rate and trend per product, reasons, mutual-exclusion pairs."""
-    from ..config import load_config
-    from ..errors import NoData
-    from ..failures import analyse_failures
-    from ..output import Section, emit
+    from chanops.analysis.failures import FailuresRequest, run_failures
+    from chanops.present.output import Section, emit
 
-    cfg = load_config(shared.config)
+    request = FailuresRequest(month, first, last, product, top, online)
     with shared.query_engine() as con:
-        months = resolve_months(con, month, first, last)
-        analysis = analyse_failures(con, months, cfg.channels, product, top, online)
-    if analysis.by_product.is_empty():
-        which = f" of {product}" if product else ""
-        raise NoData(f"no orders{which} in {', '.join(months)}")
+        analysis = run_failures(con, shared.config, request)
     emit(
         [
             Section(

@@ -14,14 +14,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from ..errors import ChanopsError
-from ..formats import FORMATS, OutputOptions
-from ..schema import KINDS
+from chanops.errors import ChanopsError
+from chanops.ingest.schema import KINDS
+from chanops.present.formats import FORMATS, OutputOptions
+
+if TYPE_CHECKING:
+    from chanops.config import Config
 
 PROG = "chanops"
 
@@ -95,7 +98,7 @@ class Shared:
 
     db: Path | None = None
     wait: float = 5.0
-    config: Path | None = None
+    config_path: Path | None = None
     out: OutputOptions | None = None
     engine: str = "duckdb"
     source: str | None = None
@@ -106,12 +109,10 @@ class Shared:
     def query_engine(self) -> Iterator[Any]:
         """The warehouse (read-only) or, with --engine spark, Spark over --source."""
         if self.engine == "duckdb":
-            from ..warehouse import open_warehouse
-
-            with open_warehouse(self.db, read_only=True, wait=self.wait) as con:
+            with self.warehouse() as con:
                 yield con
             return
-        from ..engines import open_engine
+        from chanops.engines import open_engine
 
         engine = open_engine(self.engine, self.source, self.spark_master, self.spark_conf or [])
         try:
@@ -122,6 +123,21 @@ class Shared:
     @property
     def lang(self) -> str:
         return self.out.lang if self.out else "zh"
+
+    @functools.cached_property
+    def config(self) -> Config:
+        """chanops.toml (--config, else ./chanops.toml, else defaults), parsed and validated once."""
+        from chanops.config import load_config
+
+        return load_config(self.config_path)
+
+    @contextmanager
+    def warehouse(self, *, write: bool = False) -> Iterator[Any]:
+        """The warehouse, read-only unless `write`."""
+        from chanops.store.warehouse import open_warehouse
+
+        with open_warehouse(self.db, read_only=not write, wait=self.wait) as con:
+            yield con
 
 
 def _keyword(name: str, annotation: Any, default: Any) -> inspect.Parameter:
@@ -162,7 +178,7 @@ def shared_options(
             shared = Shared(
                 db=kwargs.pop("db", None),
                 wait=kwargs.pop("wait", DEFAULT_WAIT),
-                config=kwargs.pop("config", None),
+                config_path=kwargs.pop("config", None),
                 engine=kwargs.pop("engine", "duckdb"),
                 source=kwargs.pop("source", None),
                 spark_master=kwargs.pop("spark_master", "local[2]"),
@@ -265,18 +281,3 @@ class ChanopsGroup(TyperGroup):
         if isinstance(result, int) and not isinstance(result, bool):
             sys.exit(result)
         sys.exit(0)
-
-
-def resolve_months(con, month: str | None, first: str | None, last: str | None) -> list[str]:
-    """--month, or --from/--to (one row per month), or the latest month with data."""
-    from ..errors import UsageError
-    from ..kpi_engine import latest_month
-    from ..months import month_range, parse_month
-
-    if month and (first or last):
-        raise UsageError("give either --month or --from/--to, not both")
-    if first or last:
-        if not (first and last):
-            raise UsageError("--from and --to go together")
-        return month_range(parse_month(first, "--from"), parse_month(last, "--to"))
-    return [parse_month(month)] if month else [latest_month(con)]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import MonthOpt, Shared, notice, resolve_months, shared_options, split_list
+from chanops.cli.common import MonthOpt, Shared, notice, shared_options, split_list
 
 prefer_app = typer.Typer(
     help="Electronic-channel preference scores and promotion targets (电子渠道偏好).", no_args_is_help=True
@@ -17,16 +17,12 @@ ChannelOpt = Annotated[str, typer.Option("--channel", help="An electronic channe
 def _prefer(shared: Shared, month: str | None, title: str, compute, percent=()) -> None:
     """Settle the month (default: latest with data), run compute(con, channels, prefer_config,
     month) on the read-only warehouse, and emit its table."""
-    from ..config import load_config
-    from ..output import Section, emit
-    from ..prefer import PreferConfig
-    from ..warehouse import open_warehouse
+    from chanops.present.output import Section, emit
+    from chanops.store.coverage import resolve_months
 
-    cfg = load_config(shared.config)
-    prefer_config = PreferConfig.from_section(cfg.raw.get("prefer"))
-    with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
-        [the_month] = resolve_months(con, month, None, None)
-        table = compute(con, cfg.channels, prefer_config, the_month)
+    with shared.warehouse() as con:
+        [the_month] = resolve_months(con, month)
+        table = compute(con, shared.config.channels, shared.config.prefer, the_month)
     emit(Section(table, f"{title} {the_month}", percent=percent), shared.out, notice=notice)
 
 
@@ -43,7 +39,7 @@ def scores(
     shared: Shared,
 ) -> None:
     """Preference score per (msisdn, electronic channel) with each component (SPEC §7)."""
-    from .. import prefer
+    from chanops.analysis import prefer
 
     _prefer(
         shared,
@@ -63,7 +59,7 @@ def targets(
     shared: Shared,
 ) -> None:
     """Promotion targets for a channel: active customers not using it, best prospects first."""
-    from .. import prefer
+    from chanops.analysis import prefer
 
     _prefer(
         shared,
@@ -77,7 +73,7 @@ def targets(
 @shared_options(config=True)
 def churned(channel: ChannelOpt, month: MonthOpt = None, *, shared: Shared) -> None:
     """Users of a channel before the window who stopped using it (流失客户), with their last use."""
-    from .. import prefer
+    from chanops.analysis import prefer
 
     _prefer(
         shared,
@@ -91,7 +87,7 @@ def churned(channel: ChannelOpt, month: MonthOpt = None, *, shared: Shared) -> N
 @shared_options(config=True)
 def summary(month: MonthOpt = None, *, shared: Shared) -> None:
     """Per electronic channel: users, penetration, tier distribution, churned users."""
-    from .. import prefer
+    from chanops.analysis import prefer
 
     _prefer(
         shared,
@@ -113,24 +109,11 @@ def retention(
     shared: Shared,
 ) -> None:
     """User and revenue retention against a base month (SPEC §4 保有率)."""
-    from ..config import load_config
-    from ..kpi_catalog import build_kpi_catalog
-    from ..months import parse_month
-    from ..output import Section, emit
-    from ..retention import retention_table
-    from ..warehouse import open_warehouse
+    from chanops.analysis.retention import run_retention
+    from chanops.present.output import Section, emit
 
-    cfg = load_config(shared.config)
-    with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
-        [the_month] = resolve_months(con, month, None, None)
-        table = retention_table(
-            con,
-            build_kpi_catalog(cfg.raw.get("kpis")),
-            cfg.channels,
-            the_month,
-            parse_month(base, "--base") if base else None,
-            split_list(by),
-        )
+    with shared.warehouse() as con:
+        the_month, table = run_retention(con, shared.config, month, base, split_list(by))
     emit(
         Section(table, f"retention {the_month}", percent=("user_retention", "revenue_retention")),
         shared.out,
@@ -150,25 +133,16 @@ def lifecycle(
     shared: Shared,
 ) -> None:
     """Customers and revenue per lifecycle stage (SPEC §8), or the list of one stage."""
-    from .. import lifecycle as stages
-    from ..errors import UsageError
-    from ..output import Section, emit
-    from ..warehouse import open_warehouse
+    from chanops.analysis.lifecycle import check_stage, lifecycle_view
+    from chanops.errors import UsageError
+    from chanops.present.output import Section, emit
+    from chanops.store.coverage import resolve_months
 
     if by not in (None, "region"):
         raise UsageError("--by must be region")
-    if stage is not None and stage not in stages.STAGES:
-        raise UsageError(f"--stage must be one of: {', '.join(stages.STAGES)}")
-    if as_list and not stage:
-        raise UsageError("--list needs --stage new|stable|at_risk|churned")
-    with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
-        [the_month] = resolve_months(con, month, None, None)
-        if as_list:
-            table, title = stages.stage_list(con, the_month, stage), f"{stage} {the_month}"
-        else:
-            table, title = stages.lifecycle(con, the_month, by == "region"), f"lifecycle {the_month}"
-            if stage:
-                import pyarrow.compute as pc
-
-                table = table.filter(pc.equal(table["stage"], stage))
+    check_stage(stage)
+    with shared.warehouse() as con:
+        [the_month] = resolve_months(con, month)
+        table = lifecycle_view(con, the_month, by == "region", stage, as_list)
+    title = f"{stage} {the_month}" if as_list else f"lifecycle {the_month}"
     emit(Section(table, title, percent=("share",)), shared.out, notice=notice)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import KindName, Shared, notice, shared_options
+from chanops.cli.common import KindName, Shared, notice, shared_options
 
 db_app = typer.Typer(help="Inspect the warehouse.", no_args_is_help=True)
 
@@ -15,11 +15,10 @@ db_app = typer.Typer(help="Inspect the warehouse.", no_args_is_help=True)
 @shared_options()
 def info(*, shared: Shared) -> None:
     """Tables with row counts and months covered, recent loads, reject counts by reason."""
-    from .. import inventory
-    from ..output import Section, emit
-    from ..warehouse import open_warehouse
+    from chanops.present.output import Section, emit
+    from chanops.store import inventory
 
-    with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
+    with shared.warehouse() as con:
         sections = [
             Section(inventory.tables_summary(con), "tables"),
             Section(inventory.recent_loads(con), "loads"),
@@ -37,10 +36,9 @@ def rejects(
     shared: Shared,
 ) -> None:
     """List quarantined rows: file, line, column, value and reason."""
-    from .. import inventory
-    from ..output import Section, emit
-    from ..warehouse import open_warehouse
+    from chanops.present.output import Section, emit
+    from chanops.store import inventory
 
-    with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
+    with shared.warehouse() as con:
         frame = inventory.rejects(con, kind.value if kind else None, load_id, limit)
     emit(Section(frame, "rejects"), shared.out, notice=notice)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import Shared, notice, shared_options, split_list
+from chanops.cli.common import Shared, notice, shared_options, split_list
 
 
 @shared_options(output=False)
@@ -23,11 +23,10 @@ def export(
     shared: Shared,
 ) -> None:
     """Write the warehouse as Parquet partitioned by month, the layout Spark and Hive read."""
-    from ..export import export_warehouse
-    from ..months import parse_month
-    from ..warehouse import open_warehouse
+    from chanops.months import parse_month
+    from chanops.store.export import export_warehouse
 
-    with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
+    with shared.warehouse() as con:
         written = export_warehouse(
             con,
             to,

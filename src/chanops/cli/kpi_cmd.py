@@ -6,9 +6,13 @@ from typing import Annotated
 
 import typer
 
-from .common import FromOpt, MonthOpt, Shared, ToOpt, notice, resolve_months, shared_options, split_list
+from chanops.cli.common import FromOpt, MonthOpt, Shared, ToOpt, notice, shared_options, split_list
 
-kpi_app = typer.Typer(help="Channel KPIs (SPEC §4).", invoke_without_command=True, no_args_is_help=False)
+kpi_app = typer.Typer(
+    help="Channel KPIs: 线上产能占比, 呼通率, success rates, e-channel share, retention …",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
 
 
 @kpi_app.callback()
@@ -42,29 +46,16 @@ def kpi(
     """Compute channel KPIs per month and slice, with numerators and denominators."""
     if ctx.invoked_subcommand is not None:
         return
-    from ..config import load_config
-    from ..errors import CheckBreached
-    from ..kpi_catalog import build_kpi_catalog
-    from ..kpi_engine import evaluate
-    from ..kpi_view import long_view
-    from ..months import parse_month
-    from ..output import Section, emit
+    from chanops.errors import CheckBreached
+    from chanops.kpi.evaluate import KpiRequest, run_kpis
+    from chanops.kpi.view import long_view
+    from chanops.present.output import Section, emit
 
-    cfg = load_config(shared.config)
-    catalog = build_kpi_catalog(cfg.raw.get("kpis"))
-    base_month = parse_month(base, "--base") if base else None
+    request = KpiRequest(
+        month, first, last, tuple(split_list(by)), tuple(split_list(metric)) or None, base=base, compare=compare
+    )
     with shared.query_engine() as con:
-        months = resolve_months(con, month, first, last)
-        result = evaluate(
-            con,
-            catalog,
-            cfg.channels,
-            months,
-            split_list(by),
-            split_list(metric) or None,
-            base=base_month,
-            compare=compare,
-        )
+        result = run_kpis(con, shared.config, request)
     for note in result.notes:
         notice(f"note: {note}")
     percent = [c for k in result.kpis if k.format == "pct" for c in (k.id, f"{k.id}_prev", f"{k.id}_change")]
@@ -85,11 +76,9 @@ def kpi_list(*, shared: Shared) -> None:
     """The KPI catalog: ids, labels, definitions in words, dimensions, thresholds."""
     import polars as pl
 
-    from ..config import load_config
-    from ..kpi_catalog import build_kpi_catalog
-    from ..output import Section, emit
+    from chanops.present.output import Section, emit
 
-    catalog = build_kpi_catalog(load_config(shared.config).raw.get("kpis"))
+    catalog = shared.config.kpis
     frame = pl.DataFrame(
         [
             {

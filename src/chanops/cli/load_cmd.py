@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from ..config import DEFAULT_MAX_REJECT_RATE, load_config, parse_column_maps, read_toml
-from ..errors import ConfigError
-from .common import KindName, Shared, notice, progress, shared_options
+from chanops.cli.common import KindName, Shared, notice, progress, shared_options
+from chanops.config import DEFAULT_MAX_REJECT_RATE, parse_column_maps, read_toml
+from chanops.errors import ConfigError
 
 
 def read_map_file(path: Path, kind: str) -> dict[str, str]:
@@ -64,10 +64,9 @@ def load(
     shared: Shared,
 ) -> None:
     """Load extract files into the warehouse table KIND (one transaction for all files)."""
-    from ..loader import LoadOptions, load_files
-    from ..warehouse import open_warehouse
+    from chanops.ingest.loader import LoadOptions, load_files
 
-    cfg = load_config(shared.config)
+    cfg = shared.config
     column_map = dict(cfg.column_maps.get(kind.value, {}))
     if map_file is not None:
         column_map.update(read_map_file(map_file, kind.value))
@@ -79,5 +78,5 @@ def load(
         for line in describe(result):
             notice(line)
 
-    with open_warehouse(shared.db, read_only=False, wait=shared.wait) as con, progress(f"loading {kind.value}…"):
+    with shared.warehouse(write=True) as con, progress(f"loading {kind.value}…"):
         load_files(con, kind.value, files, cfg.channels, options, on_file=report)

@@ -1,13 +1,12 @@
-"""`chanops points match|statement|summary|unclaimed|payout|adjust|runs` (SPEC §6)."""
+"""`chanops points match|statement|summary|unclaimed|payout|adjust|runs` (新业务积分写实)."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import typer
 
-from .common import Shared, notice, shared_options
+from chanops.cli.common import Shared, notice, shared_options
 
 points_app = typer.Typer(
     help="Points reconciliation of staff claims against billing (新业务积分写实).", no_args_is_help=True
@@ -20,94 +19,63 @@ BudgetOpt = Annotated[
         "--budget", help="Total to pay out; positive nets are prorated to add up to it exactly.", show_default=False
     ),
 ]
+MATCH_RATE = ("match_rate",)
 
 
 def _month(text: str) -> str:
-    from ..months import parse_month
+    from chanops.months import parse_month
 
     return parse_month(text)
-
-
-def _amount(text: str | None, option: str) -> Decimal | None:
-    from ..errors import UsageError
-
-    if text is None:
-        return None
-    try:
-        value = Decimal(text.replace(",", ""))
-    except InvalidOperation:
-        raise UsageError(f"{option} must be a number, got '{text}'") from None
-    if not value.is_finite():
-        raise UsageError(f"{option} must be a number, got '{text}'")
-    return value
-
-
-def _percent_columns() -> tuple[str, ...]:
-    return ("match_rate",)
 
 
 @points_app.command("match")
 @shared_options()
 def match(month: RequiredMonth, *, shared: Shared) -> None:
     """One row per claim in the month: status, held_by, fee, earned."""
-    from .. import points
-    from ..output import Section, emit
-    from ..warehouse import open_warehouse
+    from chanops.points import reconcile
+    from chanops.present.output import Section, emit
 
     the_month = _month(month)
-    with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
-        table = points.match(con, the_month)
+    with shared.warehouse() as con:
+        table = reconcile.match(con, the_month)
     emit(Section(table, f"claims {the_month}"), shared.out, notice=notice)
 
 
-def _statement_run(command: str, month: str, budget_text: str | None, shared: Shared):
-    """Compute the statement; on the warehouse, also record the run (the one write made)."""
-    from .. import points
-    from ..config import load_config
-    from ..errors import UsageError
-    from ..warehouse import open_warehouse
+def _statement_run(command: str, month: str, budget: str | None, shared: Shared):
+    """Parse, run the statement (recorded as a run on the warehouse), say what was recorded."""
+    from chanops.amounts import parse_amount
+    from chanops.points.runs import PointsRequest, run_statement
 
-    the_month = _month(month)
-    budget = _amount(budget_text, "--budget")
-    if budget is not None and budget < 0:
-        raise UsageError("--budget cannot be negative")
-    cfg = points.PointsConfig.from_section(load_config(shared.config).raw.get("points"))
-    if shared.engine != "duckdb":
+    request = PointsRequest(_month(month), parse_amount(budget, "--budget"), command)
+    if shared.engine == "duckdb":
+        with shared.warehouse(write=True) as con:
+            run = run_statement(con, shared.config, request)
+        notice(f"recorded run {run.run_id} ({command} {run.month})")
+    else:
         with shared.query_engine() as engine:
-            table = points.statement(engine, the_month, cfg, budget)
+            run = run_statement(engine, shared.config, request)
         notice(f"note: run not recorded (--engine {shared.engine} reads the export, not the warehouse)")
-        return the_month, table
-    with open_warehouse(shared.db, read_only=False, wait=shared.wait) as con:
-        table = points.statement(con, the_month, cfg, budget)
-        inputs = points.inputs_fingerprint(con, the_month)
-        run_id = points.record_run(con, command, the_month, budget, cfg, table, inputs)
-    notice(f"recorded run {run_id} ({command} {the_month})")
-    return the_month, table
+    return run
 
 
 @points_app.command("statement")
 @shared_options(config=True, engines=True)
 def statement(month: RequiredMonth, budget: BudgetOpt = None, *, shared: Shared) -> None:
     """Per-staff statement: claims by status, earned, deductions, adjustments, net, payout, rank."""
-    from ..output import Section, emit
+    from chanops.present.output import Section, emit
 
-    the_month, table = _statement_run("statement", month, budget, shared)
-    emit(
-        Section(table, f"statement {the_month}", percent=_percent_columns()),
-        shared.out,
-        notice=notice,
-    )
+    run = _statement_run("statement", month, budget, shared)
+    emit(Section(run.table, f"statement {run.month}", percent=MATCH_RATE), shared.out, notice=notice)
 
 
 @points_app.command("payout")
 @shared_options(config=True)
 def payout(month: RequiredMonth, budget: BudgetOpt = None, *, shared: Shared) -> None:
     """The bank-transfer file: staff_id, staff_name, payout (1 point = 1 yuan)."""
-    from .. import points
-    from ..output import Section, emit
+    from chanops.present.output import Section, emit
 
-    the_month, table = _statement_run("payout", month, budget, shared)
-    emit(Section(points.payout_file(table), f"payout {the_month}"), shared.out, notice=notice)
+    run = _statement_run("payout", month, budget, shared)
+    emit(Section(run.table, f"payout {run.month}"), shared.out, notice=notice)
 
 
 @points_app.command("summary")
@@ -119,31 +87,25 @@ def summary(
     shared: Shared,
 ) -> None:
     """Claims by status, match rate and earned points per store, region, department or product."""
-    from .. import points
-    from ..output import Section, emit
-    from ..warehouse import open_warehouse
+    from chanops.points import reconcile
+    from chanops.present.output import Section, emit
 
     the_month = _month(month)
-    with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
-        table = points.summary(con, the_month, by)
-    emit(
-        Section(table, f"summary by {by} {the_month}", percent=_percent_columns()),
-        shared.out,
-        notice=notice,
-    )
+    with shared.warehouse() as con:
+        table = reconcile.summary(con, the_month, by)
+    emit(Section(table, f"summary by {by} {the_month}", percent=MATCH_RATE), shared.out, notice=notice)
 
 
 @points_app.command("unclaimed")
 @shared_options()
 def unclaimed(month: RequiredMonth, *, shared: Shared) -> None:
     """Valid records billing has that no staff claimed."""
-    from .. import points
-    from ..output import Section, emit
-    from ..warehouse import open_warehouse
+    from chanops.points import reconcile
+    from chanops.present.output import Section, emit
 
     the_month = _month(month)
-    with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
-        table = points.unclaimed(con, the_month)
+    with shared.warehouse() as con:
+        table = reconcile.unclaimed(con, the_month)
     emit(Section(table, f"unclaimed {the_month}"), shared.out, notice=notice)
 
 
@@ -158,13 +120,13 @@ def adjust(
     shared: Shared,
 ) -> None:
     """Record a manual adjustment, shown in the month's statement."""
-    from .. import points
-    from ..warehouse import open_warehouse
+    from chanops.amounts import parse_amount
+    from chanops.points.runs import add_adjustment
 
     the_month = _month(month)
-    amount = _amount(points_, "--points")
-    with open_warehouse(shared.db, read_only=False, wait=shared.wait) as con:
-        adjust_id = points.add_adjustment(con, the_month, staff, amount, note)
+    amount = parse_amount(points_, "--points", allow_negative=True)
+    with shared.warehouse(write=True) as con:
+        adjust_id = add_adjustment(con, the_month, staff, amount, note)
     notice(f"adjustment {adjust_id}: {staff} {amount:+} points for {the_month} ({note.strip()})")
 
 
@@ -176,10 +138,9 @@ def runs(
     shared: Shared,
 ) -> None:
     """Every statement/payout run: when, month, budget, totals and fingerprints of inputs and config."""
-    from .. import points
-    from ..output import Section, emit
-    from ..warehouse import open_warehouse
+    from chanops.points import runs as ledger
+    from chanops.present.output import Section, emit
 
-    with open_warehouse(shared.db, read_only=True, wait=shared.wait) as con:
-        table = points.runs(con, _month(month) if month else None)
+    with shared.warehouse() as con:
+        table = ledger.runs(con, _month(month) if month else None)
     emit(Section(table, "runs"), shared.out, notice=notice)

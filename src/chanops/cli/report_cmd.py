@@ -7,7 +7,18 @@ from typing import Annotated
 
 import typer
 
-from .common import DEFAULT_WAIT, ConfigOpt, DbOpt, Lang, LangOpt, UnmaskOpt, WaitOpt, notice, progress, split_list
+from chanops.cli.common import (
+    DEFAULT_WAIT,
+    ConfigOpt,
+    DbOpt,
+    Lang,
+    LangOpt,
+    UnmaskOpt,
+    WaitOpt,
+    notice,
+    progress,
+    split_list,
+)
 
 report_app = typer.Typer(help="Reports for managers and cron jobs.", no_args_is_help=True)
 REPORT_FORMATS = ("html", "xlsx", "md")
@@ -33,33 +44,22 @@ def monthly(
     unmask: UnmaskOpt = False,
 ) -> None:
     """Write the monthly report: HTML (offline, inline charts), XLSX and Markdown, atomically."""
-    from decimal import Decimal, InvalidOperation
-
-    from ..config import load_config
-    from ..errors import CheckBreached, UsageError
-    from ..formats import OutputOptions
-    from ..kpi_catalog import build_kpi_catalog
-    from ..report import build_report
-    from ..report_render import write_report
-    from ..warehouse import open_warehouse
-    from .common import resolve_months
+    from chanops.amounts import parse_amount
+    from chanops.config import load_config
+    from chanops.errors import CheckBreached, UsageError
+    from chanops.present.formats import OutputOptions
+    from chanops.present.render import write_report
+    from chanops.present.report import ReportRequest, build_report
+    from chanops.store.warehouse import open_warehouse
 
     chosen = split_list(formats)
     unknown = [f for f in chosen if f not in REPORT_FORMATS]
     if unknown or not chosen:
         raise UsageError(f"--formats takes any of {', '.join(REPORT_FORMATS)}, got '{formats}'")
-    try:
-        points_budget = Decimal(budget) if budget is not None else None
-    except InvalidOperation:
-        raise UsageError(f"--budget must be a number, got '{budget}'") from None
-    if points_budget is not None and points_budget < 0:
-        raise UsageError("--budget cannot be negative")
-    cfg = load_config(config)
+    request = ReportRequest(month, lang.value, parse_amount(budget, "--budget"))
+    settings = load_config(config)
     with open_warehouse(db, read_only=True, wait=wait) as con, progress("building the monthly report…"):
-        [the_month] = resolve_months(con, month, None, None)
-        report = build_report(
-            con, the_month, build_kpi_catalog(cfg.raw.get("kpis")), cfg.channels, lang.value, points_budget
-        )
+        report = build_report(con, settings, request)
     written = write_report(report, out, chosen, OutputOptions(lang=lang.value, unmask=unmask))
     for path in written:
         notice(f"wrote {path}")

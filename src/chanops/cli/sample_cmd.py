@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import notice, progress
+from chanops.cli.common import notice, progress
 
 
 def sample(
@@ -19,7 +19,7 @@ def sample(
     fmt: Annotated[str, typer.Option("--format", help="csv | parquet.")] = "csv",
 ) -> None:
     """Write a consistent synthetic set of all ten extract kinds (Inner Mongolia, 12 盟市)."""
-    from ..sample import SampleSpec, generate_sample
+    from chanops.ingest.sample import SampleSpec, generate_sample
 
     with progress(f"generating {rows:,} orders and the other kinds…"):
         written = generate_sample(

@@ -1,0 +1,110 @@
+"""Why orders fail (SPEC §5, seed 000 §三.2): attempts, failures and success rate per
+month and product with the trend, failures by reason, the top mutual-exclusion pairs
+(product, conflict_product) by failed orders and by distinct users, and the share of
+each product's failures explained by exclusion conflicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from chanops.channels import Channel
+from chanops.engines import as_engine
+from chanops.errors import NoData
+from chanops.months import add_months
+from chanops.sql import channel_in, in_months, lit, lit_list
+from chanops.store.coverage import resolve_months
+
+if TYPE_CHECKING:
+    from chanops.config import Config
+
+
+@dataclass(frozen=True)
+class FailuresRequest:
+    """`chanops failures`: a month or a range, optionally one product, how many conflict pairs,
+    online channels only."""
+
+    month: str | None = None
+    first: str | None = None
+    last: str | None = None
+    product: str | None = None
+    top: int = 10
+    online_only: bool = False
+
+
+@dataclass
+class FailureAnalysis:
+    by_product: pl.DataFrame  # month, product, attempts, failures, success_rate, prev_success_rate, change
+    by_reason: pl.DataFrame  # product, fail_reason, failures, share
+    conflict_pairs: pl.DataFrame  # product, conflict_product, failed_orders, users, rank_by_orders, rank_by_users
+    conflict_share: pl.DataFrame  # product, failures, conflict_failures, conflict_share
+
+
+def analyse_failures(
+    con,
+    months: list[str],
+    channels: dict[str, Channel],
+    product: str | None = None,
+    top: int = 10,
+    online_only: bool = False,
+) -> FailureAnalysis:
+    """The four views of SPEC §5 over `months` (trend needs the month before the first), on a
+    DuckDB connection or any Engine."""
+    engine = as_engine(con)
+    first, last = months[0], months[-1]
+    filters = [in_months("order_time", add_months(first, -1), last)]
+    if product:
+        filters.append(f"product = {lit(product)}")
+    if online_only:
+        filters.append(channel_in("channel", channels, "online"))
+    # named columns, not *: the Parquet export carries a `month` partition column of its own
+    scope = f"""SELECT strftime(order_time, '%Y-%m') AS month, order_id, msisdn, product, status, fail_reason,
+                       conflict_product FROM orders WHERE {" AND ".join(filters)}"""
+    in_scope = f"month IN ({lit_list(months)})"
+    by_product = pl.from_arrow(
+        engine.table(f"""
+        WITH per AS (SELECT month, product, count(*) AS attempts, count(*) FILTER (status = 'fail') AS failures
+                     FROM ({scope}) GROUP BY month, product),
+        rated AS (SELECT *, (attempts - failures) / attempts AS success_rate FROM per)
+        SELECT r.month, r.product, r.attempts, r.failures, r.success_rate, p.success_rate AS prev_success_rate,
+               r.success_rate - p.success_rate AS change
+        FROM rated r LEFT JOIN rated p ON p.product = r.product
+             AND p.month = strftime(strptime(r.month || '-01', '%Y-%m-%d') - INTERVAL 1 MONTH, '%Y-%m')
+        WHERE r.{in_scope} ORDER BY r.month, r.product""")
+    )
+    failed = f"SELECT * FROM ({scope}) WHERE status = 'fail' AND {in_scope}"
+    by_reason = pl.from_arrow(
+        engine.table(f"""
+        SELECT product, coalesce(fail_reason, '(none)') AS fail_reason, count(*) AS failures,
+               count(*) / sum(count(*)) OVER (PARTITION BY product) AS share
+        FROM ({failed}) GROUP BY 1, 2 ORDER BY product, failures DESC, fail_reason""")
+    )
+    conflict_pairs = pl.from_arrow(
+        engine.table(f"""
+        SELECT product, conflict_product, count(*) AS failed_orders, count(DISTINCT msisdn) AS users,
+               rank() OVER (ORDER BY count(*) DESC) AS rank_by_orders,
+               rank() OVER (ORDER BY count(DISTINCT msisdn) DESC) AS rank_by_users
+        FROM ({failed}) WHERE conflict_product IS NOT NULL GROUP BY product, conflict_product
+        QUALIFY rank_by_orders <= {int(top)} OR rank_by_users <= {int(top)}
+        ORDER BY rank_by_orders, rank_by_users, product, conflict_product""")
+    )
+    conflict_share = pl.from_arrow(
+        engine.table(f"""
+        SELECT product, count(*) AS failures, count(conflict_product) AS conflict_failures,
+               count(conflict_product) / count(*) AS conflict_share
+        FROM ({failed}) GROUP BY product ORDER BY failures DESC, product""")
+    )
+    return FailureAnalysis(by_product, by_reason, conflict_pairs, conflict_share)
+
+
+def run_failures(con, config: Config, request: FailuresRequest) -> FailureAnalysis:
+    """`chanops failures` as one call; NoData when the months have no orders (of the product)."""
+    months = resolve_months(con, request.month, request.first, request.last)
+    analysis = analyse_failures(con, months, config.channels, request.product, request.top, request.online_only)
+    if analysis.by_product.is_empty():
+        which = f" of {request.product}" if request.product else ""
+        raise NoData(f"no orders{which} in {', '.join(months)}")
+    return analysis

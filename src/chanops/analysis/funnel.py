@@ -1,0 +1,71 @@
+"""Campaign funnel by wave (SPEC §4, seed 000 §三.4 多波次营销).
+
+Per campaign and wave in month M: distinct users contacted, reached, and converted.
+A conversion is a platform order (successful, with the campaign's id) in M; it
+belongs to the wave of that user's latest reached contact of the campaign at or
+before the order time — an ASOF join, so the engine does the attribution.
+Orders with no earlier reached contact of their campaign are reported as wave NULL
+(unattributed) rather than dropped.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from chanops.errors import NoData
+from chanops.sql import in_months, lit, month_bounds
+from chanops.store.coverage import resolve_months
+
+
+def funnel(con: duckdb.DuckDBPyConnection, month: str, campaign: str | None = None) -> pl.DataFrame:
+    """campaign_id, wave, contacted, reached, converted, reach_rate, conversion_rate,
+    cumulative_converted and wave_share (this wave's part of the campaign's conversions)."""
+    _start, end = month_bounds(month)
+    only = f"AND campaign_id = {lit(campaign)}" if campaign else ""
+    return con.sql(f"""
+        WITH contacted AS (
+            SELECT campaign_id, wave, count(DISTINCT msisdn) AS contacted,
+                   count(DISTINCT CASE WHEN reached THEN msisdn END) AS reached
+            FROM contacts WHERE {in_months("contact_time", month)} {only}
+            GROUP BY campaign_id, wave),
+        platform_orders AS (
+            SELECT msisdn, campaign_id, order_time FROM orders
+            WHERE status = 'success' AND campaign_id IS NOT NULL
+              AND {in_months("order_time", month)} {only}),
+        reached_contacts AS (
+            SELECT msisdn, campaign_id, contact_time, wave FROM contacts
+            WHERE reached AND contact_time < {end} {only}),
+        attributed AS (
+            SELECT o.campaign_id, r.wave, o.msisdn
+            FROM platform_orders o ASOF LEFT JOIN reached_contacts r
+              ON o.msisdn = r.msisdn AND o.campaign_id = r.campaign_id AND o.order_time >= r.contact_time),
+        converted AS (
+            SELECT campaign_id, wave, count(DISTINCT msisdn) AS converted FROM attributed GROUP BY campaign_id, wave),
+        joined AS (
+            SELECT coalesce(c.campaign_id, v.campaign_id) AS campaign_id, coalesce(c.wave, v.wave) AS wave,
+                   coalesce(c.contacted, 0) AS contacted, coalesce(c.reached, 0) AS reached,
+                   coalesce(v.converted, 0) AS converted
+            FROM contacted c FULL JOIN converted v
+              ON c.campaign_id = v.campaign_id AND c.wave IS NOT DISTINCT FROM v.wave)
+        SELECT campaign_id, wave, contacted, reached, converted,
+               CASE WHEN contacted > 0 THEN reached / contacted END AS reach_rate,
+               CASE WHEN reached > 0 THEN converted / reached END AS conversion_rate,
+               CAST(sum(converted) OVER (PARTITION BY campaign_id ORDER BY wave NULLS LAST
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS cumulative_converted,
+               CASE WHEN sum(converted) OVER (PARTITION BY campaign_id) > 0
+                    THEN converted / sum(converted) OVER (PARTITION BY campaign_id) END AS wave_share
+        FROM joined ORDER BY campaign_id, wave NULLS LAST""").pl()
+
+
+def campaign_funnel(
+    con: duckdb.DuckDBPyConnection, month: str | None = None, campaign: str | None = None
+) -> tuple[str, pl.DataFrame]:
+    """`chanops funnel`: the month settled (default: the latest with data) and its funnel;
+    NoData when the month has no contacts or platform orders (of the campaign)."""
+    [the_month] = resolve_months(con, month)
+    frame = funnel(con, the_month, campaign)
+    if frame.is_empty():
+        which = f"campaign {campaign} in " if campaign else ""
+        raise NoData(f"no contacts or platform orders for {which}{the_month}")
+    return the_month, frame

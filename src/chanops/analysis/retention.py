@@ -1,0 +1,59 @@
+"""Retention (SPEC §4 用户保有率 / 收入保有率) as a table of its own: the two catalog KPIs,
+evaluated by the KPI engine, with their numerators and denominators named for people."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import duckdb
+import pyarrow as pa
+
+from chanops.channels import Channel
+from chanops.kpi.catalog import Kpi
+from chanops.kpi.evaluate import evaluate
+from chanops.months import add_months, parse_month
+from chanops.store.coverage import resolve_months
+
+if TYPE_CHECKING:
+    from chanops.config import Config
+
+COLUMNS = {  # engine column -> retention table column
+    "month": "month",
+    "region": "region",
+    "user_retention_den": "base_customers",
+    "user_retention_num": "retained",
+    "user_retention": "user_retention",
+    "revenue_retention_den": "base_revenue",
+    "revenue_retention_num": "revenue",
+    "revenue_retention": "revenue_retention",
+}
+
+
+def retention_table(
+    con: duckdb.DuckDBPyConnection,
+    catalog: dict[str, Kpi],
+    channels: dict[str, Channel],
+    month: str,
+    base: str | None = None,
+    dims: list[str] | None = None,
+) -> pa.Table:
+    """base_month, base_customers, retained, user_retention, base_revenue, revenue, revenue_retention."""
+    result = evaluate(con, catalog, channels, [month], dims or [], ["user_retention", "revenue_retention"], base=base)
+    frame = result.frame
+    kept = [c for c in COLUMNS if c in frame.column_names]
+    table = frame.select(kept).rename_columns([COLUMNS[c] for c in kept])
+    base_month = base or add_months(month, -1)
+    return table.add_column(1, "base_month", pa.array([base_month] * table.num_rows, pa.string()))
+
+
+def run_retention(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    month: str | None = None,
+    base: str | None = None,
+    dims: list[str] | None = None,
+) -> tuple[str, pa.Table]:
+    """`chanops retention`: the month settled (default: the latest with data) and its table."""
+    [the_month] = resolve_months(con, month)
+    base_month = parse_month(base, "--base") if base else None
+    return the_month, retention_table(con, config.kpis, config.channels, the_month, base_month, dims)

@@ -1,0 +1,108 @@
+"""Value normalization (SPEC §2) as DuckDB SQL expressions.
+
+Each logical type gets an expression that turns the trimmed raw text `x` into the
+canonical value, or NULL when the text cannot be read. A value is bad exactly
+when the raw text was present and the normalized value is NULL, so the loader
+can name the first bad column of a row without evaluating anything twice.
+Everything runs inside the engine: no Python per row.
+"""
+
+from __future__ import annotations
+
+from chanops.channels import Channel, alias_rows
+from chanops.sql import lit
+
+TIMESTAMP_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y%m%d%H%M%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M",
+    "%Y%m%d",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+)
+
+STATUS_WORDS = {
+    "success": ("成功", "success", "succeeded", "ok", "1", "y", "yes", "true"),
+    "fail": ("失败", "fail", "failed", "failure", "0", "n", "no", "false"),
+}
+
+BOOL_WORDS = {
+    "true": ("是", "1", "y", "yes", "true", "t"),
+    "false": ("否", "0", "n", "no", "false", "f"),
+}
+
+# Why a value was refused, by type; shown in `chanops rejects` and load summaries.
+REASONS = {
+    "msisdn": "not an 11-digit mobile number",
+    "status": "status is not success/fail (成功/失败/1/0/Y/N)",
+    "bool": "not a yes/no value (是/否/1/0/Y/N/true/false)",
+    "ts": "not a timestamp (e.g. 2022-11-30 08:01:02, 20221130080102)",
+    "date": "not a date (e.g. 2022-11-30, 20221130)",
+    "month": "not a month (e.g. 2022-11, 202211)",
+    "int": "not a whole number",
+    "dec": "not an amount (e.g. 1,234.50)",
+    "ratio": "not a rate (e.g. 0.25 or 25%)",
+}
+
+
+def _in_list(words: tuple[str, ...]) -> str:
+    return ", ".join(lit(w) for w in words)
+
+
+def _formats() -> str:
+    return "[" + ", ".join(lit(f) for f in TIMESTAMP_FORMATS) + "]"
+
+
+def value_sql(type_: str, x: str, channels: dict[str, Channel]) -> str:
+    """Expression giving the canonical value of raw text `x`, NULL if unreadable."""
+    if type_ == "str":
+        return x
+    if type_ == "msisdn":
+        # +86 / 86 / 0086 prefixes, spaces, dashes and brackets are all common in CRM exports.
+        digits = f"regexp_replace({x}, '[\\s\\-()]', '', 'g')"
+        return f"CASE WHEN regexp_full_match({digits}, '(\\+?86|0086)?1[0-9]{{10}}') THEN right({digits}, 11) END"
+    if type_ == "status":
+        return (
+            f"CASE WHEN lower({x}) IN ({_in_list(STATUS_WORDS['success'])}) THEN 'success' "
+            f"WHEN lower({x}) IN ({_in_list(STATUS_WORDS['fail'])}) THEN 'fail' END"
+        )
+    if type_ == "bool":
+        return (
+            f"CASE WHEN lower({x}) IN ({_in_list(BOOL_WORDS['true'])}) THEN true "
+            f"WHEN lower({x}) IN ({_in_list(BOOL_WORDS['false'])}) THEN false END"
+        )
+    if type_ == "ts":
+        return f"try_strptime({x}, {_formats()})"
+    if type_ == "date":
+        return f"CAST(try_strptime({x}, {_formats()}) AS DATE)"
+    if type_ == "month":
+        # 2022-11, 202211, 2022/11, and a full date standing for its month.
+        pattern = "'^([0-9]{4})[-/]?([0-9]{1,2})([-/]?[0-9]{1,2})?$'"
+        year = f"regexp_extract({x}, {pattern}, 1)"
+        month = f"TRY_CAST(regexp_extract({x}, {pattern}, 2) AS INTEGER)"
+        return f"CASE WHEN {month} BETWEEN 1 AND 12 THEN {year} || '-' || lpad(CAST({month} AS VARCHAR), 2, '0') END"
+    if type_ == "int":
+        return f"TRY_CAST({x} AS BIGINT)"
+    if type_ == "dec":
+        cleaned = f"regexp_replace({x}, '[,¥￥元\\s]', '', 'g')"
+        return f"TRY_CAST({cleaned} AS DECIMAL(18,2))"
+    if type_ == "ratio":
+        # 0.25 or 25%: a percent sign divides by 100
+        number = f"TRY_CAST(replace({x}, '%', '') AS DECIMAL(18,6))"
+        return f"CASE WHEN {x} LIKE '%\\%' ESCAPE '\\' THEN CAST({number} / 100 AS DECIMAL(18,6)) ELSE {number} END"
+    if type_ == "channel":
+        branches = " ".join(f"WHEN {lit(s)} THEN {lit(code)}" for s, code in alias_rows(channels))
+        return f"CASE lower({x}) {branches} END"
+    raise ValueError(f"unknown column type {type_!r}")
+
+
+def reason_sql(type_: str, x: str) -> str:
+    """Expression giving why raw text `x` was refused (used only when it was)."""
+    if type_ == "channel":
+        return f"'unknown channel code ''' || {x} || ''''"
+    return lit(REASONS[type_])

@@ -1,0 +1,287 @@
+"""The KPI catalog (SPEC §4), declared as data.
+
+A KPI is a ratio of two measures. A measure names a source (a view over the
+warehouse with the standard dimension columns), an aggregate (`count`,
+`count_distinct` of a column, `sum` of a column) and an optional SQL condition over
+the source's columns. Conditions are plain ANSI SQL (`=`, `IN`, `AND`, `IS NOT
+NULL`, CASE), so the same declarations can be compiled for another engine. Users
+add KPIs, or thresholds for built-ins, under `[kpis.ID]` in chanops.toml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from chanops.errors import ConfigError
+
+AGGREGATES = ("count", "count_distinct", "sum")
+FORMATS = ("pct", "number")
+
+# Dimensions each source's rows carry (SPEC §4). Orders are sliced by channel,
+# contacts by touchpoint: both are the `channel` dimension. usage and complaints
+# carry the customer's region (looked up in customers by msisdn).
+SOURCE_DIMENSIONS: dict[str, tuple[str, ...]] = {
+    "orders": ("region", "channel", "product", "campaign_id"),
+    "contacts": ("region", "channel", "product", "campaign_id", "wave"),
+    "usage": ("region", "channel"),
+    "complaints": ("region", "channel"),
+    "customers": ("region",),
+    "retention": ("region",),
+}
+# Columns a condition or an aggregate may use, per source (besides the dimensions).
+SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "orders": (
+        "msisdn",
+        "status",
+        "success",
+        "platform",
+        "online",
+        "electronic",
+        "outbound",
+        "fee",
+        "fail_reason",
+        "conflict_product",
+    ),
+    "contacts": ("msisdn", "reached", "outbound", "online", "electronic"),
+    "usage": ("msisdn", "electronic", "online", "action"),
+    "complaints": ("msisdn", "category", "staff_id"),
+    "customers": ("msisdn", "brand"),
+    "retention": ("msisdn", "retained", "revenue", "base_revenue"),
+}
+DIMENSIONS = ("region", "channel", "product", "campaign_id", "wave")
+
+
+@dataclass(frozen=True)
+class Measure:
+    source: str
+    agg: str = "count"
+    column: str | None = None  # for count_distinct and sum
+    where: str | None = None
+    zh: str = ""
+    en: str = ""
+
+    def words(self, lang: str) -> str:
+        text = self.zh if lang == "zh" else self.en
+        if text:
+            return text
+        what = {"count": "rows", "count_distinct": f"distinct {self.column}", "sum": f"sum of {self.column}"}[self.agg]
+        return f"{what} of {self.source}" + (f" where {self.where}" if self.where else "")
+
+
+@dataclass(frozen=True)
+class Kpi:
+    id: str
+    zh: str
+    en: str
+    numerator: Measure
+    denominator: Measure
+    format: str = "pct"  # pct: a fraction shown as %; number: shown as is
+    scale: float = 1.0  # value = scale × numerator / denominator (per-million rates)
+    min: float | None = None  # alert when the value falls below
+    max: float | None = None  # alert when the value rises above
+    builtin: bool = True
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        """Dimensions both the numerator and the denominator rows carry."""
+        theirs = set(SOURCE_DIMENSIONS[self.denominator.source])
+        return tuple(d for d in SOURCE_DIMENSIONS[self.numerator.source] if d in theirs)
+
+
+def _m(source, agg="count", column=None, where=None, zh="", en="") -> Measure:
+    return Measure(source, agg, column, where, zh, en)
+
+
+SUCCESS_ORDERS = _m("orders", where="success", zh="成功办理笔数", en="successful orders")
+CONNECTED_USERS = _m(
+    "contacts",
+    "count_distinct",
+    "msisdn",
+    "outbound AND reached",
+    zh="呼通用户数（去重）",
+    en="distinct users with a connected outbound call",
+)
+
+BUILTIN_KPIS: tuple[Kpi, ...] = (
+    Kpi(
+        "online_share",
+        "线上产能占比",
+        "Online share of orders",
+        _m(
+            "orders",
+            where="success AND (platform OR online)",
+            zh="平台成功办理笔数 + 线上渠道成功办理笔数（每笔只计一次）",
+            en="successful orders from a platform campaign or an online channel (each once)",
+        ),
+        SUCCESS_ORDERS,
+    ),
+    Kpi(
+        "platform_success_rate",
+        "数智集中运营平台运营成功率",
+        "Platform success rate",
+        _m("orders", where="success AND platform", zh="平台成功办理笔数", en="successful platform-campaign orders"),
+        _m(
+            "contacts",
+            "count_distinct",
+            "msisdn",
+            "reached",
+            zh="成功接触用户数（去重）",
+            en="distinct users with a reached contact",
+        ),
+    ),
+    Kpi(
+        "outbound_connect_rate",
+        "呼通率",
+        "Outbound connect rate",
+        CONNECTED_USERS,
+        _m(
+            "contacts",
+            "count_distinct",
+            "msisdn",
+            "outbound",
+            zh="外呼用户数（去重）",
+            en="distinct users called outbound",
+        ),
+    ),
+    Kpi(
+        "outbound_success_rate",
+        "在线集中运营成功率",
+        "Outbound success rate",
+        _m("orders", where="success AND outbound", zh="外呼成功办理笔数", en="successful outbound orders"),
+        CONNECTED_USERS,
+    ),
+    Kpi(
+        "order_success_rate",
+        "办理成功率",
+        "Order success rate",
+        SUCCESS_ORDERS,
+        _m("orders", zh="办理笔数", en="all orders"),
+    ),
+    Kpi(
+        "e_channel_share",
+        "电子渠道办理量占比",
+        "E-channel share of orders",
+        _m(
+            "orders",
+            where="success AND electronic",
+            zh="电子渠道成功办理笔数",
+            en="successful orders on an electronic channel",
+        ),
+        SUCCESS_ORDERS,
+    ),
+    Kpi(
+        "e_channel_penetration",
+        "电子渠道客户普及率",
+        "E-channel penetration",
+        _m(
+            "usage",
+            "count_distinct",
+            "msisdn",
+            "electronic",
+            zh="使用电子渠道的客户数（去重）",
+            en="distinct customers using an electronic channel",
+        ),
+        _m("customers", "count_distinct", "msisdn", zh="月末在网客户数", en="customers active at month end"),
+    ),
+    Kpi(
+        "complaint_rate_per_million",
+        "百万客户申诉率",
+        "Complaints per million customers",
+        _m("complaints", zh="投诉件数", en="complaints"),
+        _m("customers", "count_distinct", "msisdn", zh="月末在网客户数", en="customers active at month end"),
+        format="number",
+        scale=1_000_000,
+    ),
+    Kpi(
+        "user_retention",
+        "用户保有率",
+        "User retention",
+        _m(
+            "retention",
+            where="retained",
+            zh="基期客户中月末仍在网的客户数",
+            en="base customers still active at month end",
+        ),
+        _m("retention", zh="基期月末在网客户数", en="customers active at the end of the base month"),
+    ),
+    Kpi(
+        "revenue_retention",
+        "收入保有率",
+        "Revenue retention",
+        _m(
+            "retention",
+            "sum",
+            "revenue",
+            zh="基期客户本月出账收入",
+            en="this month's billing revenue of base customers",
+        ),
+        _m("retention", "sum", "base_revenue", zh="基期客户基期出账收入", en="their billing revenue in the base month"),
+    ),
+)
+
+
+def _measure_from_config(kpi_id: str, side: str, table) -> Measure:
+    where = f"[kpis.{kpi_id}] {side}"
+    if not isinstance(table, dict):
+        raise ConfigError(f'{where} must be a table like {{ source = "orders", agg = "count", where = "..." }}')
+    source = table.get("source")
+    if source not in SOURCE_DIMENSIONS:
+        raise ConfigError(f"{where}: source must be one of {', '.join(SOURCE_DIMENSIONS)}, got {source!r}")
+    agg = table.get("agg", "count")
+    if agg not in AGGREGATES:
+        raise ConfigError(f"{where}: agg must be one of {', '.join(AGGREGATES)}, got {agg!r}")
+    column = table.get("column")
+    if agg != "count":
+        allowed = SOURCE_DIMENSIONS[source] + SOURCE_COLUMNS[source]
+        if column not in allowed:
+            raise ConfigError(f"{where}: {agg} needs column = one of {', '.join(allowed)}")
+    return Measure(source, agg, column, table.get("where"), table.get("zh", ""), table.get("en", ""))
+
+
+def _threshold(kpi_id: str, fields: dict, name: str) -> float | None:
+    value = fields.get(name)
+    if value is not None and not isinstance(value, (int, float)):
+        raise ConfigError(f"[kpis.{kpi_id}] {name} must be a number")
+    return value
+
+
+def build_kpi_catalog(section: dict | None) -> dict[str, Kpi]:
+    """Built-ins with `[kpis.ID]` from config applied: thresholds and labels on a built-in,
+    or a whole new KPI (numerator and denominator tables)."""
+    catalog = {k.id: k for k in BUILTIN_KPIS}
+    for kpi_id, fields in (section or {}).items():
+        if not isinstance(fields, dict):
+            raise ConfigError(f"[kpis.{kpi_id}] must be a table")
+        unknown = set(fields) - {"zh", "en", "numerator", "denominator", "format", "scale", "min", "max"}
+        if unknown:
+            raise ConfigError(f"[kpis.{kpi_id}]: unknown field(s) {', '.join(sorted(unknown))}")
+        fmt = fields.get("format", "pct")
+        if fmt not in FORMATS:
+            raise ConfigError(f"[kpis.{kpi_id}] format must be pct or number")
+        base = catalog.get(kpi_id)
+        if base is not None:
+            if "numerator" in fields or "denominator" in fields:
+                raise ConfigError(f"[kpis.{kpi_id}] is built in (SPEC §4); define a new id instead of redefining it")
+            catalog[kpi_id] = replace(
+                base,
+                zh=fields.get("zh", base.zh),
+                en=fields.get("en", base.en),
+                min=_threshold(kpi_id, fields, "min") if "min" in fields else base.min,
+                max=_threshold(kpi_id, fields, "max") if "max" in fields else base.max,
+            )
+            continue
+        if "numerator" not in fields or "denominator" not in fields:
+            raise ConfigError(f"[kpis.{kpi_id}] needs numerator and denominator tables")
+        catalog[kpi_id] = Kpi(
+            id=kpi_id,
+            zh=fields.get("zh", kpi_id),
+            en=fields.get("en", kpi_id),
+            numerator=_measure_from_config(kpi_id, "numerator", fields["numerator"]),
+            denominator=_measure_from_config(kpi_id, "denominator", fields["denominator"]),
+            format=fmt,
+            scale=float(fields.get("scale", 1.0)),
+            min=_threshold(kpi_id, fields, "min"),
+            max=_threshold(kpi_id, fields, "max"),
+            builtin=False,
+        )
+    return catalog

@@ -1,0 +1,158 @@
+"""Evaluate catalog KPIs for months and slices (SPEC §4), on the warehouse or any Engine.
+
+`run_kpis(con, config, KpiRequest(...))` is what `chanops kpi` calls: it settles the
+months, compiles every asked KPI into one statement (kpi/compile.py), runs it, and
+returns a KpiResult — the wide frame pipelines get, the KPIs it holds, notes for
+stderr and the thresholds crossed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import duckdb
+import pyarrow as pa
+
+from chanops.channels import Channel
+from chanops.engines import EngineError, as_engine
+from chanops.errors import ConfigError, NoData, UsageError
+from chanops.kpi.catalog import DIMENSIONS, Kpi
+from chanops.kpi.compile import compile_sql
+from chanops.kpi.facts import MonthWindow
+from chanops.months import add_months, parse_month
+from chanops.present.numbers import kpi_text
+from chanops.store.coverage import latest_or_none, months_with_data, resolve_months
+
+if TYPE_CHECKING:
+    from chanops.config import Config
+
+COMPARE_SHIFT = {"prev": -1, "yoy": -12}
+
+
+@dataclass(frozen=True)
+class KpiRequest:
+    """What `chanops kpi` asks: a month (default: the latest with data) or a range, slices,
+    KPI ids (default: all the slices allow), a base month for retention, a comparison."""
+
+    month: str | None = None
+    first: str | None = None
+    last: str | None = None
+    dims: tuple[str, ...] = ()
+    metrics: tuple[str, ...] | None = None
+    base: str | None = None
+    compare: str | None = None
+
+
+@dataclass
+class KpiResult:
+    frame: pa.Table  # month, dims..., then per KPI: id, id_num, id_den (and id_prev, id_change)
+    kpis: list[Kpi]
+    dims: list[str]
+    compare: str | None = None
+    notes: list[str] = field(default_factory=list)  # for stderr: KPIs left out, empty months
+    breaches: list[str] = field(default_factory=list)  # thresholds crossed (for --check)
+
+
+def select_kpis(
+    catalog: dict[str, Kpi], metric_ids: Sequence[str] | None, dims: Sequence[str]
+) -> tuple[list[Kpi], list[str]]:
+    """The KPIs to compute and notes about the ones left out (SPEC §4 slicing rule)."""
+    for dim in dims:
+        if dim not in DIMENSIONS:
+            raise UsageError(f"unknown dimension '{dim}'; use any of: {', '.join(DIMENSIONS)}")
+    if metric_ids:
+        chosen = []
+        for kpi_id in metric_ids:
+            if kpi_id not in catalog:
+                raise UsageError(f"unknown KPI '{kpi_id}'; see chanops kpi list (ids: {', '.join(catalog)})")
+            kpi = catalog[kpi_id]
+            for dim in dims:
+                if dim not in kpi.dimensions:
+                    raise UsageError(
+                        f"KPI {kpi_id} cannot be sliced by {dim}: its rows carry only "
+                        f"{', '.join(kpi.dimensions) or 'month'}"
+                    )
+            chosen.append(kpi)
+        return chosen, []
+    chosen = [k for k in catalog.values() if all(d in k.dimensions for d in dims)]
+    left_out = [k.id for k in catalog.values() if k not in chosen]
+    notes = [f"not sliceable by {', '.join(dims)}, left out: {', '.join(left_out)}"] if left_out else []
+    if not chosen:
+        raise UsageError(f"no KPI can be sliced by {', '.join(dims)}")
+    return chosen, notes
+
+
+def breaches(result_frame: pa.Table, kpis: Sequence[Kpi], dims: Sequence[str]) -> list[str]:
+    """One line per (row, KPI) whose value is outside its declared min/max."""
+    lines = []
+    for kpi in kpis:
+        if kpi.min is None and kpi.max is None:
+            continue
+        for row in result_frame.to_pylist():  # the result: months × slices, not data rows
+            value = row[kpi.id]
+            if value is None:
+                continue
+            where = " ".join([row["month"]] + [f"{d}={row[d]}" for d in dims])
+            if kpi.min is not None and value < kpi.min:
+                lines.append(f"{kpi.id} {where}: {kpi_text(kpi, value)} below min {kpi_text(kpi, kpi.min)}")
+            if kpi.max is not None and value > kpi.max:
+                lines.append(f"{kpi.id} {where}: {kpi_text(kpi, value)} above max {kpi_text(kpi, kpi.max)}")
+    return lines
+
+
+def evaluate(
+    con,
+    catalog: dict[str, Kpi],
+    channels: dict[str, Channel],
+    months: Sequence[str],
+    dims: Sequence[str] = (),
+    metric_ids: Sequence[str] | None = None,
+    base: str | None = None,
+    compare: str | None = None,
+) -> KpiResult:
+    """KPIs per (month, slice) with numerators and denominators (SPEC §4), on a DuckDB
+    connection or any Engine (Spark runs the same SQL, transpiled)."""
+    engine = as_engine(con)
+    dims = list(dict.fromkeys(dims))
+    kpis, notes = select_kpis(catalog, metric_ids, dims)
+    if compare is not None and compare not in COMPARE_SHIFT:
+        raise UsageError(f"--compare must be prev or yoy, got '{compare}'")
+    if base is not None and any(base >= m for m in months):
+        raise UsageError(f"--base {base} must be before the month(s) measured")
+
+    present = months_with_data(engine, months)
+    empty = [m for m in months if m not in present]
+    if len(empty) == len(months):
+        raise NoData(
+            f"no data for {', '.join(empty)} (no orders, contacts, usage, complaints or billing); "
+            f"latest month with data: {latest_or_none(engine)}"
+        )
+    if empty:
+        notes.append(f"no data for {', '.join(empty)}")
+    measured = [m for m in months if m in present]
+    compare_months = {m: add_months(m, COMPARE_SHIFT[compare]) for m in measured} if compare else None
+    all_months = tuple(sorted(set(measured) | set((compare_months or {}).values())))
+    window = MonthWindow(all_months, {m: base or add_months(m, -1) for m in all_months})
+    sql = compile_sql(kpis, dims, window, channels, compare_months)
+    try:
+        # Arrow, not Polars: a pipeline asking for csv then never pays Polars' import.
+        frame = engine.table(sql)
+    except (duckdb.Error, EngineError) as exc:
+        custom = [k.id for k in kpis if not k.builtin]
+        if custom:
+            raise ConfigError(
+                f"a KPI from config ({', '.join(custom)}) does not compile: {str(exc).splitlines()[0]}"
+            ) from None
+        raise
+    return KpiResult(frame, kpis, dims, compare, notes, breaches(frame, kpis, dims))
+
+
+def run_kpis(con, config: Config, request: KpiRequest) -> KpiResult:
+    """`chanops kpi` as one call: the request's months settled, its KPIs evaluated."""
+    months = resolve_months(con, request.month, request.first, request.last)
+    base = parse_month(request.base, "--base") if request.base else None
+    return evaluate(
+        con, config.kpis, config.channels, months, request.dims, request.metrics, base=base, compare=request.compare
+    )

@@ -1,0 +1,128 @@
+"""Points runs: the one call `chanops points statement|payout` makes, the run ledger and
+manual adjustments.
+
+Every statement or payout computed on the warehouse is recorded in `_points_runs` with
+fingerprints of the rows it read, of the [points] config and of its output, so a payout
+can be traced to exactly what produced it and a re-run shown to be byte-identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import duckdb
+import pyarrow as pa
+
+from chanops.config import PointsConfig
+from chanops.engines import first_row
+from chanops.errors import UsageError
+from chanops.months import parse_month
+from chanops.points.reconcile import payout_file, statement
+from chanops.sql import in_months, lit
+
+if TYPE_CHECKING:
+    from chanops.config import Config
+
+
+@dataclass(frozen=True)
+class PointsRequest:
+    """A statement or payout: the month, an optional budget, and which command asks."""
+
+    month: str
+    budget: Decimal | None = None
+    command: str = "statement"  # or "payout"
+
+
+@dataclass(frozen=True)
+class PointsRun:
+    """What a statement run returns: the per-staff statement (or the payout file) and the
+    run id in the ledger (None when the run read a Spark export and was not recorded)."""
+
+    month: str
+    table: pa.Table
+    run_id: int | None
+
+
+def run_statement(con, config: Config, request: PointsRequest) -> PointsRun:
+    """The per-staff statement of `request.month` (or its payout file), recorded as a run when
+    computed on the warehouse; on another engine it is computed only."""
+    month = parse_month(request.month)
+    if request.budget is not None and request.budget < 0:
+        raise UsageError("--budget cannot be negative")
+    table = statement(con, month, config.points, request.budget)
+    run_id = None
+    if isinstance(con, duckdb.DuckDBPyConnection):
+        inputs = inputs_fingerprint(con, month)
+        run_id = record_run(con, request.command, month, request.budget, config.points, table, inputs)
+    return PointsRun(month, payout_file(table) if request.command == "payout" else table, run_id)
+
+
+def add_adjustment(con: duckdb.DuckDBPyConnection, month: str, staff_id: str, points: Decimal, note: str) -> int:
+    """Record a manual adjustment for a staff's statement of `month`; returns its id."""
+    if not note.strip():
+        raise UsageError("--note is required: say why the points change")
+    if not staff_id.strip():
+        raise UsageError("--staff is required")
+    row = first_row(con, "SELECT coalesce(max(adjust_id), 0) + 1 FROM _adjustments")
+    adjust_id = int(row[0])
+    con.execute(
+        "INSERT INTO _adjustments VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
+        [adjust_id, month, staff_id.strip(), points, note.strip()],
+    )
+    return adjust_id
+
+
+def inputs_fingerprint(con: duckdb.DuckDBPyConnection, month: str) -> str:
+    """Order-independent digest of every row the reconciliation of `month` reads."""
+    m = lit(month)
+    parts = {
+        "entries": f"SELECT count(*), sum(hash(entry_id, entry_time, staff_id, staff_name, store, region, department, "
+        f"msisdn, product)) FROM entries WHERE {in_months('entry_time', month)}",
+        "valid": f"SELECT count(*), sum(hash(msisdn, product, fee)) FROM valid WHERE month = {m}",
+        "rules": "SELECT count(*), sum(hash(product, rate, points, valid_from, valid_to)) FROM rules",
+        "complaints": f"SELECT count(*), sum(hash(complaint_id, staff_id, category)) FROM complaints "
+        f"WHERE staff_id IS NOT NULL AND {in_months('complaint_time', month)}",
+        "adjustments": f"SELECT count(*), sum(hash(adjust_id, staff_id, points)) FROM _adjustments WHERE month = {m}",
+    }
+    digest = hashlib.sha256()
+    for name, sql in parts.items():
+        digest.update(f"{name}:{first_row(con, sql)}\n".encode())
+    return "sha256:" + digest.hexdigest()
+
+
+def record_run(
+    con: duckdb.DuckDBPyConnection,
+    command: str,
+    month: str,
+    budget: Decimal | None,
+    config: PointsConfig,
+    table: pa.Table,
+    inputs: str,
+) -> int:
+    """Append the run to _points_runs; returns the run id."""
+    output = "sha256:" + hashlib.sha256(repr(table.to_pylist()).encode()).hexdigest()
+    run_id = int(first_row(con, "SELECT coalesce(max(run_id), 0) + 1 FROM _points_runs")[0])
+    con.register("_statement", table)
+    try:
+        con.execute(
+            """INSERT INTO _points_runs
+                SELECT ?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?, count(*), coalesce(sum(claims), 0),
+                       coalesce(sum(earned), 0), coalesce(sum(deductions), 0), coalesce(sum(net), 0),
+                       coalesce(sum(payout), 0)
+                FROM _statement""",
+            [run_id, command, month, budget, inputs, config.fingerprint(), output],
+        )
+    finally:
+        con.unregister("_statement")
+    return run_id
+
+
+def runs(con: duckdb.DuckDBPyConnection, month: str | None = None) -> pa.Table:
+    where = f"WHERE month = {lit(month)}" if month else ""
+    return con.sql(f"""SELECT run_id, strftime(created_at, '%Y-%m-%d %H:%M:%S') AS created_at, command, month, budget,
+                              staff, claims, earned, deductions, net, payout,
+                              inputs_fingerprint, config_fingerprint, output_fingerprint
+                       FROM _points_runs {where} ORDER BY run_id""").to_arrow_table()

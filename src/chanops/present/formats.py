@@ -1,0 +1,45 @@
+"""Output format names and options: the light half of the output layer.
+
+Kept free of Polars so the CLI can parse options without paying its import time;
+output.py does the writing.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from chanops.errors import UsageError
+
+FORMATS = ("table", "csv", "json", "jsonl", "parquet", "markdown", "xlsx")
+BINARY_FORMATS = {"parquet", "xlsx"}
+SUFFIX_FORMATS = {
+    ".csv": "csv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".md": "markdown",
+    ".xlsx": "xlsx",
+    ".txt": "table",
+}
+
+
+@dataclass
+class OutputOptions:
+    format: str | None = None
+    output: Path | None = None
+    lang: str = "zh"
+    unmask: bool = False  # human formats mask phone numbers (个人信息保护) unless asked not to
+
+    def resolved_format(self) -> str:
+        """Explicit --format, else from the -o suffix, else table on a terminal and csv in a pipe."""
+        if self.format:
+            if self.format not in FORMATS:
+                raise UsageError(f"unknown format '{self.format}'. Try one of: {', '.join(FORMATS)}")
+            return self.format
+        if self.output is not None:
+            return SUFFIX_FORMATS.get(self.output.suffix.lower(), "csv")
+        # isatty, not Rich's terminal detection: FORCE_COLOR makes Rich treat pipes as terminals.
+        return "table" if sys.stdout.isatty() else "csv"

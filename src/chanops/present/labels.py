@@ -1,0 +1,179 @@
+"""Display labels (zh, en) for the snake_case ids every machine format uses.
+
+Tables, Markdown and XLSX show these; CSV/JSON/Parquet keep the ids, which are
+the stable interface for pipelines. A column without an entry shows its id.
+"""
+
+from __future__ import annotations
+
+LABELS: dict[str, tuple[str, str]] = {
+    # dimensions
+    "month": ("月份", "Month"),
+    "region": ("地市", "Region"),
+    "channel": ("渠道", "Channel"),
+    "touchpoint": ("触点", "Touchpoint"),
+    "product": ("产品", "Product"),
+    "campaign_id": ("活动编号", "Campaign"),
+    "wave": ("波次", "Wave"),
+    "msisdn": ("手机号码", "MSISDN"),
+    "store": ("营业厅", "Store"),
+    "department": ("营业部", "Department"),
+    "staff_id": ("工号", "Staff ID"),
+    "staff_name": ("姓名", "Staff name"),
+    # warehouse
+    "kind": ("数据类型", "Kind"),
+    "label": ("名称", "Name"),
+    "rows": ("行数", "Rows"),
+    "first_month": ("起始月份", "First month"),
+    "last_month": ("截止月份", "Last month"),
+    "months": ("月份数", "Months"),
+    "loads": ("加载次数", "Loads"),
+    "rejected": ("拒绝行数", "Rejected"),
+    "load_id": ("批次", "Load"),
+    "file": ("文件", "File"),
+    "loaded_at": ("加载时间", "Loaded at"),
+    "encoding": ("编码", "Encoding"),
+    "rows_read": ("读取", "Read"),
+    "rows_loaded": ("入库", "Loaded"),
+    "rows_rejected": ("拒绝", "Rejected"),
+    "line": ("行号", "Line"),
+    "column": ("字段", "Column"),
+    "value": ("值", "Value"),
+    "reason": ("原因", "Reason"),
+    "count": ("数量", "Count"),
+    # KPIs
+    "kpi": ("指标", "KPI"),
+    "id": ("编号", "ID"),
+    "numerator": ("分子", "Numerator"),
+    "denominator": ("分母", "Denominator"),
+    "previous": ("对比值", "Compared"),
+    "change": ("变化", "Change"),
+    "compare_month": ("对比月份", "Compared month"),
+    "dimensions": ("可切片维度", "Dimensions"),
+    "format": ("格式", "Format"),
+    "min": ("下限", "Min"),
+    "max": ("上限", "Max"),
+    "zh": ("中文名", "Chinese"),
+    "en": ("英文名", "English"),
+    # funnel, quota, failures
+    "contacted": ("接触用户数", "Contacted"),
+    "reached": ("触达用户数", "Reached"),
+    "converted": ("转化用户数", "Converted"),
+    "reach_rate": ("触达率", "Reach rate"),
+    "conversion_rate": ("转化率", "Conversion rate"),
+    "cumulative_converted": ("累计转化", "Cumulative converted"),
+    "wave_share": ("波次贡献", "Wave share"),
+    "used": ("已用", "Used"),
+    "quota": ("配额", "Quota"),
+    "utilization": ("使用率", "Utilization"),
+    "over_quota": ("超配额", "Over quota"),
+    "attempts": ("办理笔数", "Attempts"),
+    "failures": ("失败笔数", "Failures"),
+    "success_rate": ("成功率", "Success rate"),
+    "prev_success_rate": ("上月成功率", "Previous month"),
+    "fail_reason": ("失败原因", "Failure reason"),
+    "share": ("占比", "Share"),
+    "conflict_product": ("互斥产品", "Conflicting product"),
+    "failed_orders": ("失败笔数", "Failed orders"),
+    "users": ("用户数", "Users"),
+    "rank_by_orders": ("按笔数排名", "Rank by orders"),
+    "rank_by_users": ("按用户排名", "Rank by users"),
+    "conflict_failures": ("互斥失败笔数", "Conflict failures"),
+    "conflict_share": ("互斥占比", "Conflict share"),
+    # points
+    "entry_id": ("录入编号", "Entry"),
+    "entry_time": ("录入时间", "Entry time"),
+    "status": ("状态", "Status"),
+    "held_by": ("已被认领", "Held by"),
+    "fee": ("资费", "Fee"),
+    "earned": ("积分", "Earned"),
+    "claims": ("录入笔数", "Claims"),
+    "valid": ("有效", "Valid"),
+    "invalid": ("无效", "Invalid"),
+    "duplicate": ("重复", "Duplicate"),
+    "contested": ("争议", "Contested"),
+    "no_rule": ("无规则", "No rule"),
+    "match_rate": ("匹配率", "Match rate"),
+    "deductions": ("扣分", "Deductions"),
+    "adjustments": ("调整", "Adjustments"),
+    "net": ("净积分", "Net"),
+    "payout": ("奖励金额", "Payout"),
+    "rank": ("排名", "Rank"),
+    "run_id": ("运行编号", "Run"),
+    "created_at": ("时间", "Time"),
+    "command": ("命令", "Command"),
+    "budget": ("预算", "Budget"),
+    "staff": ("人数", "Staff"),
+    # preference, retention, lifecycle
+    "uses": ("使用次数", "Uses"),
+    "active_months": ("活跃月数", "Active months"),
+    "usage_score": ("使用次数得分", "Usage score"),
+    "latent_score": ("潜量数据得分", "Latent score"),
+    "frequency_bonus": ("修正加分", "Frequency bonus"),
+    "complaint_deduction": ("修正减分", "Complaint deduction"),
+    "score": ("偏好得分", "Score"),
+    "tier": ("偏好等级", "Tier"),
+    "best_other_channel": ("其他渠道最佳", "Best other channel"),
+    "best_other_score": ("其他渠道得分", "Best other score"),
+    "churned_from_channel": ("该渠道流失客户", "Churned from channel"),
+    "last_use": ("最后使用时间", "Last use"),
+    "uses_before": ("此前使用次数", "Uses before"),
+    "penetration": ("普及率", "Penetration"),
+    "customers": ("客户数", "Customers"),
+    "high": ("高偏好", "High"),
+    "medium": ("中偏好", "Medium"),
+    "low": ("低偏好", "Low"),
+    "churned": ("流失客户", "Churned"),
+    "base_month": ("基期月份", "Base month"),
+    "base_customers": ("基期客户数", "Base customers"),
+    "retained": ("保有客户数", "Retained"),
+    "user_retention": ("用户保有率", "User retention"),
+    "base_revenue": ("基期收入", "Base revenue"),
+    "revenue": ("收入", "Revenue"),
+    "revenue_retention": ("收入保有率", "Revenue retention"),
+    "stage": ("生命周期阶段", "Stage"),
+    "join_date": ("入网时间", "Joined"),
+    "churn_date": ("离网时间", "Churned on"),
+    "prior_mean": ("前三月平均收入", "Prior 3-month mean"),
+}
+
+
+# report tables
+LABELS.update(
+    {
+        "headline": ("核心指标", "Headline KPIs"),
+        "trend": ("近六个月趋势", "Six-month trend"),
+        "by_region": ("分盟市", "By region"),
+        "by_touchpoint": ("分触点", "By touchpoint"),
+        "successes": ("成功笔数", "Successes"),
+        "funnel": ("营销漏斗", "Funnel"),
+        "conflict_pairs": ("互斥产品对", "Mutual-exclusion pairs"),
+        "focus_trend": ("重点产品线上办理趋势", "Focus product online trend"),
+        "points_top20": ("积分排名前20", "Top 20 by points"),
+        "points_by_store": ("分营业厅", "By store"),
+        "points_by_region": ("分区域", "By region"),
+        "channels": ("分电子渠道", "By e-channel"),
+        "targets_app": ("手机营业厅推广目标前10", "Top 10 app promotion targets"),
+        "retention": ("保有率", "Retention"),
+        "lifecycle": ("生命周期", "Lifecycle"),
+        "at_risk_top10": ("离网预警客户（收入降幅前10）", "At-risk customers (top 10 revenue drops)"),
+    }
+)
+
+
+def _with_kpis() -> None:
+    # KPI ids label their own columns (trend and region tables of the report)
+    from chanops.kpi.catalog import BUILTIN_KPIS
+
+    for kpi in BUILTIN_KPIS:
+        LABELS.setdefault(kpi.id, (kpi.zh, kpi.en))
+
+
+_with_kpis()
+
+
+def label(column_id: str, lang: str) -> str:
+    pair = LABELS.get(column_id)
+    if pair is None:
+        return column_id
+    return pair[0] if lang == "zh" else pair[1]

@@ -1,0 +1,256 @@
+"""Output formats, defined once for every command.
+
+DuckDB, Polars and xlsxwriter do the serializing; this module picks the writer.
+Machine formats (csv, json, jsonl, parquet) keep snake_case ids and full
+precision and are written by DuckDB's COPY, whatever produced the result (a Polars
+frame or an Arrow table) — one serializer for every command, and no Polars import
+on the pipeline path. Human formats (table, markdown, xlsx) show zh/en labels and
+percentages. Diagnostics never come here: they go to stderr, so piped output stays
+clean.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from chanops.errors import UsageError
+from chanops.present.formats import BINARY_FORMATS, OutputOptions
+from chanops.present.labels import label
+from chanops.present.numbers import percent_text, points_text
+
+if TYPE_CHECKING:
+    import polars as pl
+
+COPY_OPTIONS = {
+    "csv": "FORMAT csv, HEADER",
+    "json": "FORMAT json, ARRAY true",
+    "jsonl": "FORMAT json",
+    "parquet": "FORMAT parquet",
+}
+
+
+@dataclass
+class Section:
+    """One titled result table (a Polars frame or an Arrow table).
+
+    `percent` names ratio columns shown as percentages and `points` changes of rates
+    shown as +1.23pp. `human`, when given (a frame, or a function making one), is what
+    table and markdown show instead of `frame` — e.g. a long KPI layout that reads
+    better than the wide machine layout."""
+
+    frame: Any
+    title: str = ""
+    percent: Sequence[str] = field(default_factory=tuple)
+    points: Sequence[str] = field(default_factory=tuple)
+    human: Any = None
+
+    def polars(self) -> pl.DataFrame:
+        import polars as pl
+
+        return self.frame if isinstance(self.frame, pl.DataFrame) else pl.from_arrow(self.frame)
+
+    def human_frame(self) -> pl.DataFrame | None:
+        return self.human() if callable(self.human) else self.human
+
+
+# Columns holding phone numbers: masked as 138****0001 in table, markdown and xlsx output
+# unless --unmask (个人信息保护); csv/json/parquet for pipelines keep full numbers.
+MSISDN_COLUMNS = frozenset({"msisdn"})
+
+
+def masked(frame: pl.DataFrame, unmask: bool) -> pl.DataFrame:
+    """`frame` with its phone-number columns masked, unless `unmask`."""
+    import polars as pl
+
+    columns = [c for c in frame.columns if c in MSISDN_COLUMNS]
+    if unmask or not columns:
+        return frame
+    return frame.with_columns(pl.col(c).str.slice(0, 3) + "****" + pl.col(c).str.slice(-4) for c in columns)
+
+
+def display_frame(section: Section, lang: str, unmask: bool = False) -> tuple[pl.DataFrame, list[bool]]:
+    """Strings for humans (percentages with two decimals, labels as headers, phone numbers
+    masked), and which columns are numeric so tables can right-align them."""
+    import polars as pl
+
+    human = section.human_frame()
+    source = masked(human if human is not None else section.polars(), unmask)
+    exprs = []
+    for name, dtype in source.schema.items():
+        col = pl.col(name)
+        if name in section.percent and human is None:
+            col = col.map_elements(percent_text, return_dtype=pl.String)
+        elif name in section.points and human is None:
+            col = col.map_elements(points_text, return_dtype=pl.String)
+        elif dtype.is_float():
+            col = col.round(4).cast(pl.String)
+        elif isinstance(dtype, pl.Datetime):
+            col = col.dt.strftime("%Y-%m-%d %H:%M:%S")
+        else:
+            col = col.cast(pl.String)
+        exprs.append(col.fill_null("").alias(label(name, lang)))
+    numeric = [dtype.is_numeric() for dtype in source.dtypes]
+    return (source.select(exprs) if exprs else source), numeric
+
+
+def _labelled_unique(columns: Sequence[str], lang: str) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in columns:
+        text = label(name, lang)
+        seen[text] = seen.get(text, 0) + 1
+        out.append(text if seen[text] == 1 else f"{text} ({name})")
+    return out
+
+
+def _write_table(sections: Sequence[Section], dest: IO, options: OutputOptions) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    # Off a terminal (forced --format table into a file or pipe) Rich would assume 80 columns.
+    width = None if getattr(dest, "isatty", lambda: False)() else 200
+    console = Console(file=dest, width=width, soft_wrap=False)
+    for section in sections:
+        frame, numeric = display_frame(section, options.lang, options.unmask)
+        table = Table(title=section.title or None, title_justify="left", header_style="bold")
+        for name, is_number in zip(frame.columns, numeric, strict=True):
+            table.add_column(name, justify="right" if is_number else "left")
+        for row in frame.iter_rows():
+            table.add_row(*row)
+        console.print(table)
+
+
+def _write_markdown(sections: Sequence[Section], dest: IO, options: OutputOptions) -> None:
+    import polars as pl
+
+    for i, section in enumerate(sections):
+        if section.title:
+            dest.write(("\n" if i else "") + f"## {section.title}\n\n")
+        frame, _numeric = display_frame(section, options.lang, options.unmask)
+        with pl.Config(
+            tbl_formatting="MARKDOWN",
+            tbl_hide_column_data_types=True,
+            tbl_hide_dataframe_shape=True,
+            tbl_rows=-1,
+            tbl_cols=-1,
+            tbl_width_chars=10_000,
+            fmt_str_lengths=10_000,
+        ):
+            dest.write(str(frame) + "\n")
+
+
+def _copy(section: Section, fmt: str, dest: IO) -> None:
+    """Serialize with DuckDB's COPY into a scratch file, then stream it to `dest`."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.register("result", section.frame)
+        with tempfile.TemporaryDirectory(prefix="chanops-out-") as scratch:
+            path = Path(scratch) / f"result.{fmt}"
+            con.execute(f"COPY (SELECT * FROM result) TO '{path}' ({COPY_OPTIONS[fmt]})")
+            opened = open(path, "rb") if fmt in BINARY_FORMATS else open(path, encoding="utf-8", newline="")
+            with opened as fh:
+                shutil.copyfileobj(fh, dest)
+    finally:
+        con.close()
+
+
+def _write_csv(sections, dest, options):
+    _copy(sections[0], "csv", dest)
+
+
+def _write_json(sections, dest, options):
+    if len(sections) == 1:
+        _copy(sections[0], "json", dest)
+        return
+    # Several sections: one object keyed by section title, each an array of rows.
+    dest.write("{")
+    for i, section in enumerate(sections):
+        dest.write(("," if i else "") + f'"{section.title or i}":')
+        _copy(section, "json", dest)
+    dest.write("}\n")
+
+
+def _write_jsonl(sections, dest, options):
+    _copy(sections[0], "jsonl", dest)
+
+
+def _write_parquet(sections, dest, options):
+    _copy(sections[0], "parquet", dest)
+
+
+def write_xlsx(sections, dest, options):
+    import xlsxwriter
+
+    # Strings stay strings: a staff name like "=HYPERLINK(...)" must never become a formula.
+    safe = {"strings_to_formulas": False, "strings_to_urls": False}
+    with xlsxwriter.Workbook(dest, safe) as workbook:
+        for i, section in enumerate(sections):
+            lang = options.lang
+            frame = masked(section.polars(), options.unmask)
+            labels = dict(zip(frame.columns, _labelled_unique(frame.columns, lang), strict=True))
+            formats = {labels[c]: "0.00%" for c in (*section.percent, *section.points) if c in labels}
+            frame = frame.rename(labels)
+            sheet = (section.title or f"Sheet{i + 1}")[:31]
+            frame.write_excel(
+                workbook, worksheet=sheet, column_formats=formats or None, autofit=True, freeze_panes=(1, 0)
+            )
+
+
+WRITERS: dict[str, Callable] = {
+    "table": _write_table,
+    "csv": _write_csv,
+    "json": _write_json,
+    "jsonl": _write_jsonl,
+    "parquet": _write_parquet,
+    "markdown": _write_markdown,
+    "xlsx": write_xlsx,
+}
+
+
+def emit(
+    sections: Section | Sequence[Section], options: OutputOptions, *, notice: Callable[[str], None] | None = None
+) -> None:
+    """Write result sections to -o FILE (atomically) or stdout in the chosen format."""
+    if isinstance(sections, Section):
+        sections = [sections]
+    fmt = options.resolved_format()
+    if len(sections) > 1 and fmt in {"csv", "jsonl", "parquet"} and notice:
+        notice(f"{fmt} shows only the first section ({sections[0].title}); use --format json or table for all")
+    writer = WRITERS[fmt]
+    binary = fmt in BINARY_FORMATS
+    if options.output is None:
+        if binary and sys.stdout.isatty():
+            raise UsageError(f"{fmt} is binary: write it to a file with -o FILE")
+        dest = sys.stdout.buffer if binary else sys.stdout
+        writer(sections, dest, options)
+        dest.flush()
+        return
+    write_atomically(options.output, lambda fh: writer(sections, fh, options), binary)
+
+
+def write_atomically(target: Path, write: Callable[[IO], None], binary: bool) -> None:
+    """Write `target` through a temp file in the same directory, then rename: a reader (or a
+    cron consumer) never sees a half-written file, and a failure leaves nothing behind."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
+            write(fh)
+        # mkstemp makes the file private (0600); a report is meant to be read like any file
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,103 @@
+"""The SQL vocabulary every chanops query is written in.
+
+Month bounds, month ends, "active at a date", the customer state in force, the
+channel flag lists and quoting are each written once here, and every query (KPIs,
+analysis, points, preference, loading) builds on these pieces. The text is plain
+DuckDB SQL that sqlglot transpiles for Spark, so a piece changed here changes on
+both engines at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from chanops.months import add_months
+
+if TYPE_CHECKING:
+    from chanops.channels import Channel
+
+
+def lit(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def lit_list(values: Iterable[str]) -> str:
+    """'a', 'b', 'c' — the inside of an IN (…) list."""
+    return ", ".join(lit(v) for v in values)
+
+
+def ident(name: str) -> str:
+    """A quoted identifier (column names from files can be anything)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def month_start(month: str) -> str:
+    """Timestamp literal of the first instant of `month` ('YYYY-MM')."""
+    return f"TIMESTAMP '{month}-01 00:00:00'"
+
+
+def month_bounds(first: str, last: str | None = None) -> tuple[str, str]:
+    """[start, end) timestamp literals covering months first..last (default: first only)."""
+    return month_start(first), month_start(add_months(last or first, 1))
+
+
+def in_months(column: str, first: str, last: str | None = None) -> str:
+    """`column` lies in months first..last: a range test, so engines skip row groups by min/max."""
+    start, end = month_bounds(first, last)
+    return f"{column} >= {start} AND {column} < {end}"
+
+
+def month_first_day(month: str) -> str:
+    """DATE literal expression of the first day of `month`."""
+    return f"CAST({month_start(month)} AS DATE)"
+
+
+def month_end(month: str) -> str:
+    """DATE expression of the last day of `month` (the day "active at month end" is judged on)."""
+    return f"CAST({month_start(add_months(month, 1))} - INTERVAL 1 DAY AS DATE)"
+
+
+def month_case(ts: str, months: Iterable[str]) -> str:
+    """The 'YYYY-MM' of timestamp `ts`, for rows already limited to `months`.
+
+    Boundary comparisons, not strftime: formatting every row costs as much as the
+    whole distinct count that follows."""
+    ordered = sorted(months)
+    if len(ordered) == 1:
+        return lit(ordered[0])
+    branches = " ".join(f"WHEN {ts} < {month_start(add_months(m, 1))} THEN {lit(m)}" for m in ordered)
+    return f"CASE {branches} END"
+
+
+def active_at(day: str, alias: str = "") -> str:
+    """A customer is active at `day`: joined on or before it and not churned by it (SPEC §4)."""
+    a = f"{alias}." if alias else ""
+    return f"{a}join_date <= {day} AND ({a}churn_date IS NULL OR {a}churn_date > {day})"
+
+
+def customer_state() -> str:
+    """One row per customer, the state in force: with several snapshots loaded, the latest load wins."""
+    return "SELECT DISTINCT ON (msisdn) * FROM customers ORDER BY msisdn, _load_id DESC"
+
+
+def active_customers(month: str, columns: str = "msisdn, region") -> str:
+    """Customers active at the end of `month`."""
+    return f"SELECT {columns} FROM ({customer_state()}) WHERE {active_at(month_end(month))}"
+
+
+def channel_codes(channels: Mapping[str, Channel], flag: str) -> list[str]:
+    """Codes of the catalog's channels with `flag` ('online' or 'electronic') set, in catalog order."""
+    return [c.code for c in channels.values() if getattr(c, flag)]
+
+
+def channel_in(column: str, channels: Mapping[str, Channel], flag: str) -> str:
+    """`column` holds a channel with `flag` set; FALSE when the catalog has none."""
+    codes = channel_codes(channels, flag)
+    return f"{column} IN ({lit_list(codes)})" if codes else "FALSE"
+
+
+def probe(select: str) -> str:
+    """1 when `select` returns any row, else 0 — stops at the first row (LIMIT 1)."""
+    return f"(SELECT count(*) FROM ({select} LIMIT 1) p)"

@@ -1,0 +1,66 @@
+"""What the warehouse holds: per-table rows and months, recent loads, rejects.
+Backs `chanops db info` and `chanops rejects`.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from chanops.errors import UsageError
+from chanops.ingest.schema import KINDS
+
+
+def _month_expr(column: str, type_: str) -> str:
+    return column if type_ == "month" else f"strftime({column}, '%Y-%m')"
+
+
+def tables_summary(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """One row per kind: rows, first/last month and number of months with data, loads, rejects."""
+    parts = []
+    for k in KINDS.values():
+        month = _month_expr(k.time_column, k.column(k.time_column).type)
+        parts.append(
+            f"""SELECT '{k.name}' AS kind, '{k.label}' AS label, count(*) AS rows,
+                       min({month}) AS first_month, max({month}) AS last_month,
+                       count(DISTINCT {month}) AS months,
+                       (SELECT count(*) FROM _loads WHERE kind = '{k.name}') AS loads,
+                       (SELECT count(*) FROM _rejects WHERE kind = '{k.name}') AS rejected
+                FROM {k.name}"""
+        )
+    return con.sql(" UNION ALL ".join(parts)).pl()
+
+
+def recent_loads(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pl.DataFrame:
+    return con.sql(
+        f"""SELECT load_id, kind, file, strftime(loaded_at, '%Y-%m-%d %H:%M:%S') AS loaded_at, encoding,
+                   rows_read, rows_loaded, rows_rejected
+            FROM _loads ORDER BY load_id DESC LIMIT {int(limit)}"""
+    ).pl()
+
+
+def reject_reasons(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return con.sql(
+        "SELECT kind, reason, count(*) AS count FROM _rejects GROUP BY ALL ORDER BY count DESC, kind, reason"
+    ).pl()
+
+
+def rejects(
+    con: duckdb.DuckDBPyConnection, kind: str | None = None, load_id: int | None = None, limit: int = 100
+) -> pl.DataFrame:
+    """Quarantined rows, newest load first, in file order."""
+    if kind is not None and kind not in KINDS:
+        raise UsageError(f"unknown kind '{kind}'; kinds: {', '.join(KINDS)}")
+    where, params = [], []
+    if kind:
+        where.append("kind = ?")
+        params.append(kind)
+    if load_id is not None:
+        where.append("load_id = ?")
+        params.append(load_id)
+    clause = ("WHERE " + " AND ".join(where)) if where else ""
+    return con.sql(
+        f"""SELECT load_id, kind, file, line, "column", value, reason FROM _rejects {clause}
+            ORDER BY load_id DESC, line LIMIT {int(limit)}""",
+        params=params,
+    ).pl()
