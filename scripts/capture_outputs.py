@@ -77,8 +77,10 @@ def xlsx_values(path: Path) -> str:
     sheets = {}
     for sheet in workbook.worksheets:
         sheets[sheet.title] = [
-            [(cell.value if not hasattr(cell.value, "isoformat") else cell.value.isoformat(), cell.number_format)
-             for cell in row]
+            [
+                (cell.value if not hasattr(cell.value, "isoformat") else cell.value.isoformat(), cell.number_format)
+                for cell in row
+            ]
             for row in sheet.iter_rows()
         ]
     return json.dumps(sheets, ensure_ascii=False, indent=0, default=str)
@@ -108,8 +110,10 @@ def main(out: Path) -> None:
             (out / f"{name}.xlsx.json").write_text(xlsx_values(work / f"{name}.xlsx"), encoding="utf-8")
     for lang in ("zh", "en"):
         report_dir = work / f"report-{lang}"
-        run(f"report-{lang}", ["report", "monthly", "--out", str(report_dir), "--month", "2022-11", "--budget",
-                               "3000", "--lang", lang])
+        run(
+            f"report-{lang}",
+            ["report", "monthly", "--out", str(report_dir), "--month", "2022-11", "--budget", "3000", "--lang", lang],
+        )
         for path in sorted(report_dir.iterdir()):
             if path.suffix == ".xlsx":
                 (out / f"report-{lang}.xlsx.json").write_text(xlsx_values(path), encoding="utf-8")
@@ -120,7 +124,9 @@ def main(out: Path) -> None:
 
     export_rows = []
     for directory in sorted((work / "export").iterdir()):
-        count = duckdb.sql(f"SELECT count(*), sum(hash(columns(*))) FROM read_parquet('{directory}/**/*.parquet')").fetchall()
+        count = duckdb.sql(
+            f"SELECT count(*), sum(hash(columns(*))) FROM read_parquet('{directory}/**/*.parquet')"
+        ).fetchall()
         export_rows.append(f"{directory.name}: {count}")
     (out / "export.txt").write_text("\n".join(export_rows) + "\n")
     shutil.rmtree(work, ignore_errors=True)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -42,9 +43,31 @@ def chanops() -> Chanops:
     return Chanops()
 
 
+@pytest.fixture
+def chanops_cli() -> Chanops:
+    """The CLI runner, for test modules where `chanops` names the library."""
+    return Chanops()
+
+
 def query(db: Path, sql: str, params=None):
     con = duckdb.connect(str(db), read_only=True)
     try:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+# `make test-all` and CI set this: there the slow tier must run, so a missing Java, pyspark or
+# Chromium fails the run instead of quietly skipping the tests that need it.
+SLOW_TIER_REQUIRED = os.environ.get("CHANOPS_REQUIRE_SLOW_TIER", "") not in ("", "0")
+
+
+def require(available: bool, what: str, *, module_level: bool = False) -> None:
+    """Skip when `what` is missing on a developer's machine; fail when the slow tier is required."""
+    if available:
+        return
+    if SLOW_TIER_REQUIRED:
+        pytest.fail(
+            f"{what} is missing but the Spark/browser tier is required (CHANOPS_REQUIRE_SLOW_TIER)", pytrace=False
+        )
+    pytest.skip(f"{what} is missing", allow_module_level=module_level)

@@ -3,6 +3,7 @@ atomic writes, cron exit codes."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import zipfile
 from html import escape
@@ -14,7 +15,7 @@ import pytest
 from chanops.present import render as report_render
 
 from . import kpi_fixture, points_fixture
-from .conftest import write_text
+from .conftest import require, write_text
 
 INJECTED = '=HYPERLINK("http://evil.example","x")'
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -59,10 +60,12 @@ def test_html_is_self_contained_and_masks_phone_numbers(chanops, db, tmp_path):
     assert "Headline KPIs" in english and "13800000002" in english
 
 
+@pytest.mark.browser
 def test_report_opens_offline_in_headless_chromium(chanops, db, tmp_path):
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (make test installs it)")
+    require(importlib.util.find_spec("playwright") is not None, "playwright (the dev extra)")
+    require(Path(CHROMIUM).exists(), "Debian's chromium (make test-all installs it)")
+    from playwright import sync_api as playwright
+
     run_report(chanops, db, tmp_path)
     page_path = tmp_path / "chanops-report-2022-11.html"
     errors, failed = [], []

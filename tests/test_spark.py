@@ -1,9 +1,11 @@
 """The same definitions on Spark: every KPI (all slices), failures and the points statement
 from --engine spark equal the DuckDB results exactly, on the sample data and on the
-seed-figure and points fixtures. Needs the spark extra and Java (make test has both)."""
+seed-figure and points fixtures. The slow tier: needs the spark extra and Java (`make test-all`
+has both, and fails rather than skips without them)."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -11,10 +13,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-pytest.importorskip("pyspark")
-pytest.importorskip("sqlglot")
-if shutil.which("java") is None:
-    pytest.skip("Spark needs Java", allow_module_level=True)
+from .conftest import require
+
+pytestmark = pytest.mark.spark
+require(importlib.util.find_spec("pyspark") is not None, "pyspark (the spark extra)", module_level=True)
+require(importlib.util.find_spec("sqlglot") is not None, "sqlglot (the spark extra)", module_level=True)
+require(shutil.which("java") is not None, "Java (Spark needs a JVM)", module_level=True)
 
 from chanops.analysis.failures import analyse_failures  # noqa: E402
 from chanops.channels import build_catalog  # noqa: E402

@@ -32,8 +32,3 @@ def month_range(first: str, last: str) -> list[str]:
         months.append(month)
         month = add_months(month, 1)
     return months
-
-
-def month_start_sql(month: str) -> str:
-    """SQL timestamp literal of the first instant of `month`."""
-    return f"TIMESTAMP '{month}-01 00:00:00'"

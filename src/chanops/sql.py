@@ -71,10 +71,16 @@ def month_case(ts: str, months: Iterable[str]) -> str:
     return f"CASE {branches} END"
 
 
+def not_churned_by(day: str, alias: str = "") -> str:
+    """The customer had not left by `day` (churn_date empty or later)."""
+    a = f"{alias}." if alias else ""
+    return f"({a}churn_date IS NULL OR {a}churn_date > {day})"
+
+
 def active_at(day: str, alias: str = "") -> str:
     """A customer is active at `day`: joined on or before it and not churned by it (SPEC §4)."""
     a = f"{alias}." if alias else ""
-    return f"{a}join_date <= {day} AND ({a}churn_date IS NULL OR {a}churn_date > {day})"
+    return f"{a}join_date <= {day} AND {not_churned_by(day, alias)}"
 
 
 def customer_state() -> str:

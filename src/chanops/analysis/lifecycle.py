@@ -16,7 +16,7 @@ import pyarrow as pa
 from chanops.engines import first_row
 from chanops.errors import NoData, UsageError
 from chanops.months import add_months
-from chanops.sql import customer_state, lit, lit_list, month_end, month_first_day
+from chanops.sql import customer_state, lit, lit_list, month_end, month_first_day, not_churned_by
 
 STAGES = ("new", "stable", "at_risk", "churned")
 NEW_MONTHS = 3
@@ -42,7 +42,7 @@ def stages_sql(month: str) -> str:
                         WHEN b.revenue IS NULL OR 3 * b.revenue < {AT_RISK_SHARE} * b.prior_sum THEN 'at_risk'
                         ELSE 'stable' END AS stage
             FROM c LEFT JOIN bills b USING (msisdn)
-            WHERE c.join_date <= {end} AND (c.churn_date IS NULL OR c.churn_date >= {start}))
+            WHERE c.join_date <= {end} AND {not_churned_by(month_end(add_months(month, -1)), "c")})
         SELECT msisdn, region, join_date, churn_date, CAST(revenue AS DECIMAL(18,2)) AS revenue,
                CAST(prior_mean AS DECIMAL(18,2)) AS prior_mean, stage FROM staged"""
 

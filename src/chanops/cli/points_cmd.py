@@ -28,17 +28,23 @@ def _month(text: str) -> str:
     return parse_month(text)
 
 
+def _month_table(shared: Shared, month: str, title: str, compute, percent=()) -> None:
+    """Read one month's table from the warehouse with compute(con, month) and emit it."""
+    from chanops.present.output import Section, emit
+
+    the_month = _month(month)
+    with shared.warehouse() as con:
+        table = compute(con, the_month)
+    emit(Section(table, f"{title} {the_month}", percent=percent), shared.out, notice=notice)
+
+
 @points_app.command("match")
 @shared_options()
 def match(month: RequiredMonth, *, shared: Shared) -> None:
     """One row per claim in the month: status, held_by, fee, earned."""
     from chanops.points import reconcile
-    from chanops.present.output import Section, emit
 
-    the_month = _month(month)
-    with shared.warehouse() as con:
-        table = reconcile.match(con, the_month)
-    emit(Section(table, f"claims {the_month}"), shared.out, notice=notice)
+    _month_table(shared, month, "claims", reconcile.match)
 
 
 def _statement_run(command: str, month: str, budget: str | None, shared: Shared):
@@ -88,12 +94,8 @@ def summary(
 ) -> None:
     """Claims by status, match rate and earned points per store, region, department or product."""
     from chanops.points import reconcile
-    from chanops.present.output import Section, emit
 
-    the_month = _month(month)
-    with shared.warehouse() as con:
-        table = reconcile.summary(con, the_month, by)
-    emit(Section(table, f"summary by {by} {the_month}", percent=MATCH_RATE), shared.out, notice=notice)
+    _month_table(shared, month, f"summary by {by}", lambda con, m: reconcile.summary(con, m, by), MATCH_RATE)
 
 
 @points_app.command("unclaimed")
@@ -101,12 +103,8 @@ def summary(
 def unclaimed(month: RequiredMonth, *, shared: Shared) -> None:
     """Valid records billing has that no staff claimed."""
     from chanops.points import reconcile
-    from chanops.present.output import Section, emit
 
-    the_month = _month(month)
-    with shared.warehouse() as con:
-        table = reconcile.unclaimed(con, the_month)
-    emit(Section(table, f"unclaimed {the_month}"), shared.out, notice=notice)
+    _month_table(shared, month, "unclaimed", reconcile.unclaimed)
 
 
 @points_app.command("adjust")

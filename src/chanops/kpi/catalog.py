@@ -93,6 +93,7 @@ def _m(source, agg="count", column=None, where=None, zh="", en="") -> Measure:
 
 
 SUCCESS_ORDERS = _m("orders", where="success", zh="成功办理笔数", en="successful orders")
+ACTIVE_CUSTOMERS = _m("customers", "count_distinct", "msisdn", zh="月末在网客户数", en="customers active at month end")
 CONNECTED_USERS = _m(
     "contacts",
     "count_distinct",
@@ -181,14 +182,14 @@ BUILTIN_KPIS: tuple[Kpi, ...] = (
             zh="使用电子渠道的客户数（去重）",
             en="distinct customers using an electronic channel",
         ),
-        _m("customers", "count_distinct", "msisdn", zh="月末在网客户数", en="customers active at month end"),
+        ACTIVE_CUSTOMERS,
     ),
     Kpi(
         "complaint_rate_per_million",
         "百万客户申诉率",
         "Complaints per million customers",
         _m("complaints", zh="投诉件数", en="complaints"),
-        _m("customers", "count_distinct", "msisdn", zh="月末在网客户数", en="customers active at month end"),
+        ACTIVE_CUSTOMERS,
         format="number",
         scale=1_000_000,
     ),

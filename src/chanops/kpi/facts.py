@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chanops.channels import Channel
-from chanops.sql import active_at, channel_in, in_months, lit, lit_list, month_case, month_end
+from chanops.sql import active_at, channel_in, in_months, lit, lit_list, month_case, month_end, not_churned_by
 
 
 @dataclass(frozen=True)
@@ -71,13 +71,15 @@ def source_sql(name: str, window: MonthWindow, channels: dict[str, Channel], wit
             FROM _months m JOIN _customers c ON {active_at("m.month_end", "c")}"""
     if name == "retention":
         months = lit_list(sorted(set(window.months) | set(window.base.values())))
+        bills = (
+            f"(SELECT month, msisdn, sum(revenue) AS revenue FROM billing WHERE month IN ({months}) "
+            "GROUP BY month, msisdn)"
+        )
         return f"""SELECT m.month, c.region, c.msisdn,
-                   (c.churn_date IS NULL OR c.churn_date > m.month_end) AS retained,
+                   {not_churned_by("m.month_end", "c")} AS retained,
                    coalesce(cur.revenue, 0) AS revenue, coalesce(base.revenue, 0) AS base_revenue
             FROM _months m
             JOIN _customers c ON {active_at("m.base_end", "c")}
-            LEFT JOIN (SELECT month, msisdn, sum(revenue) AS revenue FROM billing WHERE month IN ({months})
-                       GROUP BY month, msisdn) cur ON cur.msisdn = c.msisdn AND cur.month = m.month
-            LEFT JOIN (SELECT month, msisdn, sum(revenue) AS revenue FROM billing WHERE month IN ({months})
-                       GROUP BY month, msisdn) base ON base.msisdn = c.msisdn AND base.month = m.base_month"""
+            LEFT JOIN {bills} cur ON cur.msisdn = c.msisdn AND cur.month = m.month
+            LEFT JOIN {bills} base ON base.msisdn = c.msisdn AND base.month = m.base_month"""
     raise KeyError(name)
