@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from chanops.errors import UsageError
 
@@ -32,3 +33,11 @@ def month_range(first: str, last: str) -> list[str]:
         months.append(month)
         month = add_months(month, 1)
     return months
+
+
+def parse_day(text: str, option: str) -> date:
+    """'2022-11-30' → date(2022, 11, 30); anything else is a usage error naming the option."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"{option} must be a date like 2022-11-30, got '{text}'") from None

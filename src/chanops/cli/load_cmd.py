@@ -10,6 +10,7 @@ import typer
 from chanops.cli.common import KindName, Shared, notice, progress, shared_options
 from chanops.config import DEFAULT_MAX_REJECT_RATE, parse_column_maps, read_toml
 from chanops.errors import ConfigError
+from chanops.months import parse_day
 
 
 def read_map_file(path: Path, kind: str) -> dict[str, str]:
@@ -23,14 +24,26 @@ def read_map_file(path: Path, kind: str) -> dict[str, str]:
 
 
 def describe(result) -> list[str]:
-    """Summary lines for one loader.FileLoad."""
-    if result.skipped:
+    """Summary lines for one loader.FileLoad: what was read, loaded, rejected and replaced."""
+    if result.skipped == "same bytes":
         return [f"{result.file}: already loaded into {result.kind} (same content); skipped — use --replace to reload"]
+    if result.skipped:
+        return [
+            f"{result.file}: all {result.rows_read:,} rows already loaded into {result.kind}; skipped — "
+            "use --replace to replace the months it covers"
+        ]
+    duplicates = f", {result.duplicates:,} of them duplicates" if result.duplicates else ""
     lines = [
         f"{result.file} → {result.kind}: read {result.rows_read:,}, loaded {result.rows_loaded:,}, "
-        f"rejected {result.rows_rejected:,} ({result.encoding})"
-        + (f"; replaced {result.replaced_rows:,} earlier rows" if result.replaced_rows else "")
+        f"rejected {result.rows_rejected:,}{duplicates} ({result.encoding})"
     ]
+    lines += [f"  replaced {part}: {rows:,} earlier rows" for part, rows in result.replaced]
+    if result.preamble:
+        lines.append(f"  skipped {len(result.preamble)} line(s) above the header: {' | '.join(result.preamble)[:120]}")
+    if result.blank_lines:
+        lines.append(f"  skipped {result.blank_lines:,} empty line(s)")
+    if result.line_mode:
+        lines.append("  an unterminated quote swallowed lines: read line by line, each line on its own")
     lines += [f"  rejected {count:,}: {reason}" for reason, count in result.reasons[:10]]
     if len(result.reasons) > 10:
         lines.append(f"  … and {len(result.reasons) - 10} more reasons (chanops rejects --kind {result.kind})")
@@ -49,7 +62,7 @@ def load(
         ),
     ],
     files: Annotated[list[Path], typer.Argument(help="CSV/TSV/TXT (optionally .gz), Parquet or XLSX files.")],
-    encoding: Annotated[str, typer.Option(help="auto | utf-8 | gb18030 (text files).")] = "auto",
+    encoding: Annotated[str, typer.Option(help="auto | utf-8 | gb18030 | utf-16 (text files).")] = "auto",
     map_file: Annotated[
         Path | None, typer.Option("--map", help="TOML header mapping for this load.", show_default=False)
     ] = None,
@@ -58,8 +71,18 @@ def load(
         float, typer.Option(min=0.0, max=1.0, help="Roll back when a file rejects more than this share of its rows.")
     ] = DEFAULT_MAX_REJECT_RATE,
     replace: Annotated[
-        bool, typer.Option("--replace", help="Reload a file already loaded (same content or name), replacing its rows.")
+        bool,
+        typer.Option(
+            "--replace",
+            help="Replace what the file covers: its months (customers: its customers; rules: its products).",
+        ),
     ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="customers: the date the snapshot describes (default: today).", show_default=False
+        ),
+    ] = None,
     *,
     shared: Shared,
 ) -> None:
@@ -71,7 +94,12 @@ def load(
     if map_file is not None:
         column_map.update(read_map_file(map_file, kind.value))
     options = LoadOptions(
-        encoding=encoding, strict=strict, max_reject_rate=max_reject_rate, replace=replace, column_map=column_map
+        encoding=encoding,
+        strict=strict,
+        max_reject_rate=max_reject_rate,
+        replace=replace,
+        column_map=column_map,
+        as_of=parse_day(as_of, "--as-of") if as_of else None,
     )
 
     def report(result) -> None:

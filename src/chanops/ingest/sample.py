@@ -243,9 +243,12 @@ def _build_tables(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
         FROM claims WHERE u(k, 'contest') < 0.03""")
     con.execute("""
         CREATE TABLE valid_raw AS
-        SELECT ym(m) AS month, c, product, fee_of(product) AS fee, k FROM claims WHERE u(k, 'valid') < 0.85
-        UNION ALL
-        SELECT ym(m), cust(k, 'uc'), product, fee_of(product), k + 1000000000 FROM claims WHERE u(k, 'unclaimed') < 0.08""")
+        -- billing's valid data holds each (month, msisdn, product) once: its grain
+        SELECT DISTINCT ON (month, c, product) * FROM (
+            SELECT ym(m) AS month, c, product, fee_of(product) AS fee, k FROM claims WHERE u(k, 'valid') < 0.85
+            UNION ALL
+            SELECT ym(m), cust(k, 'uc'), product, fee_of(product), k + 1000000000 FROM claims WHERE u(k, 'unclaimed') < 0.08)
+        ORDER BY month, c, product, k""")
 
 
 def _exports(spec: SampleSpec) -> dict[str, str]:

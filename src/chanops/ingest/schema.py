@@ -1,6 +1,15 @@
-"""The data contract (SPEC §2): canonical tables, their typed columns and the
-Chinese header aliases the extracts use. Kept as data so loaders, DDL and docs
-are all generated from this one table.
+"""The data contract (SPEC §2, §2.1): canonical tables, their typed columns, the
+Chinese header aliases the extracts use, and each kind's grain (key) and load mode.
+Kept as data so loaders, DDL and docs are all generated from this one table.
+
+Load modes — how a load treats rows already in the warehouse:
+  event      a row whose key is already loaded (or repeated in the file) is a duplicate;
+             `--replace` replaces the months the file covers (of its time column)
+  monthly    the same, the key includes the `month` column; `--replace` replaces months
+  reference  rules: overlapping validity for a product is rejected; `--replace`
+             replaces the products the file lists
+  snapshot   customers: a newer extract updates a customer; the earlier state is kept
+             with the dates it was in force (`_valid_from`, `_valid_to`)
 """
 
 from __future__ import annotations
@@ -35,14 +44,24 @@ class Column:
     default: str | None = None  # SQL literal used when the column is absent or empty
 
 
+MODES = ("event", "monthly", "reference", "snapshot")
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str
     label: str
     columns: tuple[Column, ...]
-    key: str | None = None  # unique across loads; a repeat is a rejected duplicate
-    generated_key: bool = False  # key may be absent in the file: chanops makes one
-    time_column: str | None = None  # what `db info` reports months covered from
+    key: tuple[str, ...]  # the grain: a row whose key is already loaded is a duplicate
+    mode: str  # one of MODES
+    time_column: str  # the months a row belongs to (`db info`, `--replace`, export)
+    # entries may come without entry_id: the key is then made from these values, never
+    # from the file's bytes or line positions, so a re-sent file makes the same ids
+    key_from: tuple[str, ...] = ()
+
+    @property
+    def generated_key(self) -> bool:
+        return bool(self.key_from)
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -52,7 +71,18 @@ class Kind:
 
     @property
     def required(self) -> list[str]:
-        return [c.name for c in self.columns if c.required and c.default is None]
+        """Columns a file must have (a generated key may be absent)."""
+        return [
+            c.name
+            for c in self.columns
+            if c.required and c.default is None and not (self.key_from and c.name in self.key)
+        ]
+
+    @property
+    def month_sql(self) -> str:
+        """Expression giving the 'YYYY-MM' a row belongs to."""
+        column = self.column(self.time_column)
+        return column.name if column.type == "month" else f"strftime({column.name}, '%Y-%m')"
 
 
 def _c(name, type_, required=False, aliases="", default=None) -> Column:
@@ -78,7 +108,8 @@ KINDS: dict[str, Kind] = {
                 _c("campaign_id", "str", False, "活动编号 活动ID 营销活动编号"),
                 _c("fee", "dec", False, "资费 金额"),
             ),
-            key="order_id",
+            key=("order_id",),
+            mode="event",
             time_column="order_time",
         ),
         Kind(
@@ -95,7 +126,8 @@ KINDS: dict[str, Kind] = {
                 _c("wave", "int", False, "波次", default="1"),
                 _c("reached", "bool", True, "是否触达 是否呼通 触达"),
             ),
-            key="contact_id",
+            key=("contact_id",),
+            mode="event",
             time_column="contact_time",
         ),
         Kind(
@@ -112,9 +144,10 @@ KINDS: dict[str, Kind] = {
                 _c("msisdn", "msisdn", True, "手机号码 用户号码"),
                 _c("product", "str", True, "业务名称 产品 业务"),
             ),
-            key="entry_id",
-            generated_key=True,
+            key=("entry_id",),
+            mode="event",
             time_column="entry_time",
+            key_from=("entry_time", "staff_id", "msisdn", "product"),
         ),
         Kind(
             "valid",
@@ -125,6 +158,8 @@ KINDS: dict[str, Kind] = {
                 _c("product", "str", True, "业务名称 产品 业务"),
                 _c("fee", "dec", True, "资费 金额"),
             ),
+            key=("month", "msisdn", "product"),
+            mode="monthly",
             time_column="month",
         ),
         Kind(
@@ -137,6 +172,8 @@ KINDS: dict[str, Kind] = {
                 _c("valid_from", "month", True, "生效月份"),
                 _c("valid_to", "month", False, "失效月份"),
             ),
+            key=("product", "valid_from"),
+            mode="reference",
             time_column="valid_from",
         ),
         Kind(
@@ -150,7 +187,8 @@ KINDS: dict[str, Kind] = {
                 _c("channel", "channel", False, "渠道 投诉渠道"),
                 _c("category", "str", False, "投诉类型 类型"),
             ),
-            key="complaint_id",
+            key=("complaint_id",),
+            mode="event",
             time_column="complaint_time",
         ),
         Kind(
@@ -162,6 +200,8 @@ KINDS: dict[str, Kind] = {
                 _c("event_time", "ts", True, "使用时间 访问时间"),
                 _c("action", "str", False, "操作 行为"),
             ),
+            key=("msisdn", "channel", "event_time", "action"),
+            mode="event",
             time_column="event_time",
         ),
         Kind(
@@ -174,6 +214,8 @@ KINDS: dict[str, Kind] = {
                 _c("signal", "str", True, "指标 潜量指标"),
                 _c("value", "dec", False, "值 指标值", default="1"),
             ),
+            key=("month", "msisdn", "channel", "signal"),
+            mode="monthly",
             time_column="month",
         ),
         Kind(
@@ -186,6 +228,8 @@ KINDS: dict[str, Kind] = {
                 _c("churn_date", "date", False, "离网时间 离网日期"),
                 _c("brand", "str", False, "品牌"),
             ),
+            key=("msisdn",),
+            mode="snapshot",
             time_column="join_date",
         ),
         Kind(
@@ -196,6 +240,8 @@ KINDS: dict[str, Kind] = {
                 _c("msisdn", "msisdn", True, "手机号码 用户号码"),
                 _c("revenue", "dec", True, "收入 出账收入"),
             ),
+            key=("month", "msisdn"),
+            mode="monthly",
             time_column="month",
         ),
     ]
@@ -208,8 +254,11 @@ def kind(name: str) -> Kind:
 
 
 def table_ddl(k: Kind) -> str:
-    """CREATE TABLE for a canonical table. `_load_id` ties each row to its load so
-    `--replace` can remove exactly one file's rows."""
+    """CREATE TABLE for a canonical table. `_load_id` ties each row to the load that wrote it;
+    a snapshot kind also keeps the dates each state was in force: from `_valid_from` (NULL: from
+    the beginning) until the day before `_valid_to` (NULL: still in force)."""
     cols = [f"{c.name} {SQL_TYPES[c.type]}" for c in k.columns]
     cols.append("_load_id BIGINT NOT NULL")
+    if k.mode == "snapshot":
+        cols += ["_valid_from DATE", "_valid_to DATE"]
     return f"CREATE TABLE IF NOT EXISTS {k.name} ({', '.join(cols)})"

@@ -27,7 +27,9 @@ DEFAULT_WAIT_SECONDS = 5.0
 # DuckDB would otherwise take 80% of RAM; a cap makes big loads spill to <db>.tmp instead,
 # so an analyst's laptop and a shared server behave the same. Override with $CHANOPS_MEMORY_LIMIT.
 DEFAULT_MEMORY_LIMIT = "1500MB"
-SCHEMA_VERSION = 1
+# 2: customers keep their history (_valid_from/_valid_to); version-1 files are migrated in place
+SCHEMA_VERSION = 2
+DUCKDB_MAGIC = b"DUCK"  # at byte 8 of every DuckDB database file
 
 LEDGER_DDL = """
 CREATE TABLE IF NOT EXISTS _loads (
@@ -101,12 +103,37 @@ def _is_lock_error(exc: Exception) -> bool:
     return "Could not set lock" in text or "Conflicting lock" in text
 
 
+def _refuse_foreign_file(path: Path) -> None:
+    """--db must name a chanops warehouse or a new path: DuckDB would open a CSV or Parquet
+    file as an empty in-memory database, load into it and keep nothing."""
+    if path.is_dir():
+        raise WarehouseMissing(f"--db {path} is a directory, not a warehouse file")
+    if not path.exists():
+        return
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+    except OSError as exc:
+        raise WarehouseMissing(f"cannot read warehouse {path}: {exc.strerror}") from None
+    if head and head[8:12] != DUCKDB_MAGIC:
+        raise WarehouseMissing(f"{path} is not a chanops warehouse (not a DuckDB database file); pick another --db")
+
+
+def _check_is_chanops(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """A DuckDB file with tables but no chanops ledger is someone else's database."""
+    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if tables and "_meta" not in tables:
+        con.close()
+        raise WarehouseMissing(f"{path} is a DuckDB database but not a chanops warehouse; pick another --db")
+
+
 def connect(path: Path, *, read_only: bool, wait: float = DEFAULT_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, retrying while another process holds the lock."""
     import duckdb  # imported here so `chanops --help` stays fast
 
     if read_only and not path.exists():
         raise WarehouseMissing(f"no warehouse at {path}: load data first (chanops load KIND FILE --db {path})")
+    _refuse_foreign_file(path)
     deadline = time.monotonic() + max(wait, 0.0)
     delay = 0.05
     while True:
@@ -115,7 +142,7 @@ def connect(path: Path, *, read_only: bool, wait: float = DEFAULT_WAIT_SECONDS) 
             break
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
-                raise WarehouseMissing(f"cannot open warehouse {path}: {str(exc).splitlines()[0]}") from None
+                raise WarehouseMissing(f"cannot open warehouse {path}: {storage_problem(exc)}") from None
             if time.monotonic() >= deadline:
                 raise WarehouseBusy(
                     f"warehouse {path} is busy{_holder(str(exc))}; gave up after {wait:g}s (raise --wait)"
@@ -132,9 +159,42 @@ def connect(path: Path, *, read_only: bool, wait: float = DEFAULT_WAIT_SECONDS) 
     except duckdb.Error:
         con.close()
         raise WarehouseMissing(f"CHANOPS_MEMORY_LIMIT={memory_limit!r} is not a memory size (e.g. 4GB)") from None
+    _check_is_chanops(con, path)
     if not read_only:
-        ensure_schema(con)
+        try:
+            ensure_schema(con)
+        except duckdb.Error as exc:
+            con.close()
+            raise WarehouseMissing(f"cannot write to warehouse {path}: {storage_problem(exc)}") from None
+    elif (version := schema_version(con)) < SCHEMA_VERSION:
+        con.close()
+        raise WarehouseMissing(
+            f"{path} was written by an older chanops (schema {version}); "
+            f"run `chanops db migrate --db {path}` (or any chanops load) to bring it up to date"
+        )
     return con
+
+
+def storage_problem(exc: BaseException) -> str:
+    """The first line of a storage error, in words for the usual causes."""
+    text = str(exc)
+    lowered = text.lower()
+    if "no space left" in lowered or "disk full" in lowered:
+        return "the disk is full (no space left on device); nothing was changed"
+    if "read-only file system" in lowered or "readonly" in lowered.replace("-", ""):
+        return "the file system is read-only; nothing was changed"
+    if "permission denied" in lowered:
+        return "permission denied; nothing was changed"
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    rows = con.execute("SELECT value FROM _meta WHERE key = 'schema_version'").fetchall() if _has_meta(con) else []
+    return int(rows[0][0]) if rows else SCHEMA_VERSION
+
+
+def _has_meta(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_meta'").fetchall()[0][0])
 
 
 @contextmanager
@@ -149,14 +209,49 @@ def open_warehouse(
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every canonical table, the ledger and the rejects table if missing."""
+    """Create every canonical table, the ledger and the rejects table if missing, and migrate
+    an older warehouse in place (one transaction)."""
+    version = schema_version(con)
     con.execute("BEGIN")
-    for k in KINDS.values():
-        con.execute(table_ddl(k))
-    con.execute(LEDGER_DDL)
-    con.execute(REJECTS_DDL)
-    con.execute(META_DDL)
-    con.execute(ADJUSTMENTS_DDL)
-    con.execute(POINTS_RUNS_DDL)
-    con.execute("INSERT INTO _meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING", [str(SCHEMA_VERSION)])
-    con.execute("COMMIT")
+    try:
+        if version < 2:
+            _migrate_customer_history(con)
+        for k in KINDS.values():
+            con.execute(table_ddl(k))
+        con.execute(LEDGER_DDL)
+        con.execute(REJECTS_DDL)
+        con.execute(META_DDL)
+        con.execute(ADJUSTMENTS_DDL)
+        con.execute(POINTS_RUNS_DDL)
+        con.execute(
+            "INSERT INTO _meta VALUES ('schema_version', ?) ON CONFLICT DO UPDATE SET value = excluded.value",
+            [str(SCHEMA_VERSION)],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _migrate_customer_history(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 1 kept every customers load and read the latest by load id. Version 2 keeps one
+    state per period: each load's rows are in force from the day of that load (the first
+    from the beginning) until the next load of the same customer."""
+    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'customers'").fetchall()[0][0]
+    if not exists:
+        return
+    con.execute("ALTER TABLE customers ADD COLUMN IF NOT EXISTS _valid_from DATE")
+    con.execute("ALTER TABLE customers ADD COLUMN IF NOT EXISTS _valid_to DATE")
+    con.execute(
+        """CREATE TEMP TABLE _history AS
+           SELECT c.rowid AS rid,
+                  CASE WHEN row_number() OVER w > 1 THEN CAST(l.loaded_at AS DATE) END AS valid_from,
+                  CAST(lead(l.loaded_at) OVER w AS DATE) AS valid_to
+           FROM customers c LEFT JOIN _loads l ON l.load_id = c._load_id
+           WINDOW w AS (PARTITION BY c.msisdn ORDER BY c._load_id)"""
+    )
+    con.execute(
+        """UPDATE customers SET _valid_from = h.valid_from, _valid_to = h.valid_to
+           FROM _history h WHERE h.rid = customers.rowid"""
+    )
+    con.execute("DROP TABLE _history")

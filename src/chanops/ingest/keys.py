@@ -1,0 +1,172 @@
+"""Each kind's grain, enforced on content (SPEC §2.1): generated keys made from values,
+duplicates against the warehouse and within the file, the partitions `--replace`
+replaces, overlapping rules, and the customer snapshot with its history.
+
+All of it works on a staged table (ingest/staging.py) whose good rows have
+`_bad_reason IS NULL`; marking a row bad sets the three `_bad_*` columns.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from chanops.engines import first_row
+from chanops.ingest.schema import Kind
+from chanops.sql import ident, lit
+
+GOOD = "_bad_reason IS NULL"
+
+
+def key_name(k: Kind) -> str:
+    return "+".join(k.key)
+
+
+def _key_text(k: Kind, alias: str = "") -> str:
+    a = f"{alias}." if alias else ""
+    if len(k.key) == 1:
+        return f"CAST({a}{ident(k.key[0])} AS VARCHAR)"
+    return "concat_ws('|', " + ", ".join(f"{a}{ident(c)}" for c in k.key) + ")"
+
+
+def _mark(stage: str, k: Kind, reason: str, where: str) -> str:
+    return (
+        f"UPDATE {stage} SET _bad_column = {lit(key_name(k))}, _bad_value = {_key_text(k)}, "
+        f"_bad_reason = {reason} WHERE {GOOD} AND {where}"
+    )
+
+
+def fill_generated_key(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> None:
+    """Entries without entry_id get one made from (entry_time, staff_id, msisdn, product): the
+    same claim re-sent with other line ends, column order or file name gets the same id."""
+    if not k.key_from:
+        return
+    [key] = k.key
+    parts = ", ".join(
+        f"strftime({c}, '%Y-%m-%d %H:%M:%S')" if k.column(c).type == "ts" else ident(c) for c in k.key_from
+    )
+    con.execute(f"UPDATE {stage} SET {key} = 'G' || left(md5(concat_ws('|', {parts})), 20) WHERE {key} IS NULL")
+
+
+def _same_key(k: Kind, left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{ident(c)} IS NOT DISTINCT FROM {right}.{ident(c)}" for c in k.key)
+
+
+def mark_duplicates(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> None:
+    """Keys already in the warehouse, or seen earlier in this file, are rejected as duplicates.
+    (A snapshot kind's re-sent customer is judged by snapshot_merge instead.)"""
+    if k.mode == "snapshot":
+        already = None
+    elif len(k.key) == 1:
+        [key] = k.key
+        already = f"{key} IN (SELECT {key} FROM {k.name})"
+    else:
+        already = f"EXISTS (SELECT 1 FROM {k.name} t WHERE {_same_key(k, 't', stage)})"
+    if already:
+        con.execute(_mark(stage, k, lit(f"duplicate {key_name(k)} (already loaded)"), already))
+    keys = ", ".join(ident(c) for c in k.key)
+    # The cheap GROUP BY tells whether the window below is needed at all.
+    repeats = first_row(
+        con, f"SELECT count(*) FROM (SELECT {keys} FROM {stage} WHERE {GOOD} GROUP BY ALL HAVING count(*) > 1)"
+    )[0]
+    if repeats:
+        con.execute(
+            _mark(
+                stage,
+                k,
+                lit(f"duplicate {key_name(k)} (repeated in file)"),
+                f"""rowid IN (SELECT rid FROM (
+                        SELECT rowid AS rid, row_number() OVER (PARTITION BY {keys} ORDER BY rowid) AS n
+                        FROM {stage} WHERE {GOOD}) WHERE n > 1)""",
+            )
+        )
+
+
+def mark_overlapping_rules(con: duckdb.DuckDBPyConnection, stage: str) -> None:
+    """Two rules for one product may not be in force in the same month (points need exactly one
+    rule per product and month). A rule overlapping one already loaded, or an earlier line of
+    the same file, is rejected."""
+    overlaps = (
+        "{a}.product = {b}.product AND {a}.valid_from <= coalesce({b}.valid_to, '9999-12') "
+        "AND coalesce({a}.valid_to, '9999-12') >= {b}.valid_from"
+    )
+    con.execute(
+        f"""UPDATE {stage} SET _bad_column = 'valid_from', _bad_value = valid_from,
+               _bad_reason = 'validity overlaps another rule for ' || product
+            WHERE {GOOD} AND (
+                EXISTS (SELECT 1 FROM rules r WHERE {overlaps.format(a="r", b=stage)})
+                OR EXISTS (SELECT 1 FROM {stage} e WHERE e.rowid < {stage}.rowid AND e._bad_reason IS NULL
+                           AND {overlaps.format(a="e", b=stage)}))"""
+    )
+
+
+def _partition_sql(k: Kind) -> str:
+    """What `--replace` replaces: months (event, monthly), products (rules), customers (snapshot)."""
+    if k.mode == "reference":
+        return "product"
+    if k.mode == "snapshot":
+        return "msisdn"
+    return k.month_sql
+
+
+def replace_partitions(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> list[tuple[str, int]]:
+    """Delete the kind's rows in the partitions the staged good rows cover; (partition, rows
+    deleted) per partition — for customers one line with how many customers were replaced."""
+    part = _partition_sql(k)
+    covered = f"SELECT DISTINCT {part} FROM {stage} WHERE {GOOD}"
+    if k.mode == "snapshot":
+        replaced = first_row(con, f"SELECT count(DISTINCT msisdn) FROM {k.name} WHERE msisdn IN ({covered})")[0]
+        con.execute(f"DELETE FROM {k.name} WHERE msisdn IN ({covered})")
+        return [("customers", int(replaced))] if replaced else []
+    rows = con.execute(
+        f"SELECT {part} AS p, count(*) FROM {k.name} WHERE {part} IN ({covered}) GROUP BY p ORDER BY p"
+    ).fetchall()
+    if rows:
+        con.execute(f"DELETE FROM {k.name} WHERE {part} IN ({covered})")
+    return [(str(p), int(n)) for p, n in rows]
+
+
+def snapshot_merge(con: duckdb.DuckDBPyConnection, k: Kind, stage: str, load_id: int, as_of: date, names: str) -> None:
+    """Customers as a snapshot with history. A customer whose state in force is unchanged is a
+    duplicate; one whose state in force dates from after `as_of` is rejected (load snapshots
+    oldest first); otherwise the state in force is closed at `as_of` and the new one starts
+    there. A customer seen for the first time is in force from the beginning (`_valid_from`
+    NULL): their join_date already says from when they count."""
+    day = f"DATE {lit(as_of.isoformat())}"
+    current = f"SELECT * FROM {k.name} WHERE _valid_to IS NULL"
+    same_state = " AND ".join(
+        f"c.{ident(col.name)} IS NOT DISTINCT FROM {stage}.{ident(col.name)}" for col in k.columns
+    )
+    con.execute(
+        _mark(
+            stage,
+            k,
+            "'duplicate customer (the same state is already loaded)'",
+            f"EXISTS (SELECT 1 FROM ({current}) c WHERE {same_state})",
+        )
+    )
+    con.execute(
+        _mark(
+            stage,
+            k,
+            f"'a newer state of this customer is loaded (as of ' || (SELECT max(strftime(c._valid_from, '%Y-%m-%d')) "
+            f"FROM ({current}) c WHERE c.msisdn = {stage}.msisdn) || '); load snapshots oldest first'",
+            f"EXISTS (SELECT 1 FROM ({current}) c WHERE c.msisdn = {stage}.msisdn AND c._valid_from > {day})",
+        )
+    )
+    changed = f"SELECT msisdn FROM {stage} WHERE {GOOD}"
+    # a state that started on the same day is superseded, not kept as a zero-length period
+    con.execute(f"DELETE FROM {k.name} WHERE _valid_to IS NULL AND _valid_from = {day} AND msisdn IN ({changed})")
+    known = f"SELECT DISTINCT msisdn FROM {k.name} WHERE msisdn IN ({changed})"
+    con.execute(f"CREATE TEMP TABLE _known_{stage} AS {known}")
+    try:
+        con.execute(f"UPDATE {k.name} SET _valid_to = {day} WHERE _valid_to IS NULL AND msisdn IN ({changed})")
+        con.execute(
+            f"""INSERT INTO {k.name} ({names}, _load_id, _valid_from, _valid_to)
+                SELECT {names}, ?, CASE WHEN msisdn IN (SELECT msisdn FROM _known_{stage}) THEN {day} END, NULL
+                FROM {stage} WHERE {GOOD}""",
+            [load_id],
+        )
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS _known_{stage}")

@@ -1,0 +1,177 @@
+"""From an opened extract to a staged table: headers mapped to the kind's columns, every
+value normalized, and the first bad column of each row named — one SELECT, run by DuckDB.
+
+Three layers: raw text per canonical column (trimmed of spaces, tabs, full-width and
+zero-width characters; missing-value markers as NULL; defaults filled), the normalized
+values next to it, then the number of the first failing check, from which column, raw
+value and reason are picked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from chanops.channels import Channel
+from chanops.errors import InputFileError
+from chanops.ingest.normalize import missing_as_null_sql, reason_sql, trimmed_sql, value_sql
+from chanops.ingest.readers import OpenedExtract
+from chanops.ingest.schema import Kind
+from chanops.sql import ident, lit
+
+# Checks across columns of one row, per kind: (condition that is bad, column, reason).
+ROW_CHECKS: dict[str, list[tuple[str, str, str]]] = {
+    "rules": [
+        ("(rate IS NULL) = (points IS NULL)", "rate", "a rule needs exactly one of rate or points"),
+        ("valid_to IS NOT NULL AND valid_to < valid_from", "valid_to", "valid_to is before valid_from"),
+    ],
+}
+
+
+def _lookup(k: Kind, user_map: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    lookup: dict[str, str] = {}
+    for col in k.columns:
+        lookup[col.name.lower()] = col.name
+        for alias in col.aliases:
+            lookup.setdefault(alias.lower(), col.name)
+    return lookup, {h.strip().lower(): c for h, c in user_map.items()}
+
+
+def map_headers(k: Kind, headers: Sequence[str], user_map: dict[str, str], path: Path) -> dict[str, int]:
+    """Canonical column -> index of the file column holding it.
+
+    A header matches through the user mapping first, then the canonical name
+    (case-insensitive), then a built-in Chinese alias. Headers that match nothing
+    are ignored (extracts carry many extra columns); two headers for one column,
+    or a required column with no header, is an error naming what was found.
+    """
+    lookup, user = _lookup(k, user_map)
+    found: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        key = header.strip().lower()
+        canonical = user.get(key) or lookup.get(key)
+        if canonical is None:
+            continue
+        if canonical in found:
+            first = headers[found[canonical]]
+            raise InputFileError(
+                f"{path}: headers '{first}' and '{header}' both map to {k.name}.{canonical}; map one away with --map"
+            )
+        found[canonical] = index
+    missing = [name for name in k.required if name not in found]
+    if missing:
+        col = k.column(missing[0])
+        aliases = "/".join(col.aliases)
+        raise InputFileError(
+            f"{path}: missing required column '{col.name}' ({aliases}) for {k.name}; "
+            f"headers found: {', '.join(headers) or '(none)'}"
+        )
+    return found
+
+
+def header_fit(k: Kind, user_map: dict[str, str]) -> Callable[[list[str]], int | None]:
+    """For header sniffing: how many of a candidate line's fields map to the kind, or None
+    when a required column is missing."""
+    lookup, user = _lookup(k, user_map)
+
+    def fits(fields: list[str]) -> int | None:
+        mapped = {user.get(f.strip().lower()) or lookup.get(f.strip().lower()) for f in fields} - {None}
+        return len(mapped) if all(name in mapped for name in k.required) else None
+
+    return fits
+
+
+@dataclass(frozen=True)
+class _Check:
+    """One way a staged row can be bad: SQL condition, the column to blame, its raw text, why."""
+
+    condition: str
+    column: str
+    raw_value: str
+    reason: str
+
+
+def _checks(k: Kind, bad_bytes: str | None) -> list[_Check]:
+    """Per-column checks in column order (the first failing one is reported), then row checks.
+    With `bad_bytes` (the encoding), a row holding U+FFFD from an undecodable byte comes first."""
+    checks = []
+    if bad_bytes:
+        row_text = "concat_ws('|', " + ", ".join(ident(f"r_{c.name}") for c in k.columns) + ")"
+        checks.append(
+            _Check(
+                f"strpos({row_text}, '\ufffd') > 0",
+                "(row)",
+                f"left({row_text}, 200)",
+                lit(f"invalid {bad_bytes} bytes (shown as \ufffd)"),
+            )
+        )
+    for col in k.columns:
+        raw, value = ident(f"r_{col.name}"), ident(col.name)
+        if col.required and col.name in k.required:
+            missing = lit("missing " + col.name)
+            reason = (
+                missing
+                if col.type == "str"
+                else (f"CASE WHEN {raw} IS NULL THEN {missing} ELSE {reason_sql(col.type, raw)} END")
+            )
+            checks.append(_Check(f"{value} IS NULL", col.name, raw, reason))
+        elif col.type != "str":
+            checks.append(_Check(f"{raw} IS NOT NULL AND {value} IS NULL", col.name, raw, reason_sql(col.type, raw)))
+    for condition, column, reason in ROW_CHECKS.get(k.name, []):
+        checks.append(_Check(condition, column, f"CAST({ident(column)} AS VARCHAR)", lit(reason)))
+    return checks
+
+
+def stage_sql(
+    k: Kind,
+    source: OpenedExtract,
+    mapping: dict[str, int],
+    channels: dict[str, Channel],
+    *,
+    with_spans: bool = False,
+) -> str:
+    """SELECT producing the normalized columns plus the first bad column of each row.
+
+    `with_spans` adds `_span`, the physical lines a record covers (1 + the line breaks
+    inside its quoted fields), and `_suspect`, a quoted field holding both a line break and
+    the delimiter — what an unterminated quote swallowing whole lines looks like."""
+    layout = source.layout
+    trimmed, raw, values = [], [], []
+    for col in k.columns:
+        if col.name in mapping:
+            trimmed.append(f"{trimmed_sql(f'c{mapping[col.name]}')} AS {ident(f't_{col.name}')}")
+            text = missing_as_null_sql(ident(f"t_{col.name}"))
+        else:
+            trimmed.append(f"CAST(NULL AS VARCHAR) AS {ident(f't_{col.name}')}")
+            text = "CAST(NULL AS VARCHAR)"
+        if col.default is not None:
+            text = f"coalesce({text}, {lit(col.default)})"
+        raw.append(f"{text} AS {ident(f'r_{col.name}')}")
+        values.append(f"{value_sql(col.type, ident(f'r_{col.name}'), channels)} AS {ident(col.name)}")
+    extra_source, extra = "", ""
+    if with_spans:
+        width = len(source.headers)
+        newlines = " + ".join(f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)" for i in range(width))
+        delimiter = lit(layout.delimiter) if layout else "','"
+        suspect = " OR ".join(f"(strpos(c{i}, chr(10)) > 0 AND strpos(c{i}, {delimiter}) > 0)" for i in range(width))
+        extra_source = f", 1 + {newlines} AS _span, {suspect} AS _suspect"
+        extra = ", _span, _suspect"
+    bad_bytes = source.encoding if layout and layout.replaced_bytes else None
+    checks = list(enumerate(_checks(k, bad_bytes), 1))
+    first_bad = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in checks)
+    column_of = " ".join(f"WHEN {i} THEN {lit(c.column)}" for i, c in checks)
+    value_of = " ".join(f"WHEN {i} THEN {c.raw_value}" for i, c in checks)
+    reason_of = " ".join(f"WHEN {i} THEN {c.reason}" for i, c in checks)
+    names = ", ".join(ident(c.name) for c in k.columns)
+    raw_names = ", ".join(ident(f"r_{c.name}") for c in k.columns)
+    return f"""
+        SELECT {names},
+               CASE _bad {column_of} END AS _bad_column,
+               CASE _bad {value_of} END AS _bad_value,
+               CASE _bad {reason_of} END AS _bad_reason{extra}
+        FROM (
+            SELECT *, CASE {first_bad} END AS _bad
+            FROM (SELECT {raw_names}, {", ".join(values)}{extra}
+                  FROM (SELECT {", ".join(raw)}{extra}
+                        FROM (SELECT {", ".join(trimmed)}{extra_source} FROM {source.from_sql}))))"""
