@@ -38,7 +38,11 @@ class WarehouseBusy(ChanopsError):
 
 
 class WarehouseMissing(ChanopsError):
-    """A read-only command found no warehouse file."""
+    """No usable warehouse: none at the path, or the path is not a chanops warehouse."""
+
+
+class WarehouseUnwritable(ChanopsError):
+    """Writing to the warehouse failed (full disk, read-only target); nothing was changed."""
 
 
 class NoData(ChanopsError):

@@ -83,14 +83,29 @@ def active_at(day: str, alias: str = "") -> str:
     return f"{a}join_date <= {day} AND {not_churned_by(day, alias)}"
 
 
-def customer_state() -> str:
-    """One row per customer, the state in force: with several snapshots loaded, the latest load wins."""
-    return "SELECT DISTINCT ON (msisdn) * FROM customers ORDER BY msisdn, _load_id DESC"
+def in_force(day: str, alias: str = "") -> str:
+    """A customer state (one snapshot row) was in force on `day`: from `_valid_from` (NULL: from
+    the beginning) until the day before `_valid_to` (NULL: still in force)."""
+    a = f"{alias}." if alias else ""
+    return f"({a}_valid_from IS NULL OR {a}_valid_from <= {day}) AND ({a}_valid_to IS NULL OR {a}_valid_to > {day})"
+
+
+def customer_state(day: str) -> str:
+    """One row per customer: the state in force on `day` (a DATE expression)."""
+    return f"SELECT * FROM customers WHERE {in_force(day)}"
+
+
+def current_customer(alias: str = "") -> str:
+    """The state in force now (the latest snapshot) — what a customer's region is taken from
+    when an event is attributed to a region."""
+    a = f"{alias}." if alias else ""
+    return f"{a}_valid_to IS NULL"
 
 
 def active_customers(month: str, columns: str = "msisdn, region") -> str:
-    """Customers active at the end of `month`."""
-    return f"SELECT {columns} FROM ({customer_state()}) WHERE {active_at(month_end(month))}"
+    """Customers active at the end of `month`, in the state in force that day."""
+    end = month_end(month)
+    return f"SELECT {columns} FROM ({customer_state(end)}) WHERE {active_at(end)}"
 
 
 def channel_codes(channels: Mapping[str, Channel], flag: str) -> list[str]:

@@ -15,12 +15,15 @@ WITH _months AS (
       CAST(CAST('2022-11-01 00:00:00' AS TIMESTAMP) - INTERVAL '1' DAY AS DATE)
     )) AS m(month, month_end, base_month, base_end)
 ), _customers AS MATERIALIZED (
-  SELECT DISTINCT ON (msisdn)
-    *
-  FROM customers
-  ORDER BY
+  SELECT
     msisdn,
-    _load_id DESC
+    region,
+    join_date,
+    churn_date,
+    brand,
+    _valid_from,
+    _valid_to
+  FROM customers
 ), agg_orders AS MATERIALIZED (
   SELECT
     month,
@@ -189,7 +192,7 @@ WITH _months AS (
               region
             FROM _customers AS c
             WHERE
-              c.msisdn = e.msisdn
+              c.msisdn = e.msisdn AND c._valid_to IS NULL
           ) AS region,
           channel,
           msisdn,
@@ -231,7 +234,13 @@ WITH _months AS (
         c.brand
       FROM _months AS m
       JOIN _customers AS c
-        ON c.join_date <= m.month_end
+        ON (
+          c._valid_from IS NULL OR c._valid_from <= m.month_end
+        )
+        AND (
+          c._valid_to IS NULL OR c._valid_to > m.month_end
+        )
+        AND c.join_date <= m.month_end
         AND (
           c.churn_date IS NULL OR c.churn_date > m.month_end
         )
@@ -264,7 +273,7 @@ WITH _months AS (
           region
         FROM _customers AS c
         WHERE
-          c.msisdn = e.msisdn
+          c.msisdn = e.msisdn AND c._valid_to IS NULL
       ) AS region,
       channel,
       msisdn,
@@ -294,15 +303,31 @@ WITH _months AS (
       c.region,
       c.msisdn,
       (
-        c.churn_date IS NULL OR c.churn_date > m.month_end
+        NOT n.msisdn IS NULL AND (
+          n.churn_date IS NULL OR n.churn_date > m.month_end
+        )
       ) AS retained,
       COALESCE(cur.revenue, 0) AS revenue,
       COALESCE(base.revenue, 0) AS base_revenue
     FROM _months AS m
     JOIN _customers AS c
-      ON c.join_date <= m.base_end
+      ON (
+        c._valid_from IS NULL OR c._valid_from <= m.base_end
+      )
+      AND (
+        c._valid_to IS NULL OR c._valid_to > m.base_end
+      )
+      AND c.join_date <= m.base_end
       AND (
         c.churn_date IS NULL OR c.churn_date > m.base_end
+      )
+    LEFT JOIN _customers AS n
+      ON n.msisdn = c.msisdn
+      AND (
+        n._valid_from IS NULL OR n._valid_from <= m.month_end
+      )
+      AND (
+        n._valid_to IS NULL OR n._valid_to > m.month_end
       )
     LEFT JOIN (
       SELECT

@@ -28,7 +28,7 @@ def stages_sql(month: str) -> str:
     start, end = month_first_day(month), month_end(month)
     prior = lit_list(add_months(month, -k) for k in (1, 2, 3))
     return f"""
-        WITH c AS ({customer_state()}),
+        WITH c AS ({customer_state(end)}),
         bills AS (
             SELECT msisdn, sum(revenue) FILTER (WHERE month = {lit(month)}) AS revenue,
                    coalesce(sum(revenue) FILTER (WHERE month IN ({prior})), 0) AS prior_sum

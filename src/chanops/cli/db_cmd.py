@@ -27,6 +27,17 @@ def info(*, shared: Shared) -> None:
     emit(sections, shared.out, notice=notice)
 
 
+@db_app.command("migrate")
+@shared_options(output=False)
+def migrate(*, shared: Shared) -> None:
+    """Bring a warehouse written by an older chanops up to date, in place (chanops load does it too)."""
+    from chanops.store.warehouse import SCHEMA_VERSION
+
+    with shared.warehouse(write=True):
+        pass  # opening for writing migrates (one transaction)
+    notice(f"{shared.db or 'warehouse'}: schema version {SCHEMA_VERSION}")
+
+
 @shared_options()
 def rejects(
     kind: Annotated[KindName | None, typer.Option("--kind", help="Only this kind.", show_default=False)] = None,

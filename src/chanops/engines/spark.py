@@ -122,6 +122,8 @@ def _empty_views() -> dict[str, list[tuple[str, str]]]:
     for kind in KINDS.values():
         columns = [(c.name, spark_types.get(SQL_TYPES[c.type], SQL_TYPES[c.type])) for c in kind.columns]
         views[kind.name] = [*columns, ("_load_id", "BIGINT")]
+        if kind.mode == "snapshot":
+            views[kind.name] += [("_valid_from", "DATE"), ("_valid_to", "DATE")]
     views["_adjustments"] = [
         ("adjust_id", "BIGINT"),
         ("month", "STRING"),

@@ -27,12 +27,13 @@ import duckdb
 from chanops.channels import Channel
 from chanops.config import DEFAULT_MAX_REJECT_RATE
 from chanops.engines import first_row
-from chanops.errors import InputFileError, LoadRejected, UsageError
+from chanops.errors import InputFileError, LoadRejected, UsageError, WarehouseUnwritable
 from chanops.ingest import accounting, keys
 from chanops.ingest.readers import OpenedExtract, fingerprint, open_extract
 from chanops.ingest.schema import KINDS, Kind
 from chanops.ingest.staging import header_fit, map_headers, stage_sql
 from chanops.sql import ident, lit
+from chanops.store.warehouse import storage_problem
 
 # DuckDB's CSV error types, in words an analyst can act on.
 TEXT_ERROR_REASONS = {
@@ -299,6 +300,9 @@ def load_files(
                     f"({result.reject_rate:.1%}, {why}; most common: {top}); load rolled back, warehouse unchanged"
                 )
         con.execute("COMMIT")
+    except duckdb.IOException as exc:
+        _rollback(con)
+        raise WarehouseUnwritable(f"cannot write to the warehouse: {storage_problem(exc)}") from None
     except BaseException:
         _rollback(con)
         raise

@@ -310,12 +310,15 @@ def _exports(spec: SampleSpec) -> dict[str, str]:
                    strftime(in_month(CAST(i % 6 AS INTEGER), i, 'ut'), '%Y-%m-%d %H:%M:%S') AS event_time,
                    pick(i, 'ua', ['查询话费', '充值缴费', '办理业务', '查询流量', '查询积分']) AS action
             FROM range({usage_events}) t(i)""",
+        # one row per (month, msisdn, channel, signal), the kind's grain; a positive value wins
         "signals": f"""
-            SELECT ym(CAST(i % 6 AS INTEGER)) AS month, msisdn_of(cust(i, 'sg')) AS msisdn,
-                   pick(i, 'sgc', ['app', 'app', 'wechat', 'web', 'sms']) AS channel,
-                   pick(i, 'sgn', ['mailbox_active', 'app_installed', 'wechat_follower']) AS signal,
-                   CASE WHEN u(i, 'sgv') < 0.1 THEN '0' ELSE '1' END AS value
-            FROM range({signals_per_month * 6}) t(i)""",
+            SELECT DISTINCT ON (month, msisdn, channel, signal) month, msisdn, channel, signal, value FROM (
+                SELECT ym(CAST(i % 6 AS INTEGER)) AS month, msisdn_of(cust(i, 'sg')) AS msisdn,
+                       pick(i, 'sgc', ['app', 'app', 'wechat', 'web', 'sms']) AS channel,
+                       pick(i, 'sgn', ['mailbox_active', 'app_installed', 'wechat_follower']) AS signal,
+                       CASE WHEN u(i, 'sgv') < 0.1 THEN '0' ELSE '1' END AS value, i
+                FROM range({signals_per_month * 6}) t(i))
+            ORDER BY month, msisdn, channel, signal, value DESC, i""",
         "customers": f"""
             SELECT messy_msisdn(msisdn, c) AS 手机号码, region AS 地市, strftime(join_date, '%Y%m%d') AS 入网时间,
                    CASE WHEN churn_date <= {end_date} THEN strftime(churn_date, '%Y-%m-%d') END AS 离网时间, brand AS 品牌

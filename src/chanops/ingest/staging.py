@@ -92,12 +92,15 @@ class _Check:
     reason: str
 
 
-def _checks(k: Kind, bad_bytes: str | None) -> list[_Check]:
+def _checks(k: Kind, bad_bytes: str | None, line_mode: bool) -> list[_Check]:
     """Per-column checks in column order (the first failing one is reported), then row checks.
-    With `bad_bytes` (the encoding), a row holding U+FFFD from an undecodable byte comes first."""
+    Whole-row faults come first: a stray quote (read line by line), and with `bad_bytes` (the
+    encoding) a row holding U+FFFD from an undecodable byte."""
     checks = []
+    row_text = "concat_ws('|', " + ", ".join(ident(f"r_{c.name}") for c in k.columns) + ")"
+    if line_mode:
+        checks.append(_Check("_stray_quote", "(row)", f"left({row_text}, 200)", lit("unterminated or stray quote")))
     if bad_bytes:
-        row_text = "concat_ws('|', " + ", ".join(ident(f"r_{c.name}") for c in k.columns) + ")"
         checks.append(
             _Check(
                 f"strpos({row_text}, '\ufffd') > 0",
@@ -150,7 +153,10 @@ def stage_sql(
         raw.append(f"{text} AS {ident(f'r_{col.name}')}")
         values.append(f"{value_sql(col.type, ident(f'r_{col.name}'), channels)} AS {ident(col.name)}")
     extra_source, extra = "", ""
-    if with_spans:
+    line_mode = bool(layout and layout.line_mode)
+    if line_mode:
+        extra_source, extra = ", _stray_quote", ", _stray_quote"
+    elif with_spans:
         width = len(source.headers)
         newlines = " + ".join(f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)" for i in range(width))
         delimiter = lit(layout.delimiter) if layout else "','"
@@ -158,7 +164,7 @@ def stage_sql(
         extra_source = f", 1 + {newlines} AS _span, {suspect} AS _suspect"
         extra = ", _span, _suspect"
     bad_bytes = source.encoding if layout and layout.replaced_bytes else None
-    checks = list(enumerate(_checks(k, bad_bytes), 1))
+    checks = list(enumerate(_checks(k, bad_bytes, line_mode), 1))
     first_bad = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in checks)
     column_of = " ".join(f"WHEN {i} THEN {lit(c.column)}" for i, c in checks)
     value_of = " ".join(f"WHEN {i} THEN {c.raw_value}" for i, c in checks)

@@ -204,12 +204,23 @@ def open_text(path: Path, gz: bool, encoding: str, fits: Callable[[list[str]], i
     return extract
 
 
+def _fully_quoted(column: str) -> str:
+    return f"(length({column}) >= 2 AND starts_with({column}, '\"') AND ends_with({column}, '\"'))"
+
+
 def unquote_sql(column: str) -> str:
-    """In line mode a field keeps its quotes: `"a,b"` → a,b and `""` → `"` when it is fully quoted."""
+    """In line mode a field keeps its quotes: `"a"` → a and `""` → `"` when it is fully quoted."""
     return (
-        f"CASE WHEN length({column}) >= 2 AND starts_with({column}, '\"') AND ends_with({column}, '\"') "
+        f"CASE WHEN {_fully_quoted(column)} "
         f"THEN replace(substr({column}, 2, length({column}) - 2), '\"\"', '\"') ELSE {column} END"
     )
+
+
+def stray_quote_sql(width: int) -> str:
+    """In line mode: a field holding a quote without being fully quoted — the line that opened
+    the quote which swallowed the lines after it."""
+    fields = [f"c{i}" for i in range(width)]
+    return " OR ".join(f"(strpos({c}, '\"') > 0 AND NOT coalesce({_fully_quoted(c)}, false))" for c in fields)
 
 
 def read_csv_sql(layout: TextLayout, width: int, rejects: str, scans: str) -> str:
@@ -226,7 +237,7 @@ def read_csv_sql(layout: TextLayout, width: int, rejects: str, scans: str) -> st
     if not layout.line_mode:
         return scan
     unquoted = ", ".join(f"{unquote_sql(f'c{i}')} AS c{i}" for i in range(width))
-    return f"(SELECT {unquoted} FROM {scan})"
+    return f"(SELECT {unquoted}, {stray_quote_sql(width)} AS _stray_quote FROM {scan})"
 
 
 def drop_tables(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> None:

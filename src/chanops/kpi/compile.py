@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from chanops.channels import Channel
 from chanops.kpi.catalog import Kpi, Measure
 from chanops.kpi.facts import MonthWindow, source_sql
-from chanops.sql import customer_state, lit, lit_list
+from chanops.sql import lit, lit_list
 
 CUSTOMER_SOURCES = {"customers", "retention"}
+# every state of every customer: each fact view picks the one in force on its day
+CUSTOMER_STATES = "SELECT msisdn, region, join_date, churn_date, brand, _valid_from, _valid_to FROM customers"
 
 
 def _measure_sql(m: Measure) -> str:
@@ -82,7 +84,7 @@ def compile_sql(
     dim_cols = "".join(f", {d}" for d in dims)
     ctes = [f"_months AS ({window.values_sql()})"]
     if by_source.keys() & CUSTOMER_SOURCES or ("region" in dims and by_source.keys() & {"usage", "complaints"}):
-        ctes.append(f"_customers AS MATERIALIZED ({customer_state()})")
+        ctes.append(f"_customers AS MATERIALIZED ({CUSTOMER_STATES})")
     month_list = lit_list(window.months)
     for source, source_measures in by_source.items():
         body = _aggregate_sql(

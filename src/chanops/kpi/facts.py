@@ -14,7 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chanops.channels import Channel
-from chanops.sql import active_at, channel_in, in_months, lit, lit_list, month_case, month_end, not_churned_by
+from chanops.sql import (
+    active_at,
+    channel_in,
+    current_customer,
+    in_force,
+    in_months,
+    lit,
+    lit_list,
+    month_case,
+    month_end,
+    not_churned_by,
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +58,11 @@ def _flags(channels: dict[str, Channel]) -> str:
 def source_sql(name: str, window: MonthWindow, channels: dict[str, Channel], with_region: bool = True) -> str:
     """SELECT for source `name`. The CTEs `_months` and `_customers` must be in scope."""
     flags = _flags(channels)
-    region = "(SELECT region FROM _customers c WHERE c.msisdn = e.msisdn)" if with_region else "CAST(NULL AS VARCHAR)"
+    region = (
+        f"(SELECT region FROM _customers c WHERE c.msisdn = e.msisdn AND {current_customer('c')})"
+        if with_region
+        else "CAST(NULL AS VARCHAR)"
+    )
     if name == "orders":
         return f"""SELECT *, status = 'success' AS success, campaign_id IS NOT NULL AS platform, {flags}
             FROM (SELECT {window.month_of("order_time")} AS month, region, channel, product, campaign_id, msisdn,
@@ -68,18 +83,21 @@ def source_sql(name: str, window: MonthWindow, channels: dict[str, Channel], wit
             FROM complaints e WHERE {window.covers("complaint_time")}"""
     if name == "customers":
         return f"""SELECT m.month, c.region, c.msisdn, c.brand
-            FROM _months m JOIN _customers c ON {active_at("m.month_end", "c")}"""
+            FROM _months m JOIN _customers c ON {in_force("m.month_end", "c")} AND {active_at("m.month_end", "c")}"""
     if name == "retention":
         months = lit_list(sorted(set(window.months) | set(window.base.values())))
         bills = (
             f"(SELECT month, msisdn, sum(revenue) AS revenue FROM billing WHERE month IN ({months}) "
             "GROUP BY month, msisdn)"
         )
+        # base customers in their state at the base month's end; retained judged on the state
+        # in force at this month's end (a later snapshot may have recorded the churn)
         return f"""SELECT m.month, c.region, c.msisdn,
-                   {not_churned_by("m.month_end", "c")} AS retained,
+                   (n.msisdn IS NOT NULL AND {not_churned_by("m.month_end", "n")}) AS retained,
                    coalesce(cur.revenue, 0) AS revenue, coalesce(base.revenue, 0) AS base_revenue
             FROM _months m
-            JOIN _customers c ON {active_at("m.base_end", "c")}
+            JOIN _customers c ON {in_force("m.base_end", "c")} AND {active_at("m.base_end", "c")}
+            LEFT JOIN _customers n ON n.msisdn = c.msisdn AND {in_force("m.month_end", "n")}
             LEFT JOIN {bills} cur ON cur.msisdn = c.msisdn AND cur.month = m.month
             LEFT JOIN {bills} base ON base.msisdn = c.msisdn AND base.month = m.base_month"""
     raise KeyError(name)

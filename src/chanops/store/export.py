@@ -21,12 +21,6 @@ UNPARTITIONED = ("customers", "rules")
 EXTRA_TABLES = {"_adjustments": "month"}  # points adjustments travel with the data they adjust
 
 
-def _month_sql(kind: str) -> str:
-    k = KINDS[kind]
-    column = k.column(k.time_column)
-    return column.name if column.type == "month" else f"strftime({column.name}, '%Y-%m')"
-
-
 def export_warehouse(
     con: duckdb.DuckDBPyConnection,
     to: Path,
@@ -42,7 +36,7 @@ def export_warehouse(
     to.mkdir(parents=True, exist_ok=True)
     written = {}
     for kind in chosen:
-        month = EXTRA_TABLES.get(kind) or _month_sql(kind)
+        month = EXTRA_TABLES.get(kind) or KINDS[kind].month_sql
         where = []
         if kind not in UNPARTITIONED:
             if first:

@@ -11,15 +11,11 @@ from chanops.errors import UsageError
 from chanops.ingest.schema import KINDS
 
 
-def _month_expr(column: str, type_: str) -> str:
-    return column if type_ == "month" else f"strftime({column}, '%Y-%m')"
-
-
 def tables_summary(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """One row per kind: rows, first/last month and number of months with data, loads, rejects."""
     parts = []
     for k in KINDS.values():
-        month = _month_expr(k.time_column, k.column(k.time_column).type)
+        month = k.month_sql
         parts.append(
             f"""SELECT '{k.name}' AS kind, '{k.label}' AS label, count(*) AS rows,
                        min({month}) AS first_month, max({month}) AS last_month,

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chanops.errors import WarehouseBusy, WarehouseMissing
+from chanops.errors import WarehouseBusy, WarehouseMissing, WarehouseUnwritable
 from chanops.ingest.schema import KINDS, table_ddl
 
 if TYPE_CHECKING:
@@ -165,7 +165,7 @@ def connect(path: Path, *, read_only: bool, wait: float = DEFAULT_WAIT_SECONDS) 
             ensure_schema(con)
         except duckdb.Error as exc:
             con.close()
-            raise WarehouseMissing(f"cannot write to warehouse {path}: {storage_problem(exc)}") from None
+            raise WarehouseUnwritable(f"cannot write to warehouse {path}: {storage_problem(exc)}") from None
     elif (version := schema_version(con)) < SCHEMA_VERSION:
         con.close()
         raise WarehouseMissing(
