@@ -29,7 +29,7 @@ import duckdb
 from chanops.engines import first_row
 from chanops.errors import InputFileError
 from chanops.ingest.readers import OpenedExtract
-from chanops.ingest.text import blank_lines, count_lines
+from chanops.ingest.text import blank_lines
 
 
 @dataclass
@@ -63,8 +63,7 @@ def parse_rejects(con: duckdb.DuckDBPyConnection, source: OpenedExtract) -> tupl
 
 
 def physical_data_lines(source: OpenedExtract) -> int:
-    layout = source.layout
-    return max(count_lines(layout.read_path, layout.compression) - layout.header_line, 0)
+    return max(source.layout.physical_lines - source.layout.header_line, 0)
 
 
 def swallowed(con: duckdb.DuckDBPyConnection, stage: str, source: OpenedExtract) -> bool:
@@ -95,7 +94,7 @@ def account(con: duckdb.DuckDBPyConnection, stage: str, source: OpenedExtract, s
 
 
 def line_numbers_sql(stage: str, source: OpenedExtract, account_: LineAccount | None, first_rowid: int) -> str:
-    """SELECT rowid AS rid, the physical line of each staged row.
+    """SELECT rid, line: the physical line of each bad staged row.
 
     The k-th skipped line (rejected or empty, sorted) at physical number s_k comes after
     n_k = s_k - first_line - (k - 1) staged lines; a staged row is shifted by every skipped
@@ -104,23 +103,26 @@ def line_numbers_sql(stage: str, source: OpenedExtract, account_: LineAccount | 
     staged rows move on by their spans."""
     first = source.first_line
     position = f"rowid - {first_rowid}"
+    bad = "_bad_reason IS NOT NULL"
     if not source.text_rejects or account_ is None:
-        return f"SELECT rowid AS rid, {position} + {first} AS line FROM {stage}"
+        return f"SELECT rowid AS rid, {position} + {first} AS line FROM {stage} WHERE {bad}"
     skipped = [f"SELECT DISTINCT line FROM {source.text_rejects}"]
     if account_.blank and not account_.spans_lines:
         skipped.append("SELECT * FROM (VALUES " + ", ".join(f"({n})" for n in account_.blank) + ") b(line)")
     thresholds = f"""SELECT line - {first} - (row_number() OVER (ORDER BY line) - 1) AS threshold
                      FROM ({" UNION ".join(skipped)})"""
-    before = (
-        "sum(_span) OVER (ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
-        if account_.spans_lines
-        else None
-    )
-    lines_before = f"coalesce({before}, 0)" if before else position
+    if account_.spans_lines:  # the spans of every row before a bad one count: sum them all, then keep the bad
+        lines_before = "coalesce(sum(_span) OVER (ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)"
+        rows = (
+            f"SELECT * FROM (SELECT rowid AS rid, {position} AS ordinal, {lines_before} AS lines_before, "
+            f"_bad_reason FROM {stage}) WHERE {bad}"
+        )
+    else:
+        rows = f"SELECT rowid AS rid, {position} AS ordinal, {position} AS lines_before FROM {stage} WHERE {bad}"
     return f"""
         SELECT s.rid, s.lines_before + {first} + (SELECT count(*) FROM ({thresholds}) t WHERE t.threshold <= s.ordinal)
                AS line
-        FROM (SELECT rowid AS rid, {position} AS ordinal, {lines_before} AS lines_before FROM {stage}) s"""
+        FROM ({rows}) s"""
 
 
 def reject_lines_sql(source: OpenedExtract, stage: str, account_: LineAccount | None, first_rowid: int) -> str:

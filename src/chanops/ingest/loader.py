@@ -85,10 +85,6 @@ class FileLoad:
         """Bad rows over rows read; duplicates are not bad data and do not count."""
         return self.bad_rows / self.rows_read if self.rows_read else 0.0
 
-    @property
-    def replaced_rows(self) -> int:
-        return sum(rows for _part, rows in self.replaced)
-
 
 class _Loader:
     """Loads a list of files of one kind inside the caller's transaction."""
@@ -115,13 +111,13 @@ class _Loader:
         result = FileLoad(file=str(path), kind=self.k.name)
         if not path.is_file():
             raise InputFileError(f"{path}: no such file" if not path.exists() else f"{path}: not a regular file")
-        fp = fingerprint(path)
+        fp, lines = fingerprint(path)
         if not self.options.replace and self.scalar(
             "SELECT count(*) FROM _loads WHERE kind = ? AND fingerprint = ?", [self.k.name, fp]
         ):
             result.skipped = "same bytes"
             return result
-        source, stage, account = self.stage(path, result)
+        source, stage, account = self.stage(path, result, lines)
         try:
             first_rowid = self.scalar(f"SELECT coalesce(min(rowid), 0) FROM {stage}")
             keys.fill_generated_key(self.con, self.k, stage)
@@ -136,14 +132,16 @@ class _Loader:
             source.close()
         return result
 
-    def stage(self, path: Path, result: FileLoad) -> tuple[OpenedExtract, str, accounting.LineAccount | None]:
+    def stage(
+        self, path: Path, result: FileLoad, lines: int | None = None
+    ) -> tuple[OpenedExtract, str, accounting.LineAccount | None]:
         """Open and stage the file; for text, account for its lines, reading it again line by
         line when an unterminated quote swallowed some."""
         line_mode = False
         while True:
             tag = f"{next(self._tags)}"
             fits = header_fit(self.k, self.options.column_map)
-            source = open_extract(self.con, path, self.options.encoding, tag, fits, line_mode)
+            source = open_extract(self.con, path, self.options.encoding, tag, fits, line_mode, lines)
             stage = f"_stage_{tag}"
             try:
                 result.encoding = source.encoding

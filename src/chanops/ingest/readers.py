@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from chanops.errors import InputFileError
-from chanops.ingest.text import TextLayout, drop_tables, open_text, read_csv_sql
+from chanops.ingest.text import TextLayout, count_lines, drop_tables, open_text, read_csv_sql
 from chanops.sql import ident, lit
 
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -50,10 +50,12 @@ class OpenedExtract:
         self.cleanup.clear()
 
 
-def fingerprint(path: Path) -> str:
-    """Byte fingerprint of a file, for the loads ledger (a same-bytes re-load is skipped at once)."""
-    with open(path, "rb") as fh:
-        return "sha256:" + hashlib.file_digest(fh, "sha256").hexdigest()
+def fingerprint(path: Path) -> tuple[str, int]:
+    """Byte fingerprint of a file, for the loads ledger (a same-bytes re-load is skipped at once),
+    and its count of line feeds from the same read."""
+    digest = hashlib.sha256()
+    lines = count_lines(path, "none", digest)
+    return "sha256:" + digest.hexdigest(), lines
 
 
 def file_format(path: Path) -> tuple[str, bool]:
@@ -71,10 +73,21 @@ def file_format(path: Path) -> tuple[str, bool]:
 
 
 def open_text_extract(
-    con: duckdb.DuckDBPyConnection, path: Path, gz: bool, encoding: str, tag: str, fits, line_mode: bool = False
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    gz: bool,
+    encoding: str,
+    tag: str,
+    fits,
+    line_mode: bool = False,
+    lines: int | None = None,
 ) -> OpenedExtract:
     text = open_text(path, gz, encoding, fits)
     text.layout.line_mode = line_mode
+    # a line feed byte is a line feed in UTF-8 and GB18030 (never part of another character),
+    # so the count made while fingerprinting holds when DuckDB reads the file itself
+    if text.layout.read_path == path and not gz:
+        text.layout.known_lines = lines
     rejects, scans = f"_rj_{tag}", f"_rjscan_{tag}"
     source = OpenedExtract(
         path=path,
@@ -132,6 +145,7 @@ def open_extract(
     tag: str,
     fits: Callable[[list[str]], int | None],
     line_mode: bool = False,
+    lines: int | None = None,
 ) -> OpenedExtract:
     """Open any supported extract as text columns c0..cN for the loader. `fits` tells whether a
     candidate header line maps to the kind (text files search for it below a title block)."""
@@ -144,4 +158,4 @@ def open_extract(
         return open_parquet(con, path)
     if fmt == "xlsx":
         return open_xlsx(con, path, tag)
-    return open_text_extract(con, path, gz, encoding, tag, fits, line_mode)
+    return open_text_extract(con, path, gz, encoding, tag, fits, line_mode, lines)

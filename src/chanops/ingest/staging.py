@@ -15,7 +15,7 @@ from pathlib import Path
 
 from chanops.channels import Channel
 from chanops.errors import InputFileError
-from chanops.ingest.normalize import missing_as_null_sql, reason_sql, trimmed_sql, value_sql
+from chanops.ingest.normalize import raw_text_sql, reason_sql, value_sql
 from chanops.ingest.readers import OpenedExtract
 from chanops.ingest.schema import Kind
 from chanops.sql import ident, lit
@@ -133,6 +133,7 @@ def stage_sql(
     channels: dict[str, Channel],
     *,
     with_spans: bool = False,
+    raw_table: str | None = None,
 ) -> str:
     """SELECT producing the normalized columns plus the first bad column of each row.
 
@@ -140,14 +141,9 @@ def stage_sql(
     inside its quoted fields), and `_suspect`, a quoted field holding both a line break and
     the delimiter — what an unterminated quote swallowing whole lines looks like."""
     layout = source.layout
-    trimmed, raw, values = [], [], []
+    raw, values = [], []
     for col in k.columns:
-        if col.name in mapping:
-            trimmed.append(f"{trimmed_sql(f'c{mapping[col.name]}')} AS {ident(f't_{col.name}')}")
-            text = missing_as_null_sql(ident(f"t_{col.name}"))
-        else:
-            trimmed.append(f"CAST(NULL AS VARCHAR) AS {ident(f't_{col.name}')}")
-            text = "CAST(NULL AS VARCHAR)"
+        text = raw_text_sql(f"c{mapping[col.name]}") if col.name in mapping else "CAST(NULL AS VARCHAR)"
         if col.default is not None:
             text = f"coalesce({text}, {lit(col.default)})"
         raw.append(f"{text} AS {ident(f'r_{col.name}')}")
@@ -171,6 +167,9 @@ def stage_sql(
     reason_of = " ".join(f"WHEN {i} THEN {c.reason}" for i, c in checks)
     names = ", ".join(ident(c.name) for c in k.columns)
     raw_names = ", ".join(ident(f"r_{c.name}") for c in k.columns)
+    raw_select = f"SELECT {', '.join(raw)}{extra_source} FROM {source.from_sql}"
+    if raw_table == "":
+        return raw_select
     return f"""
         SELECT {names},
                CASE _bad {column_of} END AS _bad_column,
@@ -179,5 +178,4 @@ def stage_sql(
         FROM (
             SELECT *, CASE {first_bad} END AS _bad
             FROM (SELECT {raw_names}, {", ".join(values)}{extra}
-                  FROM (SELECT {", ".join(raw)}{extra}
-                        FROM (SELECT {", ".join(trimmed)}{extra_source} FROM {source.from_sql}))))"""
+                  FROM {raw_table or f"({raw_select})"}))"""

@@ -53,6 +53,13 @@ class TextLayout:
     compression: str  # 'gzip' or 'none' for read_path
     replaced_bytes: int = 0  # invalid byte sequences turned into U+FFFD while transcoding
     line_mode: bool = False
+    known_lines: int | None = None  # counted while fingerprinting, when the bytes are the ones read
+
+    @property
+    def physical_lines(self) -> int:
+        if self.known_lines is None:
+            self.known_lines = count_lines(self.read_path, self.compression)
+        return self.known_lines
 
 
 @dataclass
@@ -157,12 +164,15 @@ def transcode_to_utf8(path: Path, gz: bool, encoding: str, workdir: Path) -> tup
     return target, replaced
 
 
-def count_lines(path: Path, compression: str) -> int:
-    """Physical lines of a file: newlines, plus a last line without one."""
+def count_lines(path: Path, compression: str, digest=None) -> int:
+    """Physical lines of a file: newlines, plus a last line without one. With `digest` (a
+    hashlib object) the same pass feeds it the bytes, so fingerprint and count cost one read."""
     opener = gzip.open if compression == "gzip" else open
     lines, last = 0, b"\n"
     with opener(path, "rb") as fh:
         while chunk := fh.read(COUNT_CHUNK):
+            if digest is not None:
+                digest.update(chunk)
             lines += chunk.count(b"\n")
             last = chunk[-1:]
     return lines + (0 if last == b"\n" else 1)
