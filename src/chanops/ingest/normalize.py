@@ -89,8 +89,13 @@ def value_sql(type_: str, x: str, channels: dict[str, Channel]) -> str:
         return x
     if type_ == "msisdn":
         # +86 / 86 / 0086 prefixes, spaces, dashes and brackets are all common in CRM exports.
+        # Most numbers are already 11 plain digits: a cast tells, before any regular expression.
         digits = f"regexp_replace({x}, '[\\s\\-()]', '', 'g')"
-        return f"CASE WHEN regexp_full_match({digits}, '(\\+?86|0086)?1[0-9]{{10}}') THEN right({digits}, 11) END"
+        plain = f"strlen({x}) = 11 AND starts_with({x}, '1') AND TRY_CAST({x} AS UBIGINT) IS NOT NULL"
+        return (
+            f"CASE WHEN {plain} THEN {x} "
+            f"WHEN regexp_full_match({digits}, '(\\+?86|0086)?1[0-9]{{10}}') THEN right({digits}, 11) END"
+        )
     if type_ == "status":
         return (
             f"CASE WHEN lower({x}) IN ({_in_list(STATUS_WORDS['success'])}) THEN 'success' "
@@ -121,8 +126,10 @@ def value_sql(type_: str, x: str, channels: dict[str, Channel]) -> str:
         number = f"TRY_CAST(replace({x}, '%', '') AS DECIMAL(18,6))"
         return f"CASE WHEN {x} LIKE '%\\%' ESCAPE '\\' THEN CAST({number} / 100 AS DECIMAL(18,6)) ELSE {number} END"
     if type_ == "channel":
+        # canonical codes first (what most extracts hold), then every label and alias
+        codes = _in_list(tuple(channels))
         branches = " ".join(f"WHEN {lit(s)} THEN {lit(code)}" for s, code in alias_rows(channels))
-        return f"CASE lower({x}) {branches} END"
+        return f"CASE WHEN {x} IN ({codes}) THEN {x} ELSE (CASE lower({x}) {branches} END) END"
     raise ValueError(f"unknown column type {type_!r}")
 
 
