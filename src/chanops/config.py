@@ -4,7 +4,7 @@
 [channels.CODE] (catalog), [columns.KIND] (header mapping "header in file" =
 "canonical column"), [kpis.ID] (thresholds, labels, new KPIs), [quota] (contacts per
 touchpoint per month), [points] (complaint deductions), [prefer] (score weights),
-[report] (the product the monthly report follows).
+[report] (the product the monthly report follows), [check] (data completeness).
 A mistake in any of them is a ConfigError naming the file and the key, raised when
 the file is read — never halfway through a command.
 """
@@ -22,6 +22,7 @@ from chanops.channels import Channel, build_catalog
 from chanops.errors import ConfigError
 from chanops.ingest.schema import KINDS
 from chanops.kpi.catalog import Kpi, build_kpi_catalog
+from chanops.store.completeness import CheckConfig
 
 DEFAULT_CONFIG_NAME = "chanops.toml"
 DEFAULT_MAX_REJECT_RATE = 0.01  # a load rejecting more than 1% of a file is rolled back
@@ -154,6 +155,7 @@ class Config:
     points: PointsConfig = field(default_factory=PointsConfig)
     prefer: PreferConfig = field(default_factory=PreferConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    check: CheckConfig = field(default_factory=CheckConfig)
 
     @classmethod
     def from_dict(cls, raw: dict, path: Path | None = None) -> Config:
@@ -168,6 +170,7 @@ class Config:
             points=PointsConfig.from_section(raw.get("points")),
             prefer=PreferConfig.from_section(raw.get("prefer")),
             report=ReportConfig.from_section(raw.get("report")),
+            check=CheckConfig.from_section(raw.get("check")),
         )
 
 

@@ -9,6 +9,7 @@ import typer
 
 from chanops import __version__
 from chanops.cli.analysis_cmd import failures, funnel, quota
+from chanops.cli.check_cmd import check
 from chanops.cli.common import ChanopsGroup
 from chanops.cli.customer_cmd import lifecycle, prefer_app, retention
 from chanops.cli.db_cmd import db_app, rejects
@@ -55,6 +56,7 @@ app.command("failures")(failures)
 app.command("retention")(retention)
 app.command("lifecycle")(lifecycle)
 app.command("export")(export)
+app.command("check")(check)
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(points_app, name="points")
 app.add_typer(prefer_app, name="prefer")

@@ -32,7 +32,11 @@ def monthly(
     ] = None,
     formats: Annotated[str, typer.Option("--formats", help="Any of html,xlsx,md.")] = "html,xlsx,md",
     check: Annotated[
-        bool, typer.Option("--check", help="Exit 3 when a KPI crosses its threshold (the report is still written).")
+        bool,
+        typer.Option(
+            "--check",
+            help="Exit 3 when the completeness check or a KPI threshold is breached (the report is still written).",
+        ),
     ] = False,
     budget: Annotated[
         str | None, typer.Option("--budget", help="Points budget, to show budget use.", show_default=False)
@@ -63,7 +67,13 @@ def monthly(
     written = write_report(report, out, chosen, OutputOptions(lang=lang.value, unmask=unmask))
     for path in written:
         notice(f"wrote {path}")
-    if check and report.breaches:
+    incomplete = report.check.breach_lines() if report.check else []
+    if check and (report.breaches or incomplete):
+        for line in incomplete:
+            notice(f"breach: {line}")
         for line in report.breaches:
             notice(f"breach: {line}")
-        raise CheckBreached(f"{len(report.breaches)} KPI value(s) outside their thresholds")
+        raise CheckBreached(
+            f"{len(incomplete)} completeness test(s) and {len(report.breaches)} KPI value(s) breached; "
+            "the report is written"
+        )

@@ -51,7 +51,8 @@ def render_html(report: Report, options: OutputOptions) -> str:
     for part in report.parts:
         body.append(f'<section id="{part.key}"><h2>{escape(part.title)}</h2>')
         body += part.charts
-        body += [f'<p class="note">{escape(note)}</p>' for note in part.notes]
+        flagged = part.key == "completeness" and report.check is not None and report.check.breaches
+        body += [f'<p class="{"breach" if flagged else "note"}">{escape(note)}</p>' for note in part.notes]
         for section in part.tables:
             body.append(f"<h3>{escape(label(section.title, report.lang))}</h3>{_html_table(section, options)}")
         body.append("</section>")
@@ -66,7 +67,7 @@ def render_html(report: Report, options: OutputOptions) -> str:
 
 def render_markdown(report: Report) -> str:
     zh = report.lang == "zh"
-    lines = [f"# {report.title}", ""]
+    lines = [f"# {report.title}", "", *_check_lines(report, zh)]
     lines += ["| 指标 | 本月 | 上月 | 变化 |" if zh else "| KPI | Value | Previous | Change |", "|---|---:|---:|---:|"]
     lines += [f"| {r['kpi']} | {r['value']} | {r['previous']} | {r['change']} |" for r in report.headline]
     moved = sorted(
@@ -81,6 +82,20 @@ def render_markdown(report: Report) -> str:
         lines += ["", "**阈值告警：**" if zh else "**Threshold breaches:**"]
         lines += [f"- {b}" for b in report.breaches]
     return "\n".join(lines) + "\n"
+
+
+def _check_lines(report: Report, zh: bool) -> list[str]:
+    """The completeness result first: whoever reads the mail knows whether to trust the rest."""
+    if report.check is None:
+        return []
+    if not report.check.breaches:
+        return ["**数据完整性检查：全部通过**" if zh else "**Data completeness: every test passed**", ""]
+    head = (
+        f"**数据完整性检查：{len(report.check.breaches)} 项未通过**"
+        if zh
+        else (f"**Data completeness: {len(report.check.breaches)} test(s) breached**")
+    )
+    return [head, *[f"- {line}" for line in report.check.breach_lines()], ""]
 
 
 def write_report(report: Report, out_dir: Path, formats: list[str], options: OutputOptions) -> list[Path]:

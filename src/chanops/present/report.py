@@ -27,12 +27,14 @@ from chanops.points import reconcile as points
 from chanops.present import charts
 from chanops.present.numbers import kpi_text, percent_text
 from chanops.present.output import Section
+from chanops.store.completeness import CheckResult, check_month
 from chanops.store.coverage import months_with_data, resolve_months
 
 if TYPE_CHECKING:
     from chanops.config import Config
 
 TITLES = {
+    "completeness": ("数据完整性检查", "Data completeness"),
     "headline": ("核心指标", "Headline KPIs"),
     "trend": ("近六个月趋势", "Six-month trend"),
     "region": ("分盟市指标", "KPIs by region"),
@@ -83,6 +85,7 @@ class Report:
     parts: list[Part]
     headline: list[dict]  # kpi, value, previous, change (display strings) and the raw change, for Markdown
     breaches: list[str]
+    check: CheckResult | None = None  # the data-completeness check run before anything else
 
     @property
     def title(self) -> str:
@@ -110,7 +113,9 @@ def build_report(
         raise NoData(f"no data for {month}: nothing to report")
     lang = request.lang
     step = progress or (lambda _message: None)
-    parts: list[Part] = []
+    step("data completeness")
+    check = check_month(con, month, config.check)
+    parts: list[Part] = [_completeness(check, lang)]
     step("headline KPIs")
     headline, breaches, first = _headline(con, month, config, lang)
     parts.append(first)
@@ -132,7 +137,19 @@ def build_report(
             part = None  # this part's data is not loaded: the report leaves it out
         if part is not None:
             parts.append(part)
-    return Report(month, lang, parts, headline, breaches)
+    return Report(month, lang, parts, headline, breaches, check)
+
+
+def _completeness(check: CheckResult, lang: str) -> Part:
+    """The check's result at the top of the report: one line saying whether the month can be
+    trusted, then every test."""
+    breached = len(check.breaches)
+    if lang == "zh":
+        summary = "全部检查通过" if not breached else f"{breached} 项检查未通过：本月数据可能不完整，请核实后再使用"
+    else:
+        summary = "every test passed" if not breached else f"{breached} test(s) breached: the month may be incomplete"
+    table = pl.from_arrow(check.for_people(lang))
+    return Part("completeness", _t("completeness", lang), [Section(table, "completeness")], notes=[summary])
 
 
 def _headline(con, month, config, lang) -> tuple[list[dict], list[str], Part]:

@@ -1,0 +1,156 @@
+"""`chanops check`: data completeness before the report goes out (SPEC §13).
+
+The fixture: August to October 2022, every day 3 orders and 3 contacts in each of regions
+A and B — 186 orders in August and October (31 days × 6), 180 in September; the median of
+the three months is 186, per region 93. November varies per test:
+- clean: every day 3 + 3 → 180 orders (97% of 186), 90 per region (97% of 93): all pass; the
+  two loads that wrote November read 732 lines each (186 + 180 + 186 + 180), none rejected;
+- 30% volume: 1 + 1 a day → 60 (32%): volume and both regions breach;
+- vanished region: 6 a day in A only → 180 (97%, passes), A 180 (194% of 93, passes), B 0: breach;
+- a day with no orders: clean but nothing on 2022-11-15 → 174 (94%, passes), empty_days 1: breach;
+- missing kinds: the default list of kinds, of which only orders and contacts are loaded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from chanops.channels import build_catalog
+from chanops.ingest.loader import LoadOptions, load_files
+from chanops.store.warehouse import connect
+
+from .conftest import write_text
+
+ONLY_EVENTS = '[check]\nkinds = ["orders", "contacts"]\n'
+
+
+def days(month: str):
+    first = date.fromisoformat(month + "-01")
+    day = first
+    while day.month == first.month:
+        yield day
+        day += timedelta(days=1)
+
+
+def extracts(tmp: Path, november: dict[str, int], skip_day: str | None = None) -> tuple[Path, Path]:
+    """Orders and contacts files: per region, this many rows a day (3 before November)."""
+    orders, contacts, n = (
+        ["order_id,order_time,msisdn,region,channel,product,status"],
+        ["contact_id,contact_time,msisdn,region,touchpoint,campaign_id,reached"],
+        0,
+    )
+    for month in ("2022-08", "2022-09", "2022-10", "2022-11"):
+        per_region = november if month == "2022-11" else {"A": 3, "B": 3}
+        for day in days(month):
+            if skip_day and day.isoformat() == skip_day:
+                continue
+            for region, count in per_region.items():
+                for _ in range(count):
+                    n += 1
+                    orders.append(f"O{n},{day} 10:00:00,138{n:08d},{region},app,视频彩铃,成功")
+                    contacts.append(f"C{n},{day} 09:00:00,138{n:08d},{region},sms,MK1,是")
+    return (
+        write_text(tmp / "orders.csv", "\n".join(orders) + "\n"),
+        write_text(tmp / "contacts.csv", "\n".join(contacts) + "\n"),
+    )
+
+
+def warehouse(tmp: Path, november: dict[str, int], skip_day: str | None = None) -> Path:
+    db = tmp / "wh.duckdb"
+    orders, contacts = extracts(tmp, november, skip_day)
+    con = connect(db, read_only=False)
+    try:
+        load_files(con, "orders", [orders], build_catalog(None), LoadOptions())
+        load_files(con, "contacts", [contacts], build_catalog(None), LoadOptions())
+    finally:
+        con.close()
+    return db
+
+
+def check(chanops, db: Path, tmp: Path, config: str = ONLY_EVENTS):
+    cfg = write_text(tmp / "chanops.toml", config)
+    result = chanops("check", "--month", "2022-11", "--db", db, "--config", cfg, "--format", "csv")
+    rows = list(csv.reader(io.StringIO(result.stdout)))[1:]
+    return result, {(r[0], r[1], r[2]): (r[3], r[5]) for r in rows}
+
+
+def test_a_clean_month_passes(chanops, tmp_path):
+    db = warehouse(tmp_path, {"A": 3, "B": 3})
+    result, rows = check(chanops, db, tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert rows[("volume", "orders", "")] == ("180 (97%)", "pass")
+    assert rows[("region_volume", "orders", "A")] == ("90 (97%)", "pass")
+    assert rows[("empty_days", "orders", "")] == ("0", "pass")
+    assert rows[("reject_share", "", "")] == ("0.00% (0 of 1,464)", "pass")
+    assert {status for _figure, status in rows.values()} == {"pass"}
+
+
+def test_a_month_at_30_percent_is_a_breach(chanops, tmp_path):
+    db = warehouse(tmp_path, {"A": 1, "B": 1})
+    result, rows = check(chanops, db, tmp_path)
+    assert result.exit_code == 3
+    assert rows[("volume", "orders", "")] == ("60 (32%)", "breach")
+    assert rows[("region_volume", "contacts", "B")] == ("30 (32%)", "breach")
+    assert "breach: volume orders: 60 (32%) (expected 0.5–2 × median 186 of the previous months)" in result.stderr
+
+
+def test_a_vanished_region_is_a_breach(chanops, tmp_path):
+    db = warehouse(tmp_path, {"A": 6})
+    result, rows = check(chanops, db, tmp_path)
+    assert result.exit_code == 3
+    assert rows[("volume", "orders", "")] == ("180 (97%)", "pass")
+    assert rows[("region_volume", "orders", "A")] == ("180 (194%)", "pass")
+    assert rows[("region_volume", "orders", "B")] == ("0", "breach")
+    assert result.stderr.endswith("chanops: error: 2 completeness test(s) breached for 2022-11\n")
+
+
+def test_a_day_without_orders_is_a_breach(chanops, tmp_path):
+    db = warehouse(tmp_path, {"A": 3, "B": 3}, skip_day="2022-11-15")
+    result, rows = check(chanops, db, tmp_path)
+    assert result.exit_code == 3
+    assert rows[("empty_days", "orders", "")] == ("1 (2022-11-15)", "breach")
+    assert rows[("volume", "orders", "")] == ("174 (94%)", "pass")
+
+
+def test_kinds_not_loaded_are_breaches(chanops, tmp_path):
+    """The default: every kind the report reads. Only orders and contacts are here."""
+    db = warehouse(tmp_path, {"A": 3, "B": 3})
+    result, rows = check(chanops, db, tmp_path, config="")
+    assert result.exit_code == 3
+    missing = sorted(k for (test, k, _r), (_f, status) in rows.items() if test == "kind_loaded" and status == "breach")
+    assert missing == sorted(["entries", "valid", "rules", "complaints", "usage", "signals", "customers", "billing"])
+
+
+def test_the_report_puts_the_check_first_and_check_fails_the_job(chanops, tmp_path):
+    db = warehouse(tmp_path, {"A": 6})
+    cfg = write_text(tmp_path / "chanops.toml", ONLY_EVENTS)
+    out = tmp_path / "report"
+    result = chanops("report", "monthly", "--month", "2022-11", "--out", out, "--db", db, "--config", cfg, "--check")
+    assert result.exit_code == 3
+    assert "breach: region_volume orders B: 0" in result.stderr
+    markdown = (out / "chanops-report-2022-11.md").read_text(encoding="utf-8")
+    assert markdown.splitlines()[2] == "**数据完整性检查：2 项未通过**"
+    html = (out / "chanops-report-2022-11.html").read_text(encoding="utf-8")
+    assert html.index('id="completeness"') < html.index('id="headline"')
+    from openpyxl import load_workbook
+
+    assert load_workbook(out / "chanops-report-2022-11.xlsx").sheetnames[0] == "completeness"
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[check]\nkinds = ['orders', 'faxes']\n", "[check] kinds must be a list of kinds"),
+        ("[check]\nlow = 3\n", "[check] low must not be above high"),
+        ("[check]\nmax_reject_share = -1\n", "[check] max_reject_share must be a non-negative number"),
+    ],
+)
+def test_check_settings_are_validated(chanops, tmp_path, toml, message):
+    cfg = write_text(tmp_path / "chanops.toml", toml)
+    result = chanops("check", "--db", tmp_path / "none.duckdb", "--config", cfg)
+    assert result.exit_code == 2 and message in result.stderr
