@@ -59,15 +59,38 @@ def month_end(month: str) -> str:
     return f"CAST({month_start(add_months(month, 1))} - INTERVAL 1 DAY AS DATE)"
 
 
-def month_case(ts: str, months: Iterable[str]) -> str:
-    """The 'YYYY-MM' of timestamp `ts`, for rows already limited to `months`.
+def month_runs(months: Iterable[str]) -> list[tuple[str, str]]:
+    """Consecutive months grouped: ['2021-11', '2022-10', '2022-11'] → [(2021-11, 2021-11), (2022-10, 2022-11)]."""
+    runs: list[tuple[str, str]] = []
+    for month in sorted(set(months)):
+        if runs and add_months(runs[-1][1], 1) == month:
+            runs[-1] = (runs[-1][0], month)
+        else:
+            runs.append((month, month))
+    return runs
 
-    Boundary comparisons, not strftime: formatting every row costs as much as the
-    whole distinct count that follows."""
-    ordered = sorted(months)
+
+def in_any_month(column: str, months: Iterable[str]) -> str:
+    """`column` lies in one of `months` — one range per run of consecutive months, so a
+    year-on-year comparison reads two months, not the thirteen between them."""
+    ranges = [in_months(column, first, last) for first, last in month_runs(months)]
+    return ranges[0] if len(ranges) == 1 else "(" + " OR ".join(f"({r})" for r in ranges) + ")"
+
+
+def month_case(ts: str, months: Iterable[str]) -> str:
+    """The 'YYYY-MM' of timestamp `ts`, for rows already limited to `months` (in_any_month).
+
+    Boundary comparisons, not strftime: formatting every row costs as much as the whole
+    distinct count that follows. Only an upper bound per month is needed while the months
+    are consecutive; across a gap (year on year) a row of a month in between must not be
+    taken for the next listed month, so there each month is tested on both bounds."""
+    ordered = sorted(set(months))
     if len(ordered) == 1:
         return lit(ordered[0])
-    branches = " ".join(f"WHEN {ts} < {month_start(add_months(m, 1))} THEN {lit(m)}" for m in ordered)
+    if len(month_runs(ordered)) == 1:
+        branches = " ".join(f"WHEN {ts} < {month_start(add_months(m, 1))} THEN {lit(m)}" for m in ordered)
+    else:
+        branches = " ".join(f"WHEN {in_months(ts, m)} THEN {lit(m)}" for m in ordered)
     return f"CASE {branches} END"
 
 

@@ -391,12 +391,175 @@ WITH _months AS (
     month,
     region
   FROM agg_retention
+), _present AS (
+  SELECT
+    *,
+    has_orders OR has_contacts OR has_usage OR has_complaints OR has_billing AS has_data
+  FROM (
+    SELECT
+      '2022-10' AS month,
+      (
+        SELECT
+          COUNT(*)
+        FROM (
+          SELECT
+            1 AS hit
+          FROM orders
+          WHERE
+            order_time >= CAST('2022-10-01 00:00:00' AS TIMESTAMP)
+            AND order_time < CAST('2022-11-01 00:00:00' AS TIMESTAMP)
+          LIMIT 1
+        ) AS p
+      ) > 0 AS has_orders,
+      (
+        SELECT
+          COUNT(*)
+        FROM (
+          SELECT
+            1 AS hit
+          FROM contacts
+          WHERE
+            contact_time >= CAST('2022-10-01 00:00:00' AS TIMESTAMP)
+            AND contact_time < CAST('2022-11-01 00:00:00' AS TIMESTAMP)
+          LIMIT 1
+        ) AS p
+      ) > 0 AS has_contacts,
+      (
+        SELECT
+          COUNT(*)
+        FROM (
+          SELECT
+            1 AS hit
+          FROM usage
+          WHERE
+            event_time >= CAST('2022-10-01 00:00:00' AS TIMESTAMP)
+            AND event_time < CAST('2022-11-01 00:00:00' AS TIMESTAMP)
+          LIMIT 1
+        ) AS p
+      ) > 0 AS has_usage,
+      (
+        SELECT
+          COUNT(*)
+        FROM (
+          SELECT
+            1 AS hit
+          FROM complaints
+          WHERE
+            complaint_time >= CAST('2022-10-01 00:00:00' AS TIMESTAMP)
+            AND complaint_time < CAST('2022-11-01 00:00:00' AS TIMESTAMP)
+          LIMIT 1
+        ) AS p
+      ) > 0 AS has_complaints,
+      (
+        SELECT
+          COUNT(*)
+        FROM (
+          SELECT
+            1 AS hit
+          FROM billing
+          WHERE
+            month = '2022-10'
+          LIMIT 1
+        ) AS p
+      ) > 0 AS has_billing,
+      (
+        SELECT
+          COUNT(*)
+        FROM (
+          SELECT
+            1 AS hit
+          FROM billing
+          WHERE
+            month = '2022-09'
+          LIMIT 1
+        ) AS p
+      ) > 0 AS base_has_billing
+    UNION ALL
+    SELECT
+      '2022-11' AS month,
+      (
+        SELECT
+          COUNT(*)
+        FROM (
+          SELECT
+            1 AS hit
+          FROM orders
+          WHERE
+            order_time >= CAST('2022-11-01 00:00:00' AS TIMESTAMP)
+            AND order_time < CAST('2022-12-01 00:00:00' AS TIMESTAMP)
+          LIMIT 1
+        ) AS p
+      ) > 0 AS has_orders,
+      (
+        SELECT
+          COUNT(*)
+        FROM (
+          SELECT
+            1 AS hit
+          FROM contacts
+          WHERE
+            contact_time >= CAST('2022-11-01 00:00:00' AS TIMESTAMP)
+            AND contact_time < CAST('2022-12-01 00:00:00' AS TIMESTAMP)
+          LIMIT 1
+        ) AS p
+      ) > 0 AS has_contacts,
+      (
+        SELECT
+          COUNT(*)
+        FROM (
+          SELECT
+            1 AS hit
+          FROM usage
+          WHERE
+            event_time >= CAST('2022-11-01 00:00:00' AS TIMESTAMP)
+            AND event_time < CAST('2022-12-01 00:00:00' AS TIMESTAMP)
+          LIMIT 1
+        ) AS p
+      ) > 0 AS has_usage,
+      (
+        SELECT
+          COUNT(*)
+        FROM (
+          SELECT
+            1 AS hit
+          FROM complaints
+          WHERE
+            complaint_time >= CAST('2022-11-01 00:00:00' AS TIMESTAMP)
+            AND complaint_time < CAST('2022-12-01 00:00:00' AS TIMESTAMP)
+          LIMIT 1
+        ) AS p
+      ) > 0 AS has_complaints,
+      (
+        SELECT
+          COUNT(*)
+        FROM (
+          SELECT
+            1 AS hit
+          FROM billing
+          WHERE
+            month = '2022-11'
+          LIMIT 1
+        ) AS p
+      ) > 0 AS has_billing,
+      (
+        SELECT
+          COUNT(*)
+        FROM (
+          SELECT
+            1 AS hit
+          FROM billing
+          WHERE
+            month = '2022-10'
+          LIMIT 1
+        ) AS p
+      ) > 0 AS base_has_billing
+  ) AS p
 ), _res AS MATERIALIZED (
   SELECT
     k.month,
     k.region,
     CASE
-      WHEN COALESCE(agg_orders.m1, 0) = 0
+      WHEN COALESCE(agg_orders.m1, 0) = 0 OR NOT COALESCE(pr.has_orders, FALSE)
       THEN NULL
       ELSE 1.0 * CAST(COALESCE(agg_orders.m0, 0) AS DOUBLE) / COALESCE(agg_orders.m1, 0)
     END AS online_share,
@@ -404,13 +567,14 @@ WITH _months AS (
     COALESCE(agg_orders.m1, 0) AS online_share_den,
     CASE
       WHEN COALESCE(agg_contacts.m3, 0) = 0
+      OR NOT COALESCE(pr.has_orders AND pr.has_contacts, FALSE)
       THEN NULL
       ELSE 1.0 * CAST(COALESCE(agg_orders.m2, 0) AS DOUBLE) / COALESCE(agg_contacts.m3, 0)
     END AS platform_success_rate,
     COALESCE(agg_orders.m2, 0) AS platform_success_rate_num,
     COALESCE(agg_contacts.m3, 0) AS platform_success_rate_den,
     CASE
-      WHEN COALESCE(agg_contacts.m5, 0) = 0
+      WHEN COALESCE(agg_contacts.m5, 0) = 0 OR NOT COALESCE(pr.has_contacts, FALSE)
       THEN NULL
       ELSE 1.0 * CAST(COALESCE(agg_contacts.m4, 0) AS DOUBLE) / COALESCE(agg_contacts.m5, 0)
     END AS outbound_connect_rate,
@@ -418,20 +582,21 @@ WITH _months AS (
     COALESCE(agg_contacts.m5, 0) AS outbound_connect_rate_den,
     CASE
       WHEN COALESCE(agg_contacts.m4, 0) = 0
+      OR NOT COALESCE(pr.has_orders AND pr.has_contacts, FALSE)
       THEN NULL
       ELSE 1.0 * CAST(COALESCE(agg_orders.m6, 0) AS DOUBLE) / COALESCE(agg_contacts.m4, 0)
     END AS outbound_success_rate,
     COALESCE(agg_orders.m6, 0) AS outbound_success_rate_num,
     COALESCE(agg_contacts.m4, 0) AS outbound_success_rate_den,
     CASE
-      WHEN COALESCE(agg_orders.m7, 0) = 0
+      WHEN COALESCE(agg_orders.m7, 0) = 0 OR NOT COALESCE(pr.has_orders, FALSE)
       THEN NULL
       ELSE 1.0 * CAST(COALESCE(agg_orders.m1, 0) AS DOUBLE) / COALESCE(agg_orders.m7, 0)
     END AS order_success_rate,
     COALESCE(agg_orders.m1, 0) AS order_success_rate_num,
     COALESCE(agg_orders.m7, 0) AS order_success_rate_den,
     CASE
-      WHEN COALESCE(agg_orders.m1, 0) = 0
+      WHEN COALESCE(agg_orders.m1, 0) = 0 OR NOT COALESCE(pr.has_orders, FALSE)
       THEN NULL
       ELSE 1.0 * CAST(COALESCE(agg_orders.m8, 0) AS DOUBLE) / COALESCE(agg_orders.m1, 0)
     END AS e_channel_share,
@@ -439,6 +604,7 @@ WITH _months AS (
     COALESCE(agg_orders.m1, 0) AS e_channel_share_den,
     CASE
       WHEN COALESCE(agg_customers.m10, 0) = 0
+      OR NOT COALESCE(pr.has_usage AND pr.has_data, FALSE)
       THEN NULL
       ELSE 1.0 * CAST(COALESCE(agg_usage.m9, 0) AS DOUBLE) / COALESCE(agg_customers.m10, 0)
     END AS e_channel_penetration,
@@ -446,13 +612,14 @@ WITH _months AS (
     COALESCE(agg_customers.m10, 0) AS e_channel_penetration_den,
     CASE
       WHEN COALESCE(agg_customers.m10, 0) = 0
+      OR NOT COALESCE(pr.has_complaints AND pr.has_data, FALSE)
       THEN NULL
       ELSE 1000000 * CAST(COALESCE(agg_complaints.m11, 0) AS DOUBLE) / COALESCE(agg_customers.m10, 0)
     END AS complaint_rate_per_million,
     COALESCE(agg_complaints.m11, 0) AS complaint_rate_per_million_num,
     COALESCE(agg_customers.m10, 0) AS complaint_rate_per_million_den,
     CASE
-      WHEN COALESCE(agg_retention.m13, 0) = 0
+      WHEN COALESCE(agg_retention.m13, 0) = 0 OR NOT COALESCE(pr.has_data, FALSE)
       THEN NULL
       ELSE 1.0 * CAST(COALESCE(agg_retention.m12, 0) AS DOUBLE) / COALESCE(agg_retention.m13, 0)
     END AS user_retention,
@@ -460,6 +627,9 @@ WITH _months AS (
     COALESCE(agg_retention.m13, 0) AS user_retention_den,
     CASE
       WHEN COALESCE(agg_retention.m15, 0) = 0
+      OR NOT COALESCE((
+        pr.has_billing AND pr.base_has_billing
+      ), FALSE)
       THEN NULL
       ELSE 1.0 * CAST(COALESCE(agg_retention.m14, 0) AS DOUBLE) / COALESCE(agg_retention.m15, 0)
     END AS revenue_retention,
@@ -482,6 +652,8 @@ WITH _months AS (
   LEFT JOIN agg_retention
     ON k.month = agg_retention.month
     AND k.region IS NOT DISTINCT FROM agg_retention.region
+  LEFT JOIN _present AS pr
+    ON pr.month = k.month
 ), _cmp AS (
   SELECT
     *

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from chanops.channels import Channel
 from chanops.kpi.catalog import Kpi, Measure
 from chanops.kpi.facts import MonthWindow, source_sql
-from chanops.sql import lit, lit_list
+from chanops.sql import in_months, lit, lit_list, probe
+from chanops.store.coverage import EVENT_TABLES
 
 CUSTOMER_SOURCES = {"customers", "retention"}
 # every state of every customer: each fact view picks the one in force on its day
@@ -96,13 +97,19 @@ def compile_sql(
         ctes.append(f"agg_{source} AS MATERIALIZED ({body})")
     keys = " UNION ".join(f"SELECT month{dim_cols} FROM agg_{s}" for s in by_source)
     ctes.append(f"_keys AS ({keys})")
+    ctes.append(f"_present AS ({_presence_sql(window)})")
 
     joins = " ".join(f"LEFT JOIN agg_{s} ON {_dims_match('k', f'agg_{s}', dims)}" for s in by_source)
+    joins += " LEFT JOIN _present pr ON pr.month = k.month"
     columns = []
     for kpi in kpis:
         num = f"coalesce(agg_{kpi.numerator.source}.{measures[kpi.numerator]}, 0)"
         den = f"coalesce(agg_{kpi.denominator.source}.{measures[kpi.denominator]}, 0)"
-        value = f"CASE WHEN {den} = 0 THEN NULL ELSE {kpi.scale!r} * CAST({num} AS DOUBLE) / {den} END"
+        present = " AND ".join(dict.fromkeys(_present_flag(m) for m in (kpi.numerator, kpi.denominator)))
+        value = (
+            f"CASE WHEN {den} = 0 OR NOT coalesce({present}, false) THEN NULL "
+            f"ELSE {kpi.scale!r} * CAST({num} AS DOUBLE) / {den} END"
+        )
         columns += [f"{value} AS {kpi.id}", f"{num} AS {kpi.id}_num", f"{den} AS {kpi.id}_den"]
     order = ", ".join(["month"] + [f"{d} NULLS LAST" for d in dims])
     result = f"SELECT k.month{''.join(f', k.{d}' for d in dims)}, {', '.join(columns)} FROM _keys k {joins}"
@@ -120,3 +127,33 @@ def compile_sql(
         f"WITH {', '.join(ctes)} SELECT r.*, c.compare_month, {', '.join(cmp_columns)} "
         f"FROM _res r JOIN _cmp c ON c.month = r.month LEFT JOIN _res p ON {match} ORDER BY {order}"
     )
+
+
+def _presence_sql(window: MonthWindow) -> str:
+    """Per month of the window, which sources have rows: a KPI is blank, never 0 or 100%, for
+    a month whose sources are empty (a year-on-year month before the data starts)."""
+    rows = []
+    for month in window.months:
+        flags = [
+            f"{probe(f'SELECT 1 AS hit FROM {t} WHERE {in_months(c, month)}')} > 0 AS has_{t}"
+            for t, c in EVENT_TABLES.items()
+        ]
+        billing = f"{probe(f'SELECT 1 AS hit FROM billing WHERE month = {lit(month)}')} > 0"
+        base = window.base[month]
+        base_billing = f"{probe(f'SELECT 1 AS hit FROM billing WHERE month = {lit(base)}')} > 0"
+        rows.append(
+            f"SELECT {lit(month)} AS month, {', '.join(flags)}, {billing} AS has_billing, "
+            f"{base_billing} AS base_has_billing"
+        )
+    any_rows = " OR ".join([*(f"has_{t}" for t in EVENT_TABLES), "has_billing"])
+    return f"SELECT *, {any_rows} AS has_data FROM ({' UNION ALL '.join(rows)}) p"
+
+
+def _present_flag(m: Measure) -> str:
+    """The presence a measure needs: its event table's rows in the month; revenue needs billing
+    in the month and its base month; customer counts need any data in the month."""
+    if m.source in EVENT_TABLES:
+        return f"pr.has_{m.source}"
+    if m.source == "retention" and m.agg == "sum":
+        return "(pr.has_billing AND pr.base_has_billing)"
+    return "pr.has_data"

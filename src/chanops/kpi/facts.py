@@ -18,8 +18,8 @@ from chanops.sql import (
     active_at,
     channel_in,
     current_customer,
+    in_any_month,
     in_force,
-    in_months,
     lit,
     lit_list,
     month_case,
@@ -36,8 +36,8 @@ class MonthWindow:
     base: dict[str, str]  # month -> base month
 
     def covers(self, ts: str) -> str:
-        """Timestamp column `ts` lies in the window's months."""
-        return in_months(ts, min(self.months), max(self.months))
+        """Timestamp column `ts` lies in one of the window's months."""
+        return in_any_month(ts, self.months)
 
     def month_of(self, ts: str) -> str:
         return month_case(ts, self.months)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from chanops.present.formats import OutputOptions
 from chanops.present.labels import label
-from chanops.present.output import display_frame, write_atomically, write_xlsx
+from chanops.present.output import Section, display_frame, write_atomically, write_xlsx
 from chanops.present.report import Report
 
 CSS = """
@@ -42,6 +42,19 @@ def _html_table(section, options: OutputOptions) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+def _completeness_html(part, report: Report, options: OutputOptions) -> str:
+    """The breached tests in the open, every test folded away (<details>, no script needed):
+    a manager sees at once whether to trust the month, an analyst can unfold the rest."""
+    [section] = part.tables
+    status = "未通过" if report.lang == "zh" else "BREACH"
+    breached = section.polars().filter(section.polars()["status"] == status)
+    html = _html_table(Section(breached, "completeness"), options) if breached.height else ""
+    everything = (
+        f"全部 {section.polars().height} 项检查" if report.lang == "zh" else (f"All {section.polars().height} tests")
+    )
+    return f"{html}<details><summary>{escape(everything)}</summary>{_html_table(section, options)}</details>"
+
+
 def render_html(report: Report, options: OutputOptions) -> str:
     body = [f"<h1>{escape(report.title)}</h1>"]
     if report.breaches:
@@ -53,8 +66,11 @@ def render_html(report: Report, options: OutputOptions) -> str:
         body += part.charts
         flagged = part.key == "completeness" and report.check is not None and report.check.breaches
         body += [f'<p class="{"breach" if flagged else "note"}">{escape(note)}</p>' for note in part.notes]
-        for section in part.tables:
-            body.append(f"<h3>{escape(label(section.title, report.lang))}</h3>{_html_table(section, options)}")
+        if part.key == "completeness":
+            body.append(_completeness_html(part, report, options))
+        else:
+            for section in part.tables:
+                body.append(f"<h3>{escape(label(section.title, report.lang))}</h3>{_html_table(section, options)}")
         body.append("</section>")
     lang = "zh-CN" if report.lang == "zh" else "en"
     return (
@@ -95,7 +111,7 @@ def _check_lines(report: Report, zh: bool) -> list[str]:
         if zh
         else (f"**Data completeness: {len(report.check.breaches)} test(s) breached**")
     )
-    return [head, *[f"- {line}" for line in report.check.breach_lines()], ""]
+    return [head, *[f"- {line}" for line in report.check.breach_lines(report.lang)], ""]
 
 
 def write_report(report: Report, out_dir: Path, formats: list[str], options: OutputOptions) -> list[Path]:

@@ -107,14 +107,20 @@ class CheckResult:
         if lang == "zh":
             zh = pa.array([r["expectation_zh"] for r in self.rows], pa.string())
             table = table.set_column(table.schema.get_field_index("expectation"), "expectation", zh)
+            kinds = pa.array([KINDS[k].label if k else None for k in table["kind"].to_pylist()], pa.string())
+            table = table.set_column(table.schema.get_field_index("kind"), "kind", kinds)
         return table
 
-    def breach_lines(self) -> list[str]:
-        return [
-            " ".join(x for x in (r["test"], r["kind"], r["region"]) if x)
-            + f": {r['figure']} (expected {r['expectation']})"
-            for r in self.breaches
-        ]
+    def breach_lines(self, lang: str = "en") -> list[str]:
+        """One line per breach, for stderr (English) or the report (its language)."""
+        lines = []
+        for r in self.breaches:
+            where = " ".join(x for x in (r["kind"], r["region"]) if x)
+            if lang == "zh":
+                lines.append(f"{WORDS[r['test']][0]} {where}：{r['figure']}（预期：{r['expectation_zh']}）")
+            else:
+                lines.append(f"{r['test']} {where}: {r['figure']} (expected {r['expectation']})")
+        return lines
 
 
 def _month_filter(kind: str, first: str, last: str | None = None) -> str:
