@@ -9,9 +9,11 @@ G4 新华营业厅: e09 (billing has it only in October) and e10 (23:59:59 on th
 G5 新华营业厅: no claim in November (an October entry gives the profile); one complaint → −2
 G6 人民路营业厅: e13, e14 手机报 fixed 2 each = 4.00; adjustment −1.49 → net 2.51
 e01 (October 31st 23:59:59) and e11 (December 1st 00:00:00) are outside the month.
-Ranks: G2 9.50; then three at 2.51: G6 (2 valid) before G1 and G3 (1 valid, staff_id); G5; G4.
+Ranks: G2 9.50; then three at 2.51, by matched claims (valid + no_rule): G3 (e07 valid, e06
+no_rule) and G6 (2 valid) with 2 before G1 with 1, G3 before G6 by staff_id; G5; G4.
 Budget 10.00 < 17.03 of positive nets: cents 950, 251, 251, 251 of 1703 → floors 557, 147 × 3
-(998), remainders 1429, 659 × 3 → the 2 leftover cents go to G2 and G6 → 5.58, 1.48, 1.47, 1.47.
+(998), remainders 1429, 659 × 3 → the 2 leftover cents go to G2 and G3 (the better rank of the
+659s) → G2 5.58, G3 1.48, G6 1.47, G1 1.47.
 Unclaimed: 13800000009 视频彩铃 10.00 (13800000010 is October's).
 """
 

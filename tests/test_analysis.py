@@ -100,11 +100,12 @@ def test_failure_analysis(db):
     analysis = analyse_failures(con, ["2022-11"], build_catalog(None))
     online = analyse_failures(con, ["2022-11"], build_catalog(None), product="P2", online_only=True)
     con.close()
-    # November: P1 o1 o2 o4 o7 all succeed (October o9 succeeded too); P2 o3 o6 succeed, o5 o10 fail
+    # November: P1 o1 o2 o4 o7 all succeed (October o9 succeeded too); P2 o3 o6 succeed, o5 o10 fail;
+    # all products: 8 attempts, 2 failures → 0.75 against October's 1 of 1
     assert [
         (r["product"], r["attempts"], r["failures"], r["success_rate"], r["prev_success_rate"], r["change"])
         for r in analysis.by_product.to_dicts()
-    ] == [("P1", 4, 0, 1.0, 1.0, 0.0), ("P2", 4, 2, 0.5, None, None)]
+    ] == [("(all)", 8, 2, 0.75, 1.0, -0.25), ("P1", 4, 0, 1.0, 1.0, 0.0), ("P2", 4, 2, 0.5, None, None)]
     assert analysis.by_reason.to_dicts() == [{"product": "P2", "fail_reason": "产品互斥", "failures": 2, "share": 1.0}]
     assert analysis.conflict_pairs.to_dicts() == [
         {
@@ -117,7 +118,8 @@ def test_failure_analysis(db):
         }
     ]
     assert analysis.conflict_share.to_dicts() == [
-        {"product": "P2", "failures": 2, "conflict_failures": 2, "conflict_share": 1.0}
+        {"product": "(all)", "failures": 2, "conflict_failures": 2, "conflict_share": 1.0},
+        {"product": "P2", "failures": 2, "conflict_failures": 2, "conflict_share": 1.0},
     ]
     # online channels only: o5 (outbound) and o10 (wechat), both failed
     assert [(r["attempts"], r["failures"]) for r in online.by_product.to_dicts()] == [(2, 2)]
@@ -129,7 +131,9 @@ def test_failures_cli_sections_and_empty_month(chanops, db):
     data = json.loads(result.stdout)
     assert set(data) == {"by_product", "by_reason", "conflict_pairs", "conflict_share"}
     assert [(r["month"], r["product"]) for r in data["by_product"]] == [
+        ("2022-10", "(all)"),
         ("2022-10", "P1"),
+        ("2022-11", "(all)"),
         ("2022-11", "P1"),
         ("2022-11", "P2"),
     ]

@@ -1,7 +1,8 @@
 """Retention and lifecycle (SPEC §4, §8) on a hand-worked fixture, month 2022-11.
 
-c01 joined 08-30: tenure exactly 3 months → not new; Nov 50 = exactly 50% of the 100 mean → stable
-c02 joined 08-31 → new          c03 Nov 49.99 < 50% of 100 → at_risk      c04 no Nov bill → at_risk
+c01 joined 08-30: not new (August is before M−2); Nov 50 = exactly 50% of the 100 mean → stable
+c02 joined 08-31: not new either; Nov 15 vs mean (0 + 30 + 30) / 3 = 20: 15 ≥ 10 → stable
+c03 Nov 49.99 < 50% of 100 → at_risk      c04 no Nov bill → at_risk
 c05 churned 11-15 → churned     c06 churned 10-31 → not staged            c07 joins 12-01 → not staged
 c08 Nov 80 vs mean 40 (Oct 120 only, missing months count 0) → stable
 c09 churned 11-30 → churned (not active on the 30th)   c10 joined and churned in November → churned
@@ -58,7 +59,7 @@ def test_stages_at_every_boundary(con):
     rows = {r["msisdn"][-2:]: r["stage"] for r in stage_list_all(con)}
     assert rows == {
         "01": "stable",
-        "02": "new",
+        "02": "stable",
         "03": "at_risk",
         "04": "at_risk",
         "05": "churned",
@@ -77,8 +78,7 @@ def stage_list_all(con):
 def test_counts_and_revenue_per_stage(con):
     rows = lifecycle(con, "2022-11").to_pylist()
     assert [(r["stage"], r["customers"], r["revenue"]) for r in rows] == [
-        ("new", 1, Decimal("15.00")),
-        ("stable", 2, Decimal("130.00")),
+        ("stable", 3, Decimal("145.00")),
         ("at_risk", 2, Decimal("49.99")),
         ("churned", 3, Decimal("35.00")),
     ]
@@ -86,8 +86,7 @@ def test_counts_and_revenue_per_stage(con):
         (r["region"], r["stage"]): r["customers"] for r in lifecycle(con, "2022-11", by_region=True).to_pylist()
     }
     assert by_region == {
-        ("A", "new"): 1,
-        ("A", "stable"): 1,
+        ("A", "stable"): 2,
         ("A", "at_risk"): 1,
         ("A", "churned"): 1,
         ("B", "stable"): 1,
@@ -134,3 +133,26 @@ def test_cli_retention_and_lifecycle(chanops, con):
     ]
     bad = chanops("lifecycle", "--month", "2022-11", "--list", "--db", db)
     assert bad.exit_code == 2 and "--list needs --stage" in bad.stderr
+
+
+def test_new_means_joined_in_the_last_three_calendar_months(tmp_path):
+    """November 2022: joined 2022-08-31 → not new (M−2 is September); with 3 months of tenure
+    and no November bill it is at_risk. Joined 2022-09-01 and 2022-11-30 → new; 2022-12-01 →
+    not staged. (Counting back calendar days made an Aug-31 join new and an Aug-30 one not.)"""
+    customers = (
+        "msisdn,region,join_date\n13800000001,A,2022-08-31\n13800000002,A,2022-09-01\n"
+        "13800000003,A,2022-11-30\n13800000004,A,2022-12-01\n"
+    )
+    db = kpi_fixture.build(
+        tmp_path, {"customers": customers, "billing": "month,msisdn,revenue\n2022-11,13800000009,1\n"}
+    )
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        stages = {
+            r["msisdn"][-1]: r["stage"]
+            for s in ("new", "stable", "at_risk", "churned")
+            for r in stage_list(con, "2022-11", s).to_pylist()
+        }
+    finally:
+        con.close()
+    assert stages == {"1": "at_risk", "2": "new", "3": "new"}

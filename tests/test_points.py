@@ -64,9 +64,9 @@ def test_statement_ranks_deducts_and_adjusts(con):
     ]
     assert got == [
         (1, "G2", 2, 2, 0, 0, 0, 0, D("9.50"), D("0.00"), D("0.00"), D("9.50"), D("9.50")),
-        (2, "G6", 2, 2, 0, 0, 0, 0, D("4.00"), D("0.00"), D("-1.49"), D("2.51"), D("2.51")),
-        (3, "G1", 3, 1, 0, 1, 1, 0, D("2.51"), D("0.00"), D("0.00"), D("2.51"), D("2.51")),
-        (4, "G3", 2, 1, 0, 0, 0, 1, D("3.00"), D("0.00"), D("-0.49"), D("2.51"), D("2.51")),
+        (2, "G3", 2, 1, 0, 0, 0, 1, D("3.00"), D("0.00"), D("-0.49"), D("2.51"), D("2.51")),
+        (3, "G6", 2, 2, 0, 0, 0, 0, D("4.00"), D("0.00"), D("-1.49"), D("2.51"), D("2.51")),
+        (4, "G1", 3, 1, 0, 1, 1, 0, D("2.51"), D("0.00"), D("0.00"), D("2.51"), D("2.51")),
         (5, "G5", 0, 0, 0, 0, 0, 0, D("0.00"), D("2.00"), D("0.00"), D("-2.00"), D("0.00")),
         (6, "G4", 2, 0, 2, 0, 0, 0, D("0.00"), D("4.00"), D("0.00"), D("-4.00"), D("0.00")),
     ]
@@ -81,9 +81,9 @@ def test_budget_prorates_to_the_exact_cent(con):
     rows = points.statement(con, "2022-11", CONFIG, D("10.00")).to_pylist()
     assert [(r["staff_id"], r["payout"]) for r in rows] == [
         ("G2", D("5.58")),
-        ("G6", D("1.48")),
+        ("G3", D("1.48")),
+        ("G6", D("1.47")),
         ("G1", D("1.47")),
-        ("G3", D("1.47")),
         ("G5", D("0.00")),
         ("G4", D("0.00")),
     ]
@@ -133,9 +133,9 @@ def test_unclaimed_and_payout_file(con):
     payout = points.payout_file(points.statement(con, "2022-11", CONFIG, D("10.00")))
     assert payout.to_pylist() == [
         {"staff_id": "G2", "staff_name": "李娜", "payout": D("5.58")},
-        {"staff_id": "G6", "staff_name": "杨洋", "payout": D("1.48")},
+        {"staff_id": "G3", "staff_name": "张敏", "payout": D("1.48")},
+        {"staff_id": "G6", "staff_name": "杨洋", "payout": D("1.47")},
         {"staff_id": "G1", "staff_name": "王伟", "payout": D("1.47")},
-        {"staff_id": "G3", "staff_name": "张敏", "payout": D("1.47")},
     ]
 
 

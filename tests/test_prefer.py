@@ -10,6 +10,7 @@ Scores (usage 5 per use up to 10 uses, latent 20, frequency 10 per active month,
   u06 app     1 use at 09-01:   5 + 10 = 15 low
   u07 app     3 uses in Nov (churned customer, still scored):   15 + 10 = 25 low
   u09 app     no use, signal value 2 in Nov:   20 low
+  u04 sms     no use, only a complaint in October:   0 − 20 → 0 low (listed, SPEC §7)
   u04: signal value 0 in Nov and a signal in October: no score; store usage is not electronic.
 Churned from app: u03 (last use 08-31 23:59:59), u08 (06-01 00:00:00); not u06 (also in the
 window) nor u09 (05-31, before Jun).
@@ -59,6 +60,7 @@ SIGNALS = """month,msisdn,channel,signal,value
 COMPLAINTS = """complaint_id,complaint_time,msisdn,channel
 k1,2022-11-20 10:00:00,13800000001,wechat
 k2,2022-08-20 10:00:00,13800000002,app
+k3,2022-10-10 10:00:00,13800000004,sms
 """
 CUSTOMERS = (
     "\n".join(
@@ -103,6 +105,7 @@ def test_scores_components_caps_clamps_and_tiers(con):
         ("01", "wechat", 1, 1, 5.0, 0.0, 10.0, 20.0, 0.0, "low"),
         ("02", "app", 6, 1, 30.0, 20.0, 10.0, 0.0, 60.0, "high"),
         ("03", "sms", 2, 2, 10.0, 0.0, 20.0, 0.0, 30.0, "medium"),
+        ("04", "sms", 0, 0, 0.0, 0.0, 0.0, 20.0, 0.0, "low"),
         ("05", "web", 1, 1, 5.0, 20.0, 10.0, 0.0, 35.0, "medium"),
         ("06", "app", 1, 1, 5.0, 0.0, 10.0, 0.0, 15.0, "low"),
         ("07", "app", 3, 1, 15.0, 0.0, 10.0, 0.0, 25.0, "low"),
@@ -116,8 +119,14 @@ def test_scores_components_caps_clamps_and_tiers(con):
 def test_weights_and_window_from_config(con):
     config = prefer.PreferConfig.from_section({"window": 1, "usage_cap": 4, "high": 50})
     rows = {(r["msisdn"][-2:], r["channel"]): r for r in prefer.scores(con, "2022-11", config, CHANNELS).to_pylist()}
-    # window = November only: u01 app has 4 uses (cap 4 → 50), 1 of 1 months → 30; u01 wechat is out
-    assert rows[("01", "app")]["score"] == 80.0 and ("01", "wechat") not in rows
+    # window = November only: u01 app has 4 uses (cap 4 → 50), 1 of 1 months → 30; u01 wechat's
+    # September use is out of the window, its November complaint is in: listed with score 0, low
+    assert rows[("01", "app")]["score"] == 80.0
+    assert (rows[("01", "wechat")]["uses"], rows[("01", "wechat")]["score"], rows[("01", "wechat")]["tier"]) == (
+        0,
+        0.0,
+        "low",
+    )
     assert rows[("07", "app")]["usage_score"] == 37.5  # 50 × 3 / 4
     with pytest.raises(ConfigError, match="unknown key"):
         prefer.PreferConfig.from_section({"weight": 1})
@@ -148,7 +157,7 @@ def test_targets_order_and_flags(con):
         (1, "09", 20.0, None, 0.0, False),
         (2, "05", 0.0, "web", 35.0, False),
         (3, "03", 0.0, "sms", 30.0, True),
-        (4, "04", 0.0, None, 0.0, False),
+        (4, "04", 0.0, "sms", 0.0, False),
         (5, "08", 0.0, None, 0.0, True),
     ]
     assert prefer.targets(con, "2022-11", "app", CONFIG, CHANNELS, top=2).num_rows == 2
@@ -163,3 +172,5 @@ def test_summary_per_channel(con):
     assert (app["users"], app["customers"], app["penetration"]) == (3, 8, 3 / 8)
     assert (app["high"], app["medium"], app["low"], app["churned"]) == (2, 0, 3, 2)
     assert (rows["wechat"]["users"], rows["wechat"]["low"], rows["wechat"]["churned"]) == (0, 1, 0)
+    # sms: u03 medium, and u04's complaint-only pair counts as low
+    assert (rows["sms"]["medium"], rows["sms"]["low"]) == (1, 1)

@@ -198,7 +198,7 @@ WITH claims AS (
   SELECT
     *,
     CAST(earned - deductions + adjustments AS DECIMAL(18, 2)) AS net,
-    ROW_NUMBER() OVER (ORDER BY earned - deductions + adjustments DESC, valid DESC, staff_id) AS rank
+    ROW_NUMBER() OVER (ORDER BY earned - deductions + adjustments DESC, valid + no_rule DESC, staff_id) AS rank
   FROM base
 ), positive AS (
   SELECT

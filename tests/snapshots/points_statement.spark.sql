@@ -197,7 +197,9 @@ WITH ordered AS (
   SELECT
     *,
     CAST(earned - deductions + adjustments AS DECIMAL(18, 2)) AS net,
-    ROW_NUMBER() OVER (ORDER BY earned - deductions + adjustments DESC, valid DESC, staff_id NULLS LAST) AS rank
+    ROW_NUMBER() OVER (
+      ORDER BY earned - deductions + adjustments DESC, valid + no_rule DESC, staff_id NULLS LAST
+    ) AS rank
   FROM base
 ), positive AS (
   SELECT

@@ -68,6 +68,11 @@ WITH used AS (
       msisdn,
       channel
     FROM latent
+    UNION
+    SELECT
+      msisdn,
+      channel
+    FROM complained
   ) AS k
   LEFT JOIN used AS u
     ON u.msisdn = k.msisdn AND u.channel = k.channel

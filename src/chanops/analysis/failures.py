@@ -1,7 +1,8 @@
 """Why orders fail (SPEC §5, seed 000 §三.2): attempts, failures and success rate per
-month and product with the trend, failures by reason, the top mutual-exclusion pairs
-(product, conflict_product) by failed orders and by distinct users, and the share of
-each product's failures explained by exclusion conflicts.
+month and product with the trend — the month's total over all products first, as product
+"(all)" — failures by reason, the top mutual-exclusion pairs (product, conflict_product)
+by failed orders and by distinct users, and the share of each product's failures
+explained by exclusion conflicts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from chanops.store.coverage import resolve_months
 
 if TYPE_CHECKING:
     from chanops.config import Config
+
+
+ALL = "(all)"  # the product value of the rows that total every product
 
 
 @dataclass(frozen=True)
@@ -64,16 +68,18 @@ def analyse_failures(
     scope = f"""SELECT strftime(order_time, '%Y-%m') AS month, order_id, msisdn, product, status, fail_reason,
                        conflict_product FROM orders WHERE {" AND ".join(filters)}"""
     in_scope = f"month IN ({lit_list(months)})"
+    counts = "count(*) AS attempts, count(*) FILTER (status = 'fail') AS failures"
+    # the month's total over all products leads the table (not when one product is asked for)
+    total = "" if product else f" UNION ALL SELECT month, {lit(ALL)}, {counts} FROM ({scope}) GROUP BY month"
     by_product = pl.from_arrow(
         engine.table(f"""
-        WITH per AS (SELECT month, product, count(*) AS attempts, count(*) FILTER (status = 'fail') AS failures
-                     FROM ({scope}) GROUP BY month, product),
+        WITH per AS (SELECT month, product, {counts} FROM ({scope}) GROUP BY month, product{total}),
         rated AS (SELECT *, (attempts - failures) / attempts AS success_rate FROM per)
         SELECT r.month, r.product, r.attempts, r.failures, r.success_rate, p.success_rate AS prev_success_rate,
                r.success_rate - p.success_rate AS change
         FROM rated r LEFT JOIN rated p ON p.product = r.product
              AND p.month = strftime(strptime(r.month || '-01', '%Y-%m-%d') - INTERVAL 1 MONTH, '%Y-%m')
-        WHERE r.{in_scope} ORDER BY r.month, r.product""")
+        WHERE r.{in_scope} ORDER BY r.month, r.product <> {lit(ALL)}, r.product""")
     )
     failed = f"SELECT * FROM ({scope}) WHERE status = 'fail' AND {in_scope}"
     by_reason = pl.from_arrow(
@@ -91,11 +97,15 @@ def analyse_failures(
         QUALIFY rank_by_orders <= {int(top)} OR rank_by_users <= {int(top)}
         ORDER BY rank_by_orders, rank_by_users, product, conflict_product""")
     )
+    shares = (
+        "count(*) AS failures, count(conflict_product) AS conflict_failures, "
+        "count(conflict_product) / count(*) AS conflict_share"
+    )
+    all_share = "" if product else f" UNION ALL SELECT {lit(ALL)} AS product, {shares} FROM ({failed})"
     conflict_share = pl.from_arrow(
         engine.table(f"""
-        SELECT product, count(*) AS failures, count(conflict_product) AS conflict_failures,
-               count(conflict_product) / count(*) AS conflict_share
-        FROM ({failed}) GROUP BY product ORDER BY failures DESC, product""")
+        SELECT * FROM (SELECT product, {shares} FROM ({failed}) GROUP BY product{all_share}) s
+        WHERE failures > 0 ORDER BY product <> {lit(ALL)}, failures DESC, product""")
     )
     return FailureAnalysis(by_product, by_reason, conflict_pairs, conflict_share)
 

@@ -1,7 +1,7 @@
 """Customer lifecycle stage at the end of a month (SPEC §8, seed 002).
 
   churned  (离网期)     churn_date in M
-  new      (入网期)     active, joined within the last 3 months (tenure < 3 months)
+  new      (入网期)     active, joined in M−2..M (calendar months: an August join is not new in November)
   at_risk  (离网预警期) active, tenure ≥ 3 months, and revenue in M below 50% of the mean
                         of M−3..M−1 (months without a bill count as 0), or no revenue in M
   stable   (在网期)     every other active customer
@@ -37,7 +37,7 @@ def stages_sql(month: str) -> str:
             SELECT c.msisdn, c.region, c.join_date, c.churn_date,
                    coalesce(b.revenue, 0) AS revenue, coalesce(b.prior_sum, 0) / 3 AS prior_mean,
                    CASE WHEN c.churn_date BETWEEN {start} AND {end} THEN 'churned'
-                        WHEN c.join_date > {end} - INTERVAL {NEW_MONTHS} MONTH THEN 'new'
+                        WHEN c.join_date >= {month_first_day(add_months(month, 1 - NEW_MONTHS))} THEN 'new'
                         -- revenue < 50% × (sum / 3), kept in exact decimals: 3 × revenue < 0.5 × sum
                         WHEN b.revenue IS NULL OR 3 * b.revenue < {AT_RISK_SHARE} * b.prior_sum THEN 'at_risk'
                         ELSE 'stable' END AS stage

@@ -87,8 +87,9 @@ def _require_usage(con: duckdb.DuckDBPyConnection, window: Window) -> None:
 
 
 def scores_sql(month: str, config: PreferConfig, channels: dict[str, Channel]) -> str:
-    """Score of every (msisdn, electronic channel) with usage in the window or a positive
-    latent signal in `month`. Components are exact decimals; the score is rounded once."""
+    """Score of every (msisdn, electronic channel) with usage in the window, a positive latent
+    signal in `month`, or a complaint in the window (a complaint-only pair scores 0, tier low).
+    Components are exact decimals; the score is rounded once."""
     w = Window(month, int(config.window))
     electronic = _electronic(channels)
     c = config
@@ -117,7 +118,8 @@ def scores_sql(month: str, config: PreferConfig, channels: dict[str, Channel]) -
                    {dec(f"CASE WHEN l.msisdn IS NOT NULL THEN {c.latent_weight} ELSE 0 END")} AS latent_score,
                    {dec(f"{c.frequency_weight} * coalesce(u.active_months, 0) / {w.size}")} AS frequency_bonus,
                    {dec(f"{c.complaint_weight} * coalesce(p.complaints, 0)")} AS complaint_deduction
-            FROM (SELECT msisdn, channel FROM used UNION SELECT msisdn, channel FROM latent) k
+            FROM (SELECT msisdn, channel FROM used UNION SELECT msisdn, channel FROM latent
+                  UNION SELECT msisdn, channel FROM complained) k
             LEFT JOIN used u ON u.msisdn = k.msisdn AND u.channel = k.channel
             LEFT JOIN latent l ON l.msisdn = k.msisdn AND l.channel = k.channel
             LEFT JOIN complained p ON p.msisdn = k.msisdn AND p.channel = k.channel),

@@ -10,8 +10,8 @@ For month M, over entries with entry_time in M:
     fixed points, of the rule in force for the product in M; without a rule it is
     `no_rule` and earns 0;
  4. each complaint against the staff in M deducts 2 points (per category in config);
- 5. net = earned − deductions + manual adjustments; rank by net desc, valid desc,
-    staff_id;
+ 5. net = earned − deductions + manual adjustments; rank by net desc, matched claims
+    (valid + no_rule: the claims billing confirms) desc, staff_id;
  6. with a budget smaller than the positive nets, each positive net is scaled by
     budget / total and rounded to the cent by largest remainder so payouts add up to
     the budget exactly; negative nets pay 0;
@@ -164,7 +164,8 @@ def statement_sql(month: str, config: PointsConfig, budget: Decimal | None) -> s
             LEFT JOIN deductions d USING (staff_id) LEFT JOIN adjustments j USING (staff_id)),
         ranked AS (
             SELECT *, CAST(earned - deductions + adjustments AS DECIMAL(18,2)) AS net,
-                   row_number() OVER (ORDER BY earned - deductions + adjustments DESC, valid DESC, staff_id) AS rank
+                   row_number() OVER (ORDER BY earned - deductions + adjustments DESC, valid + no_rule DESC,
+                                      staff_id) AS rank
             FROM base){budget_ctes}
         SELECT staff_id, staff_name, store, region, department, claims, {", ".join(STATUSES)}, match_rate,
                earned, deductions, adjustments, net, CAST({payout} AS DECIMAL(18,2)) AS payout, rank
