@@ -306,6 +306,8 @@ def test_customers_keep_their_history(chanops, tmp_path, db):
         "13800000002,呼和浩特,2020-01-01,\n13800000003,赤峰,2020-01-01,\n"
         "13800000004,赤峰,2022-11-10,\n",
     )
+    bills = write_text(tmp_path / "b.csv", "month,msisdn,revenue\n2022-10,13800000099,1\n2022-11,13800000099,1\n")
+    assert load(chanops, "billing", bills, db).exit_code == 0  # lifecycle needs the months' bills
     assert load(chanops, "customers", october, db, "--as-of", "2022-10-31").exit_code == 0
     second = load(chanops, "customers", november, db, "--as-of", "2022-11-30", "--max-reject-rate", "0.5")
     assert second.exit_code == 0, second.stderr

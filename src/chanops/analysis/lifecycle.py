@@ -17,6 +17,7 @@ from chanops.engines import first_row
 from chanops.errors import NoData, UsageError
 from chanops.months import add_months
 from chanops.sql import customer_state, lit, lit_list, month_end, month_first_day, not_churned_by
+from chanops.store.coverage import require_rows
 
 STAGES = ("new", "stable", "at_risk", "churned")
 NEW_MONTHS = 3
@@ -47,15 +48,17 @@ def stages_sql(month: str) -> str:
                CAST(prior_mean AS DECIMAL(18,2)) AS prior_mean, stage FROM staged"""
 
 
-def _require_customers(con: duckdb.DuckDBPyConnection) -> None:
+def _require_customers(con: duckdb.DuckDBPyConnection, month: str) -> None:
     row = first_row(con, "SELECT EXISTS (SELECT 1 FROM customers)")
     if not row or not row[0]:
         raise NoData("no customers (客户资料) loaded; load customers first")
+    # stages are judged on the month's bills: without any, every customer would look at risk
+    require_rows(con, month, ["billing"])
 
 
 def lifecycle(con: duckdb.DuckDBPyConnection, month: str, by_region: bool = False) -> pa.Table:
     """Customers and revenue in M per stage (and region)."""
-    _require_customers(con)
+    _require_customers(con, month)
     region = "region, " if by_region else ""
     order = ", ".join(f"'{s}'" for s in STAGES)
     return con.sql(f"""
@@ -68,7 +71,7 @@ def lifecycle(con: duckdb.DuckDBPyConnection, month: str, by_region: bool = Fals
 def stage_list(con: duckdb.DuckDBPyConnection, month: str, stage: str) -> pa.Table:
     """The customers of one stage, for the order-dispatch teams."""
     check_stage(stage)
-    _require_customers(con)
+    _require_customers(con, month)
     return con.sql(
         f"SELECT * FROM ({stages_sql(month)}) WHERE stage = {lit(stage)} ORDER BY region, msisdn"
     ).to_arrow_table()

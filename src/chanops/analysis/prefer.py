@@ -23,6 +23,7 @@ from chanops.engines import first_row
 from chanops.errors import ConfigError, NoData, UsageError
 from chanops.months import add_months
 from chanops.sql import active_customers, channel_codes, in_months, lit, lit_list, month_start
+from chanops.store.coverage import require_rows
 
 TIERS = ("high", "medium", "low")
 
@@ -77,6 +78,7 @@ def check_channel(channel: str, channels: dict[str, Channel]) -> str:
 
 
 def _require_usage(con: duckdb.DuckDBPyConnection, window: Window) -> None:
+    require_rows(con, window.month, ["usage", "signals", "complaints"])
     row = first_row(
         con,
         f"""SELECT EXISTS (SELECT 1 FROM usage WHERE {window.covers("event_time")})
@@ -216,6 +218,7 @@ def churned(
 ) -> pa.Table:
     """Users of `channel` in the W months before the window and not in it (流失客户), with last use."""
     check_channel(channel, channels)
+    _require_usage(con, Window(month, int(config.window)))
     return con.sql(f"""SELECT * FROM ({churned_sql(month, f"channel = {lit(channel)}", config)})
                        ORDER BY msisdn""").to_arrow_table()
 

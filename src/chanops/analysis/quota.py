@@ -17,7 +17,7 @@ import polars as pl
 
 from chanops.channels import Channel
 from chanops.sql import in_months
-from chanops.store.coverage import resolve_months
+from chanops.store.coverage import require_rows, resolve_months
 
 if TYPE_CHECKING:
     from chanops.config import Config
@@ -60,4 +60,5 @@ def touchpoint_quotas(
 ) -> tuple[str, pl.DataFrame]:
     """`chanops quota`: the month settled and its usage against `[quota]` for that month."""
     [the_month] = resolve_months(con, month)
+    require_rows(con, the_month, ["contacts"])
     return the_month, quota_usage(con, the_month, config.quota.for_month(the_month), config.channels, lang)

@@ -16,13 +16,14 @@ import duckdb
 import pyarrow as pa
 
 from chanops.channels import Channel
-from chanops.engines import EngineError, as_engine
+from chanops.engines import EngineError, as_engine, first_row
 from chanops.errors import ConfigError, NoData, UsageError
 from chanops.kpi.catalog import DIMENSIONS, Kpi
 from chanops.kpi.compile import compile_sql
 from chanops.kpi.facts import MonthWindow
 from chanops.months import add_months, parse_month
 from chanops.present.numbers import kpi_text
+from chanops.sql import probe
 from chanops.store.coverage import latest_or_none, months_with_data, resolve_months
 
 if TYPE_CHECKING:
@@ -117,6 +118,8 @@ def evaluate(
     engine = as_engine(con)
     dims = list(dict.fromkeys(dims))
     kpis, notes = select_kpis(catalog, metric_ids, dims)
+    kpis, never = _loaded_only(engine, kpis)
+    notes += never
     if compare is not None and compare not in COMPARE_SHIFT:
         raise UsageError(f"--compare must be prev or yoy, got '{compare}'")
     if base is not None and any(base >= m for m in months):
@@ -156,3 +159,35 @@ def run_kpis(con, config: Config, request: KpiRequest) -> KpiResult:
     return evaluate(
         con, config.kpis, config.channels, months, request.dims, request.metrics, base=base, compare=request.compare
     )
+
+
+# The tables each KPI source reads: a KPI whose table holds no row at all is left out.
+SOURCE_KINDS = {
+    "orders": ("orders",),
+    "contacts": ("contacts",),
+    "usage": ("usage", "customers"),
+    "complaints": ("complaints", "customers"),
+    "customers": ("customers",),
+    "retention": ("customers", "billing"),
+}
+
+
+def _loaded_only(engine, kpis: list[Kpi]) -> tuple[list[Kpi], list[str]]:
+    """The KPIs whose source kinds were ever loaded, and a note for the rest — a KPI over a
+    kind never loaded would show 0, which reads like a fact (a warehouse without usage has
+    no e-channel penetration of 0%)."""
+    kinds = sorted({k for kpi in kpis for m in (kpi.numerator, kpi.denominator) for k in SOURCE_KINDS[m.source]})
+    row = first_row(engine, "SELECT " + ", ".join(f"{probe(f'SELECT 1 AS hit FROM {k}')} AS {k}" for k in kinds))
+    missing = {k for k, present in zip(kinds, row, strict=True) if not present}
+    if not missing:
+        return kpis, []
+    kept, notes = [], []
+    for kpi in kpis:
+        lacking = sorted({k for m in (kpi.numerator, kpi.denominator) for k in SOURCE_KINDS[m.source]} & missing)
+        if lacking:
+            notes.append(f"{kpi.id} left out: no {', '.join(lacking)} loaded")
+        else:
+            kept.append(kpi)
+    if not kept:
+        raise NoData(f"no KPI can be computed: {', '.join(sorted(missing))} never loaded")
+    return kept, notes

@@ -31,6 +31,7 @@ from chanops.config import PointsConfig
 from chanops.engines import as_engine, first_row
 from chanops.errors import NoData, UsageError
 from chanops.sql import in_months, lit, month_start, probe
+from chanops.store.coverage import require_rows
 
 SUMMARY_KEYS = ("store", "region", "department", "product")
 STATUSES = ("valid", "invalid", "duplicate", "contested", "no_rule")
@@ -179,6 +180,9 @@ def statement(con, month: str, config: PointsConfig, budget: Decimal | None = No
         raise UsageError("--budget cannot be negative")
     engine = as_engine(con)
     _require_entries(engine, month)
+    if not first_row(engine, f"SELECT {probe('SELECT 1 AS hit FROM rules')} AS n")[0]:
+        # every claim would earn 0 and the payout file would pay nobody, silently
+        raise NoData("no points rules (积分规则) loaded: load rules before a statement or payout")
     return engine.table(statement_sql(month, config, budget))
 
 
@@ -196,6 +200,7 @@ def summary(con: duckdb.DuckDBPyConnection, month: str, by: str) -> pa.Table:
 
 def unclaimed(con: duckdb.DuckDBPyConnection, month: str) -> pa.Table:
     """Valid records (billing has them) that no claim in `month` points at (step 7)."""
+    require_rows(con, month, ["entries", "valid"])
     return con.sql(f"""
         SELECT msisdn, product, max(fee) AS fee FROM valid v
         WHERE month = {lit(month)} AND NOT EXISTS (

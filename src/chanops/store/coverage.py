@@ -63,3 +63,24 @@ def resolve_months(con, month: str | None = None, first: str | None = None, last
             raise UsageError("--from and --to go together")
         return month_range(parse_month(first, "--from"), parse_month(last, "--to"))
     return [parse_month(month)] if month else [latest_month(con)]
+
+
+def kinds_with_rows(con, month: str, kinds: Sequence[str]) -> list[str]:
+    """Which of `kinds` have rows in `month` (one LIMIT 1 probe each)."""
+    from chanops.ingest.schema import KINDS
+
+    probes = []
+    for kind in kinds:
+        k = KINDS[kind]
+        column = k.column(k.time_column)
+        where = f"{column.name} = {lit(month)}" if column.type == "month" else in_months(column.name, month)
+        probes.append(f"{probe(f'SELECT 1 AS hit FROM {kind} WHERE {where}')} AS {kind}")
+    row = first_row(as_engine(con), f"SELECT {', '.join(probes)}")
+    return [kind for kind, present in zip(kinds, row, strict=True) if present]
+
+
+def require_rows(con, month: str, kinds: Sequence[str]) -> None:
+    """A command asked for a month none of whose sources has rows exits 1 naming them (SPEC §4),
+    instead of an empty table or a list of every customer as at risk."""
+    if not kinds_with_rows(con, month, kinds):
+        raise NoData(f"no data for {month}: no rows of {', '.join(kinds)} in that month")
