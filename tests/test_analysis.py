@@ -48,22 +48,20 @@ def test_funnel_attributes_each_order_to_the_latest_reached_wave(tmp_path):
     ]
     # 21: order 11-04 -> wave 1 (wave 2 reached only on 11-05), order 11-20 -> wave 2
     # 22: wave 2 not reached -> wave 1; 23: latest reached before 11-10 is wave 3
-    # 24: reached in October, ordered in November -> wave 1; 25 never contacted, 26 reached by K2 -> unattributed
+    # 24: latest reached contact in October -> carried; 25 never contacted, 26 reached only by K2
+    #     -> unattributed. Converted per row: w1 {21, 22}, w2 {21}, w3 {23}: conversion never
+    #     exceeds reached (w1 2 of 2). Cumulative is distinct users: w2 {21, 22} = 2, not 3.
     assert got == [
-        ("K1", 1, 3, 2, 3, 3),
-        ("K1", 2, 3, 2, 1, 4),
-        ("K1", 3, 1, 1, 1, 5),
-        ("K1", None, 0, 0, 2, 7),
-        ("K2", 1, 1, 1, 0, 0),
+        ("K1", "1", 3, 2, 2, 2),
+        ("K1", "2", 3, 2, 1, 2),
+        ("K1", "3", 1, 1, 1, 3),
+        ("K1", "carried", 0, 0, 1, None),
+        ("K1", "unattributed", 0, 0, 2, None),
+        ("K2", "1", 1, 1, 0, 0),
     ]
-    assert [round(r["wave_share"], 4) for r in rows[:4]] == [
-        round(3 / 7, 4),
-        round(1 / 7, 4),
-        round(1 / 7, 4),
-        round(2 / 7, 4),
-    ]
-    assert rows[0]["conversion_rate"] == 1.5 and rows[2]["reach_rate"] == 1.0
-    assert rows[4]["wave_share"] is None
+    assert [round(r["wave_share"], 4) for r in rows[:5]] == [round(n / 7, 4) for n in (2, 1, 1, 1, 2)]
+    assert [r["conversion_rate"] for r in rows[:3]] == [1.0, 0.5, 1.0] and rows[2]["reach_rate"] == 1.0
+    assert rows[3]["conversion_rate"] is None and rows[5]["wave_share"] is None
 
 
 @pytest.fixture(scope="module")

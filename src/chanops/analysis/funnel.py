@@ -1,11 +1,13 @@
 """Campaign funnel by wave (SPEC §4, seed 000 §三.4 多波次营销).
 
-Per campaign and wave in month M: distinct users contacted, reached, and converted.
-A conversion is a platform order (successful, with the campaign's id) in M; it
-belongs to the wave of that user's latest reached contact of the campaign at or
-before the order time — an ASOF join, so the engine does the attribution.
-Orders with no earlier reached contact of their campaign are reported as wave NULL
-(unattributed) rather than dropped.
+Per campaign and wave in month M: distinct users contacted and reached (a user counts in
+the wave of each reached contact in M), and converted. A conversion is a platform order
+(successful, with the campaign's id) in M, attributed to the wave of that user's latest
+reached contact of the campaign at or before the order time — an ASOF join, so the engine
+does the attribution. An order whose latest reached contact lies before M is on the row
+wave = 'carried'; one with no reached contact before it on wave = 'unattributed'. So
+conversion rate = converted / reached of the same row never exceeds 100%, and cumulative
+converted counts distinct users converted in waves ≤ w.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from chanops.errors import NoData
 from chanops.sql import in_months, lit, month_bounds
 from chanops.store.coverage import resolve_months
 
+CARRIED, UNATTRIBUTED = "carried", "unattributed"
+
 
 def funnel(con: duckdb.DuckDBPyConnection, month: str, campaign: str | None = None) -> pl.DataFrame:
-    """campaign_id, wave, contacted, reached, converted, reach_rate, conversion_rate,
-    cumulative_converted and wave_share (this wave's part of the campaign's conversions)."""
-    _start, end = month_bounds(month)
+    """campaign_id, wave (1, 2, …, then 'carried' and 'unattributed'), contacted, reached,
+    converted, reach_rate, conversion_rate, cumulative_converted and wave_share (this row's
+    part of the campaign's conversions)."""
+    start, end = month_bounds(month)
     only = f"AND campaign_id = {lit(campaign)}" if campaign else ""
     return con.sql(f"""
         WITH contacted AS (
@@ -31,31 +36,40 @@ def funnel(con: duckdb.DuckDBPyConnection, month: str, campaign: str | None = No
             GROUP BY campaign_id, wave),
         platform_orders AS (
             SELECT msisdn, campaign_id, order_time FROM orders
-            WHERE status = 'success' AND campaign_id IS NOT NULL
-              AND {in_months("order_time", month)} {only}),
+            WHERE status = 'success' AND campaign_id IS NOT NULL AND {in_months("order_time", month)} {only}),
         reached_contacts AS (
             SELECT msisdn, campaign_id, contact_time, wave FROM contacts
             WHERE reached AND contact_time < {end} {only}),
         attributed AS (
-            SELECT o.campaign_id, r.wave, o.msisdn
+            SELECT o.campaign_id, o.msisdn,
+                   CASE WHEN r.contact_time >= {start} THEN r.wave END AS wave_no,
+                   CASE WHEN r.contact_time IS NULL THEN '{UNATTRIBUTED}'
+                        WHEN r.contact_time < {start} THEN '{CARRIED}'
+                        ELSE CAST(r.wave AS VARCHAR) END AS wave
             FROM platform_orders o ASOF LEFT JOIN reached_contacts r
               ON o.msisdn = r.msisdn AND o.campaign_id = r.campaign_id AND o.order_time >= r.contact_time),
         converted AS (
             SELECT campaign_id, wave, count(DISTINCT msisdn) AS converted FROM attributed GROUP BY campaign_id, wave),
+        cumulative AS (
+            SELECT c.campaign_id, c.wave, count(DISTINCT a.msisdn) AS cumulative_converted
+            FROM contacted c LEFT JOIN attributed a ON a.campaign_id = c.campaign_id AND a.wave_no <= c.wave
+            GROUP BY c.campaign_id, c.wave),
         joined AS (
-            SELECT coalesce(c.campaign_id, v.campaign_id) AS campaign_id, coalesce(c.wave, v.wave) AS wave,
+            SELECT coalesce(c.campaign_id, v.campaign_id) AS campaign_id,
+                   coalesce(CAST(c.wave AS VARCHAR), v.wave) AS wave, c.wave AS wave_no,
                    coalesce(c.contacted, 0) AS contacted, coalesce(c.reached, 0) AS reached,
-                   coalesce(v.converted, 0) AS converted
-            FROM contacted c FULL JOIN converted v
-              ON c.campaign_id = v.campaign_id AND c.wave IS NOT DISTINCT FROM v.wave)
+                   coalesce(v.converted, 0) AS converted, k.cumulative_converted
+            FROM contacted c
+            LEFT JOIN cumulative k ON k.campaign_id = c.campaign_id AND k.wave = c.wave
+            FULL JOIN converted v ON c.campaign_id = v.campaign_id AND CAST(c.wave AS VARCHAR) = v.wave)
         SELECT campaign_id, wave, contacted, reached, converted,
                CASE WHEN contacted > 0 THEN reached / contacted END AS reach_rate,
                CASE WHEN reached > 0 THEN converted / reached END AS conversion_rate,
-               CAST(sum(converted) OVER (PARTITION BY campaign_id ORDER BY wave NULLS LAST
-                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS cumulative_converted,
+               cumulative_converted,
                CASE WHEN sum(converted) OVER (PARTITION BY campaign_id) > 0
                     THEN converted / sum(converted) OVER (PARTITION BY campaign_id) END AS wave_share
-        FROM joined ORDER BY campaign_id, wave NULLS LAST""").pl()
+        FROM joined
+        ORDER BY campaign_id, wave_no NULLS LAST, wave = '{UNATTRIBUTED}', wave""").pl()
 
 
 def campaign_funnel(
