@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chanops.sql import in_months, lit
+
 # Logical types of SPEC §2 and the DuckDB type each is stored as.
 # `month` is stored as 'YYYY-MM' text: it sorts and compares correctly and is what
 # analysts type on the command line.
@@ -77,6 +79,14 @@ class Kind:
             for c in self.columns
             if c.required and c.default is None and not (self.key_from and c.name in self.key)
         ]
+
+    def in_months(self, first: str, last: str | None = None) -> str:
+        """Condition: a row of this kind belongs to months first..last (a range test, so row
+        groups are skipped by their min/max)."""
+        column = self.column(self.time_column)
+        if column.type == "month":
+            return f"{column.name} BETWEEN {lit(first)} AND {lit(last or first)}"
+        return in_months(column.name, first, last)
 
     @property
     def month_sql(self) -> str:

@@ -23,7 +23,7 @@ from chanops.engines import first_row
 from chanops.errors import ConfigError
 from chanops.ingest.schema import KINDS
 from chanops.months import add_months
-from chanops.sql import in_months, lit, month_end
+from chanops.sql import lit, month_end
 
 # test ids and statuses as people read them (machine formats keep the ids)
 WORDS = {
@@ -123,15 +123,6 @@ class CheckResult:
         return lines
 
 
-def _month_filter(kind: str, first: str, last: str | None = None) -> str:
-    k = KINDS[kind]
-    column = k.column(k.time_column)
-    if column.type == "month":
-        last = last or first
-        return f"{column.name} BETWEEN {lit(first)} AND {lit(last)}"
-    return in_months(column.name, first, last)
-
-
 def _rows_in(con, kind: str, month: str) -> int:
     if kind == "rules":
         m = lit(month)
@@ -142,7 +133,7 @@ def _rows_in(con, kind: str, month: str) -> int:
         )
     if kind == "customers":
         return int(first_row(con, "SELECT count(DISTINCT msisdn) FROM customers")[0])
-    return int(first_row(con, f"SELECT count(*) FROM {kind} WHERE {_month_filter(kind, month)}")[0])
+    return int(first_row(con, f"SELECT count(*) FROM {kind} WHERE {KINDS[kind].in_months(month)}")[0])
 
 
 def _median(values: list[int]) -> float | None:
@@ -160,7 +151,7 @@ def _per_month(con, kind: str, month: str, by_region: bool) -> dict[tuple[str, s
     region = "region" if by_region else "NULL"
     rows = con.execute(
         f"SELECT {k.month_sql} AS m, {region} AS r, count(*) FROM {kind} "
-        f"WHERE {_month_filter(kind, first, month)} GROUP BY ALL"
+        f"WHERE {KINDS[kind].in_months(first, month)} GROUP BY ALL"
     ).fetchall()
     return {(m, r): int(n) for m, r, n in rows}
 
@@ -216,7 +207,7 @@ def check_month(con, month: str, config: CheckConfig | None = None) -> CheckResu
             f"""SELECT strftime(d, '%Y-%m-%d') FROM range(CAST({lit(month + "-01")} AS DATE),
                        {month_end(month)} + INTERVAL 1 DAY, INTERVAL 1 DAY) t(d)
                 WHERE CAST(d AS DATE) NOT IN (SELECT DISTINCT CAST({column} AS DATE) FROM {kind}
-                                              WHERE {_month_filter(kind, month)})
+                                              WHERE {KINDS[kind].in_months(month)})
                 ORDER BY 1"""
         ).fetchall()
         days = [d for (d,) in missing]
@@ -230,7 +221,7 @@ def check_month(con, month: str, config: CheckConfig | None = None) -> CheckResu
             not days,
         )
     loads = " UNION ".join(
-        f"SELECT DISTINCT _load_id FROM {kind} WHERE {_month_filter(kind, month)}"
+        f"SELECT DISTINCT _load_id FROM {kind} WHERE {KINDS[kind].in_months(month)}"
         for kind in cfg.kinds
         if KINDS[kind].mode in ("event", "monthly")
     )

@@ -71,10 +71,7 @@ def kinds_with_rows(con, month: str, kinds: Sequence[str]) -> list[str]:
 
     probes = []
     for kind in kinds:
-        k = KINDS[kind]
-        column = k.column(k.time_column)
-        where = f"{column.name} = {lit(month)}" if column.type == "month" else in_months(column.name, month)
-        probes.append(f"{probe(f'SELECT 1 AS hit FROM {kind} WHERE {where}')} AS {kind}")
+        probes.append(f"{probe(f'SELECT 1 AS hit FROM {kind} WHERE {KINDS[kind].in_months(month)}')} AS {kind}")
     row = first_row(as_engine(con), f"SELECT {', '.join(probes)}")
     return [kind for kind, present in zip(kinds, row, strict=True) if present]
 
