@@ -107,6 +107,67 @@ def test_replace_touches_only_the_months_the_file_covers(chanops, tmp_path, db):
     ]
 
 
+def _spy_direct(monkeypatch) -> list:
+    """Record what each direct append returned (rows, or None when the file went on to staging)."""
+    from chanops.ingest import direct
+
+    outcomes: list = []
+    real = direct.append_clean
+
+    def spy(*args, **kwargs):
+        outcomes.append(real(*args, **kwargs))
+        return outcomes[-1]
+
+    monkeypatch.setattr(direct, "append_clean", spy)
+    return outcomes
+
+
+def test_a_clean_file_is_appended_directly_and_matches_the_staged_load(chanops, tmp_path, db, monkeypatch):
+    """Three clean November orders, with a TAB after 包头 and 'NULL' as 失败原因: appended in one
+    statement (3 rows), stored exactly as the staged path stores them (region 包头, reason NULL)."""
+    from chanops.ingest import direct
+
+    text = ORDERS + (
+        "D1,2022-11-01 10:00:00,13800000001,包头\t,app,视频彩铃,成功,NULL,,,1\n"
+        "D2,2022-11-02 10:00:00,+86 138 0000 0002,包头,app,视频彩铃,失败,产品互斥,4G飞享套餐,,1\n"
+        "D3,2022/11/03 10:00:00,13800000003,赤峰,营业厅,5G套餐,1,,,,128.00\n"
+    )
+    path = write_text(tmp_path / "o.csv", text)
+    outcomes = _spy_direct(monkeypatch)
+    assert load(chanops, "orders", path, db).exit_code == 0
+    assert outcomes == [3]
+    direct_rows = query(db, "SELECT * EXCLUDE (_load_id) FROM orders ORDER BY order_id")
+    staged_db = tmp_path / "staged.duckdb"
+    monkeypatch.setattr(direct, "applies", lambda *_a: False)
+    assert load(chanops, "orders", path, staged_db).exit_code == 0
+    assert query(staged_db, "SELECT * EXCLUDE (_load_id) FROM orders ORDER BY order_id") == direct_rows
+    assert [r[3] for r in direct_rows] == ["包头", "包头", "赤峰"] and direct_rows[0][7] is None
+
+
+def test_a_file_with_a_bad_row_or_a_known_key_falls_back_and_leaves_no_trace(chanops, tmp_path, db, monkeypatch):
+    """E1, E2 load directly. Then a file with E3 (good), E2 again (already loaded) and E4 with
+    msisdn 12345 on line 4: the direct append finds them, deletes its rows and the file is
+    staged: loaded 1 (E3), rejected 2 (line 3 duplicate, line 4 msisdn), no row left under a
+    negative load id, 3 orders in all."""
+    outcomes = _spy_direct(monkeypatch)
+    row = "{},2022-11-01 10:00:00,{},包头,app,视频彩铃,成功,,,,1\n"
+    first = write_text(tmp_path / "a.csv", ORDERS + row.format("E1", 13800000001) + row.format("E2", 13800000002))
+    assert load(chanops, "orders", first, db).exit_code == 0
+    second = write_text(
+        tmp_path / "b.csv",
+        ORDERS + row.format("E3", 13800000003) + row.format("E2", 13800000002) + row.format("E4", 12345),
+    )
+    result = load(chanops, "orders", second, db, "--max-reject-rate", "0.5")
+    assert result.exit_code == 0, result.stderr
+    assert outcomes == [2, None]
+    assert "read 3, loaded 1, rejected 2" in result.stderr
+    assert query(db, "SELECT line, reason FROM _rejects ORDER BY line") == [
+        (3, "duplicate order_id (already loaded)"),
+        (4, "not an 11-digit mobile number"),
+    ]
+    assert query(db, "SELECT count(*), count(*) FILTER (WHERE _load_id < 0) FROM orders") == [(3, 0)]
+
+
 def test_a_stray_quote_swallows_nothing(chanops, tmp_path, db):
     """Six orders on lines 2–7; line 4 opens a quote in 失败原因 that never closes. Read
     normally, DuckDB would swallow lines 4–7 into one reject. Read line by line instead:
@@ -253,7 +314,7 @@ def test_empty_lines_in_the_middle_keep_reject_numbers_physical(chanops, tmp_pat
 
 def test_a_failed_write_says_why_in_one_line_and_changes_nothing(chanops, tmp_path, db, monkeypatch):
     """A disk that fills up mid-load: one line naming it, exit 1, the warehouse as before."""
-    from chanops.ingest import keys
+    from chanops.ingest import loader
 
     first = write_text(tmp_path / "a.csv", ORDERS + "A1,2022-11-01 10:00:00,13800000001,包头,app,视频彩铃,成功,,,,1\n")
     assert load(chanops, "orders", first, db).exit_code == 0
@@ -262,7 +323,7 @@ def test_a_failed_write_says_why_in_one_line_and_changes_nothing(chanops, tmp_pa
     def full_disk(*_args, **_kwargs):
         raise duckdb.IOException("IO Error: Could not write file: No space left on device")
 
-    monkeypatch.setattr(keys, "mark_duplicates", full_disk)
+    monkeypatch.setattr(loader._Loader, "record", full_disk)
     second = write_text(tmp_path / "b.csv", ORDERS + "B1,2022-11-01 10:00:00,13800000002,包头,app,视频彩铃,成功,,,,1\n")
     result = load(chanops, "orders", second, db)
     assert result.exit_code == 1

@@ -53,24 +53,40 @@ def _same_key(k: Kind, left: str, right: str) -> str:
     return " AND ".join(f"{left}.{ident(c)} IS NOT DISTINCT FROM {right}.{ident(c)}" for c in k.key)
 
 
+def _already_loaded(k: Kind, table: str, but_load: int | None = None) -> str:
+    """Condition on rows of `table`: the key is in the kind's table (leaving out load `but_load`,
+    whose own rows are being checked)."""
+    others = f"t._load_id NOT IN ({but_load}, {-but_load})" if but_load else ""
+    if len(k.key) == 1:
+        [key] = k.key
+        return f"{key} IN (SELECT {key} FROM {k.name} t{' WHERE ' + others if others else ''})"
+    return f"EXISTS (SELECT 1 FROM {k.name} t WHERE {_same_key(k, 't', table)}{' AND ' + others if others else ''})"
+
+
+def _repeated_keys(con: duckdb.DuckDBPyConnection, k: Kind, table: str, rows: str) -> int:
+    """How many keys occur more than once among `rows` of `table` (NULL parts compare equal)."""
+    keys = ", ".join(ident(c) for c in k.key)
+    return first_row(con, f"SELECT count(*) FROM (SELECT {keys} FROM {table} WHERE {rows} GROUP BY ALL HAVING count(*) > 1)")[0]
+
+
+def repeated_in_load(con: duckdb.DuckDBPyConnection, k: Kind, load_id: int) -> bool:
+    return bool(_repeated_keys(con, k, k.name, f"_load_id = {load_id}"))
+
+
+def loaded_before(con: duckdb.DuckDBPyConnection, k: Kind, load_id: int) -> bool:
+    """Does a row of load `load_id` have a key some other load already brought?"""
+    condition = _already_loaded(k, k.name, but_load=load_id)
+    return bool(first_row(con, f"SELECT count(*) FROM {k.name} WHERE _load_id = {load_id} AND {condition}")[0])
+
+
 def mark_duplicates(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> None:
     """Keys already in the warehouse, or seen earlier in this file, are rejected as duplicates.
     (A snapshot kind's re-sent customer is judged by snapshot_merge instead.)"""
-    if k.mode == "snapshot":
-        already = None
-    elif len(k.key) == 1:
-        [key] = k.key
-        already = f"{key} IN (SELECT {key} FROM {k.name})"
-    else:
-        already = f"EXISTS (SELECT 1 FROM {k.name} t WHERE {_same_key(k, 't', stage)})"
-    if already:
-        con.execute(_mark(stage, k, lit(f"duplicate {key_name(k)} (already loaded)"), already))
-    keys = ", ".join(ident(c) for c in k.key)
+    if k.mode != "snapshot":
+        con.execute(_mark(stage, k, lit(f"duplicate {key_name(k)} (already loaded)"), _already_loaded(k, stage)))
     # The cheap GROUP BY tells whether the window below is needed at all.
-    repeats = first_row(
-        con, f"SELECT count(*) FROM (SELECT {keys} FROM {stage} WHERE {GOOD} GROUP BY ALL HAVING count(*) > 1)"
-    )[0]
-    if repeats:
+    if _repeated_keys(con, k, stage, GOOD):
+        keys = ", ".join(ident(c) for c in k.key)
         con.execute(
             _mark(
                 stage,

@@ -2,7 +2,9 @@
 grain, quarantine bad rows and append the rest — all in one transaction.
 
 The pipeline per file, every step a DuckDB statement:
-  1. a file whose bytes were loaded before is skipped at once (unless replacing);
+  1. a file whose bytes were loaded before is skipped at once (unless replacing); a clean
+     file of an event or monthly kind is appended straight from the file (direct.py) and
+     is done; any other goes on:
   2. open it as text columns (readers.py, text.py) and map its headers to the kind;
   3. stage: normalize every column and name the first bad one of each row (staging.py);
   4. account for every physical line; re-read line by line if a stray quote swallowed
@@ -28,8 +30,8 @@ from chanops.channels import Channel
 from chanops.config import DEFAULT_MAX_REJECT_RATE
 from chanops.engines import first_row
 from chanops.errors import InputFileError, LoadRejected, UsageError, WarehouseUnwritable
-from chanops.ingest import accounting, keys
-from chanops.ingest.readers import OpenedExtract, fingerprint, open_extract
+from chanops.ingest import accounting, direct, keys
+from chanops.ingest.readers import OpenedExtract, fingerprint, open_extract, unparseable
 from chanops.ingest.schema import KINDS, Kind
 from chanops.ingest.staging import header_fit, map_headers, stage_sql
 from chanops.sql import ident, lit
@@ -117,6 +119,8 @@ class _Loader:
         ):
             result.skipped = "same bytes"
             return result
+        if self.append_directly(path, result, fp, lines):
+            return result
         source, stage, account = self.stage(path, result, lines)
         try:
             first_rowid = self.scalar(f"SELECT coalesce(min(rowid), 0) FROM {stage}")
@@ -132,6 +136,57 @@ class _Loader:
             source.close()
         return result
 
+    def open(self, path: Path, result: FileLoad, tag: str, line_mode: bool, lines: int | None):
+        """Open the extract and map its headers; the summary learns encoding, ignored columns
+        and preamble."""
+        fits = header_fit(self.k, self.options.column_map)
+        source = open_extract(self.con, path, self.options.encoding, tag, fits, line_mode, lines)
+        try:
+            result.encoding = source.encoding
+            mapping = map_headers(self.k, source.headers, self.options.column_map, path)
+        except BaseException:
+            source.close()
+            raise
+        result.ignored_columns = [h for i, h in enumerate(source.headers) if i not in mapping.values()]
+        result.preamble = source.layout.preamble if source.layout else []
+        return source, mapping
+
+    def append_directly(self, path: Path, result: FileLoad, fp: str, lines: int | None) -> bool:
+        """The fast way for a clean file (ingest/direct.py); False when it must be staged."""
+        if not direct.applies(self.k, self.options.replace):
+            return False
+        source, mapping = self.open(path, result, f"{next(self._tags)}", False, lines)
+        try:
+            load_id = self.next_load_id()
+            rows = direct.append_clean(self.con, self.k, source, mapping, self.channels, load_id)
+            if rows is None:
+                return False
+            result.load_id = load_id
+            result.rows_read = result.rows_loaded = rows
+            self.record(result, fp)
+            return True
+        finally:
+            source.close()
+
+    def next_load_id(self) -> int:
+        return int(self.scalar("SELECT coalesce(max(load_id), 0) + 1 FROM _loads"))
+
+    def record(self, result: FileLoad, fp: str) -> None:
+        """The load's line in the ledger."""
+        self.con.execute(
+            "INSERT INTO _loads VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?)",
+            [
+                result.load_id,
+                self.k.name,
+                result.file,
+                fp,
+                result.encoding,
+                result.rows_read,
+                result.rows_loaded,
+                result.rows_rejected,
+            ],
+        )
+
     def stage(
         self, path: Path, result: FileLoad, lines: int | None = None
     ) -> tuple[OpenedExtract, str, accounting.LineAccount | None]:
@@ -140,14 +195,9 @@ class _Loader:
         line_mode = False
         while True:
             tag = f"{next(self._tags)}"
-            fits = header_fit(self.k, self.options.column_map)
-            source = open_extract(self.con, path, self.options.encoding, tag, fits, line_mode, lines)
+            source, mapping = self.open(path, result, tag, line_mode, lines)
             stage = f"_stage_{tag}"
             try:
-                result.encoding = source.encoding
-                mapping = map_headers(self.k, source.headers, self.options.column_map, path)
-                result.ignored_columns = [h for i, h in enumerate(source.headers) if i not in mapping.values()]
-                result.preamble = source.layout.preamble if source.layout else []
                 account = self._stage_and_account(source, stage, mapping, line_mode)
             except BaseException:
                 self.drop(stage)
@@ -168,8 +218,7 @@ class _Loader:
         try:
             self.con.execute(f"CREATE TEMP TABLE {stage} AS {sql}")
         except duckdb.InvalidInputException as exc:
-            detail = str(exc).splitlines()[0].removeprefix("Invalid Input Error: ")
-            raise InputFileError(f"{source.path}: cannot be parsed ({detail})") from None
+            raise unparseable(source, exc) from None
 
     def _stage_and_account(self, source: OpenedExtract, stage: str, mapping: dict[str, int], line_mode: bool):
         self._create_stage(source, stage, mapping, spans=False)
@@ -213,8 +262,7 @@ class _Loader:
             result.skipped = "all rows already loaded"
             result.rows_read = result.rows_rejected = result.duplicates = staged
             return
-        load_id = int(self.scalar("SELECT coalesce(max(load_id), 0) + 1 FROM _loads"))
-        result.load_id = load_id
+        load_id = result.load_id = self.next_load_id()
         if k.mode == "snapshot":
             keys.snapshot_merge(self.con, k, stage, load_id, self.options.as_of or date.today(), self.names)
         else:
@@ -245,10 +293,7 @@ class _Loader:
         result.reasons = self.con.execute(
             "SELECT reason, count(*) FROM _rejects WHERE load_id = ? GROUP BY 1 ORDER BY 2 DESC, 1", [load_id]
         ).fetchall()
-        self.con.execute(
-            "INSERT INTO _loads VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?)",
-            [load_id, k.name, file, fp, result.encoding, result.rows_read, result.rows_loaded, result.rows_rejected],
-        )
+        self.record(result, fp)
 
     def insert_text_rejects(self, source, stage, account, first_rowid, load_id: int, file: str) -> None:
         reasons = " ".join(f"WHEN {lit(t)} THEN {lit(r)}" for t, r in TEXT_ERROR_REASONS.items())

@@ -50,6 +50,12 @@ class OpenedExtract:
         self.cleanup.clear()
 
 
+def unparseable(source: OpenedExtract, exc: duckdb.InvalidInputException) -> InputFileError:
+    """DuckDB could not read the file at all (e.g. a bare CR outside quotes): one line."""
+    detail = str(exc).splitlines()[0].removeprefix("Invalid Input Error: ")
+    return InputFileError(f"{source.path}: cannot be parsed ({detail})")
+
+
 def fingerprint(path: Path) -> tuple[str, int]:
     """Byte fingerprint of a file, for the loads ledger (a same-bytes re-load is skipped at once),
     and its count of line feeds from the same read."""
