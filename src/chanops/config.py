@@ -4,7 +4,8 @@
 [channels.CODE] (catalog), [columns.KIND] (header mapping "header in file" =
 "canonical column"), [kpis.ID] (thresholds, labels, new KPIs), [quota] (contacts per
 touchpoint per month), [points] (complaint deductions), [prefer] (score weights),
-[report] (the product the monthly report follows), [check] (data completeness).
+[report] (the product the monthly report follows), [check] (data completeness), [plan]
+(campaign-planning windows and tier weights).
 A mistake in any of them is a ConfigError naming the file and the key, raised when
 the file is read — never halfway through a command.
 """
@@ -26,6 +27,12 @@ from chanops.store.completeness import CheckConfig
 
 DEFAULT_CONFIG_NAME = "chanops.toml"
 DEFAULT_MAX_REJECT_RATE = 0.01  # a load rejecting more than 1% of a file is rolled back
+
+
+def _refuse_unknown_keys(name: str, section: dict, known: list[str]) -> None:
+    unknown = set(section) - set(known)
+    if unknown:
+        raise ConfigError(f"[{name}]: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(known)}")
 
 
 @dataclass(frozen=True)
@@ -107,12 +114,7 @@ class PreferConfig:
     @classmethod
     def from_section(cls, section: dict | None) -> PreferConfig:
         section = section or {}
-        known = {f.name for f in fields(cls)}
-        unknown = set(section) - known
-        if unknown:
-            raise ConfigError(
-                f"[prefer]: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
-            )
+        _refuse_unknown_keys("prefer", section, sorted(f.name for f in fields(cls)))
         for key, value in section.items():
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0 or value != value:
                 raise ConfigError(f"[prefer] {key} must be a non-negative number")
@@ -122,6 +124,43 @@ class PreferConfig:
         if config.medium > config.high:
             raise ConfigError("[prefer] medium must not be above high")
         return config
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    """`[plan]`: the look-back windows of `chanops plan`'s checks and how a customer's
+    preference tier for an electronic touchpoint scales its expected conversion (a customer
+    with no score for the channel keeps the touchpoint's own rate: weight `tier_none`)."""
+
+    already_has_months: int = 3  # a successful order of the product this recently: already_has
+    holding_months: int = 12  # a successful order this recently: the customer holds the product
+    conflict_months: int = 6  # failure logs naming a conflict product, this far back
+    complaint_days: int = 90  # a complaint this recently: do_not_disturb
+    contact_days: int = 7  # reached by any campaign this recently: do_not_disturb
+    conversion_months: int = 3  # history of orders per reached contact, by product and touchpoint
+    tier_high: float = 1.5
+    tier_medium: float = 1.0
+    tier_low: float = 0.5
+    tier_none: float = 1.0
+
+    @classmethod
+    def from_section(cls, section: dict | None) -> PlanConfig:
+        section = section or {}
+        known = {f.name: f for f in fields(cls)}
+        _refuse_unknown_keys("plan", section, list(known))
+        for key, value in section.items():
+            whole = known[key].type == "int"
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or value != value
+                or value < 0
+                or value > 1000
+                or (whole and (int(value) != value or value < 1))
+            ):
+                kind = "a whole number from 1 to 1000" if whole else "a number from 0 to 1000"
+                raise ConfigError(f"[plan] {key} must be {kind}, got {value!r}")
+        return cls(**{k: int(v) if known[k].type == "int" else float(v) for k, v in section.items()})
 
 
 @dataclass(frozen=True)
@@ -156,6 +195,7 @@ class Config:
     prefer: PreferConfig = field(default_factory=PreferConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     check: CheckConfig = field(default_factory=CheckConfig)
+    plan: PlanConfig = field(default_factory=PlanConfig)
 
     @classmethod
     def from_dict(cls, raw: dict, path: Path | None = None) -> Config:
@@ -171,6 +211,7 @@ class Config:
             prefer=PreferConfig.from_section(raw.get("prefer")),
             report=ReportConfig.from_section(raw.get("report")),
             check=CheckConfig.from_section(raw.get("check")),
+            plan=PlanConfig.from_section(raw.get("plan")),
         )
 
 

@@ -16,6 +16,7 @@ from chanops.cli.db_cmd import db_app, rejects
 from chanops.cli.export_cmd import export
 from chanops.cli.kpi_cmd import kpi_app
 from chanops.cli.load_cmd import load
+from chanops.cli.plan_cmd import plan
 from chanops.cli.points_cmd import points_app
 from chanops.cli.report_cmd import report_app
 from chanops.cli.sample_cmd import sample
@@ -57,6 +58,7 @@ app.command("retention")(retention)
 app.command("lifecycle")(lifecycle)
 app.command("export")(export)
 app.command("check")(check)
+app.command("plan")(plan)
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(points_app, name="points")
 app.add_typer(prefer_app, name="prefer")

@@ -66,7 +66,9 @@ def _already_loaded(k: Kind, table: str, but_load: int | None = None) -> str:
 def _repeated_keys(con: duckdb.DuckDBPyConnection, k: Kind, table: str, rows: str) -> int:
     """How many keys occur more than once among `rows` of `table` (NULL parts compare equal)."""
     keys = ", ".join(ident(c) for c in k.key)
-    return first_row(con, f"SELECT count(*) FROM (SELECT {keys} FROM {table} WHERE {rows} GROUP BY ALL HAVING count(*) > 1)")[0]
+    return first_row(
+        con, f"SELECT count(*) FROM (SELECT {keys} FROM {table} WHERE {rows} GROUP BY ALL HAVING count(*) > 1)"
+    )[0]
 
 
 def repeated_in_load(con: duckdb.DuckDBPyConnection, k: Kind, load_id: int) -> bool:

@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from chanops.errors import UsageError
+from chanops.ingest.sample_plan import write_sample_plan
 from chanops.sql import lit
 from chanops.store.warehouse import DEFAULT_MEMORY_LIMIT
 
@@ -360,6 +361,7 @@ def generate_sample(spec: SampleSpec) -> dict[str, Path]:
                 target = spec.out / f"{kind}.{spec.format}"
                 _write(con, query, target, spec, scratch)
                 written[kind] = target
+            written.update(write_sample_plan(con, spec.out, spec.end_month, spec.rows))
         finally:
             con.close()
     finally:

@@ -138,6 +138,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "join_date": ("入网时间", "Joined"),
     "churn_date": ("离网时间", "Churned on"),
     "prior_mean": ("前三月平均收入", "Prior 3-month mean"),
+    # campaign planning
+    "candidates": ("候选客户", "Candidates"),
+    "list_row": ("清单行", "List row"),
+    "already_has": ("已订购", "Already has"),
+    "conflict": ("互斥冲突", "Conflict"),
+    "do_not_disturb": ("免打扰", "Do not disturb"),
+    "assigned": ("已分派", "Assigned"),
+    "expected_conversion": ("预计转化率", "Expected conversion"),
+    "expected_conversions": ("预计转化数", "Expected conversions"),
+    "evidence": ("依据", "Evidence"),
+    "quota_before": ("分派前余量", "Quota before"),
+    "quota_after": ("分派后余量", "Quota after"),
 }
 
 

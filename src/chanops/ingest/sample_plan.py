@@ -1,0 +1,58 @@
+"""The sample's campaign plan for the month after the sample (`chanops plan` in the demo):
+three campaigns whose target lists overlap, with a few unreadable numbers and customers
+who have left, and a chanops.toml holding that month's touchpoint quotas — small enough
+that the first campaign uses up outbound and app and the last one meets `over_quota`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from chanops.months import add_months
+from chanops.sql import lit
+
+# quota of the plan's month = sample rows / divisor: outbound and app run out in the first
+# campaign, wechat in the last
+QUOTA_DIVISORS = {"sms": 20, "outbound": 100, "app": 50, "wechat": 35}
+# id suffix, product, priority, touchpoints, share of customers listed
+CAMPAIGNS = [
+    ("01", "5G套餐", 1, ["outbound", "sms", "app"], 0.10),
+    ("02", "视频彩铃", 2, ["sms", "app", "wechat"], 0.12),
+    ("03", "咪咕视频", 3, ["app", "wechat"], 0.08),
+]
+
+
+def write_sample_plan(con: duckdb.DuckDBPyConnection, out: Path, end_month: str, rows: int) -> dict[str, Path]:
+    """plan.toml, targets/<campaign>.csv and chanops.toml in `out`; reads the scratch
+    database's `customers` and its u() macro."""
+    month = add_months(end_month, 1)
+    yymm = month[2:4] + month[5:7]
+    targets = out / "targets"
+    targets.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    plan = []
+    for suffix, product, priority, touchpoints, share in CAMPAIGNS:
+        campaign = f"MK{yymm}-{suffix}"
+        path = targets / f"{campaign}.csv"
+        con.execute(f"""
+            COPY (SELECT CASE WHEN u(c, 'plan-bad{suffix}') < 0.005 THEN left(msisdn, 7) ELSE msisdn END AS 手机号码,
+                         round(u(c, 'plan-score{suffix}'), 3) AS 模型得分
+                  FROM customers WHERE u(c, 'plan{suffix}') < {share} ORDER BY c)
+            TO {lit(str(path))} (HEADER, DELIMITER ',')""")
+        written[f"targets/{campaign}"] = path
+        plan.append(
+            f'[[campaigns]]\nid = "{campaign}"\nproduct = "{product}"\nlist = "targets/{campaign}.csv"\n'
+            f"priority = {priority}\ntouchpoints = [{', '.join(f'{chr(34)}{t}{chr(34)}' for t in touchpoints)}]\n"
+        )
+    written["plan"] = out / "plan.toml"
+    written["plan"].write_text(f"# chanops plan {written['plan'].name} --month {month}\n\n" + "\n".join(plan), "utf-8")
+    written["config"] = out / "chanops.toml"
+    written["config"].write_text(
+        f"# Touchpoint quotas for the sample plan's month (chanops plan --config this file).\n"
+        f'[quota."{month}"]\n'
+        + "".join(f"{touchpoint} = {max(rows // per, 1)}\n" for touchpoint, per in QUOTA_DIVISORS.items()),
+        "utf-8",
+    )
+    return written

@@ -1,0 +1,254 @@
+"""`chanops plan`: campaign target lists checked and dispatched before anyone is contacted
+(SPEC §12). Every step is SQL over the warehouse and the lists, in temp tables of a
+read-only connection; the result is deterministic, so a re-run writes the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from chanops.config import Config
+from chanops.engines import first_row
+from chanops.errors import NoData, UsageError
+from chanops.months import add_months, parse_month
+from chanops.plan import assign, checks
+from chanops.plan.candidates import read_candidates
+from chanops.plan.planfile import PlanFile, read_plan
+from chanops.sql import channel_codes, in_months, lit, month_start
+from chanops.store.coverage import latest_month
+
+STATUSES = ("invalid", "already_has", "conflict", "do_not_disturb", "duplicate", "assigned", "over_quota")
+SERVED = "_plan_served"  # seq, campaign_id, list_row, msisdn, product, capped
+HISTORY = "_plan_history"  # product, touchpoint, reached_users, buyers, conversion
+RESULT = "_plan_result"
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    plan: Path
+    month: str | None = None  # default: the month after the latest month with data
+    # the per-candidate rows as an Arrow table; off when --out writes them straight from DuckDB
+    with_candidates: bool = True
+
+
+@dataclass
+class PlanResult:
+    month: str
+    plan: PlanFile
+    candidates: pa.Table | None  # one row per candidate (None unless asked for)
+    summary: pa.Table  # campaign × touchpoint: assigned, expected conversions, quota before/after
+    statuses: pa.Table  # campaign: candidates per status
+    quota_left: dict[str, int | None] = field(default_factory=dict)
+    rounds: int = 0
+
+
+def run_plan(con: duckdb.DuckDBPyConnection, config: Config, request: PlanRequest) -> PlanResult:
+    plan = read_plan(request.plan, config.channels)
+    _require_inputs(con)
+    month = parse_month(request.month) if request.month else add_months(latest_month(con), 1)
+    _check_products(con, plan)
+    _campaign_tables(con, plan)
+    read_candidates(con, plan, config.channels)
+    con.execute(checks.checks_sql(month, config.plan))
+    quota_left = _quota_left(con, config, month, plan)
+    rounds = _assign(con, config, month, quota_left)
+    con.execute(_result_sql())
+    return PlanResult(
+        month=month,
+        plan=plan,
+        candidates=con.sql(CANDIDATES_SQL).to_arrow_table() if request.with_candidates else None,
+        summary=con.sql(_summary_sql(quota_left)).to_arrow_table(),
+        statuses=con.sql(_statuses_sql()).to_arrow_table(),
+        quota_left=quota_left,
+        rounds=rounds,
+    )
+
+
+CANDIDATES_SQL = f"""
+    SELECT campaign_id, product, list_row, msisdn, score, status, touchpoint, expected_conversion, evidence
+    FROM {RESULT} ORDER BY priority, campaign_id, list_row"""
+
+
+def dispatch_sql(touchpoint: str) -> str:
+    """The list a touchpoint's team takes: assigned candidates in serving order, full numbers."""
+    return f"""SELECT campaign_id, product, msisdn, expected_conversion FROM {RESULT}
+               WHERE status = 'assigned' AND touchpoint = {lit(touchpoint)} ORDER BY seq"""
+
+
+def _require_inputs(con: duckdb.DuckDBPyConnection) -> None:
+    for kind in ("customers", "orders"):
+        if not first_row(con, f"SELECT count(*) FROM (SELECT 1 FROM {kind} LIMIT 1)")[0]:
+            raise NoData(f"plan needs {kind} in the warehouse (who is active, who holds what); load them first")
+
+
+def _check_products(con: duckdb.DuckDBPyConnection, plan: PlanFile) -> None:
+    products = sorted({c.product for c in plan.campaigns})
+    known = {
+        row[0]
+        for row in con.execute(
+            f"""SELECT DISTINCT product FROM orders WHERE product IN ({", ".join(map(lit, products))})
+                UNION SELECT DISTINCT product FROM contacts WHERE product IN ({", ".join(map(lit, products))})"""
+        ).fetchall()
+    }
+    for campaign in plan.campaigns:
+        if campaign.product not in known:
+            raise UsageError(
+                f"{plan.path}: campaign {campaign.id}: product '{campaign.product}' is in no order or contact "
+                "of the warehouse (check the spelling)"
+            )
+
+
+def _campaign_tables(con: duckdb.DuckDBPyConnection, plan: PlanFile) -> None:
+    campaigns = ", ".join(
+        f"({lit(c.id)}, {lit(c.product)}, {c.priority}, {'NULL' if c.cap is None else c.cap})" for c in plan.campaigns
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {checks.CAMPAIGNS} AS "
+        f"SELECT * FROM (VALUES {campaigns}) v(campaign_id, product, priority, cap)"
+    )
+    touchpoints = ", ".join(f"({lit(c.id)}, {lit(t)})" for c in plan.campaigns for t in c.touchpoints)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {assign.TOUCHPOINTS} AS "
+        f"SELECT * FROM (VALUES {touchpoints}) v(campaign_id, touchpoint)"
+    )
+
+
+def _quota_left(con: duckdb.DuckDBPyConnection, config: Config, month: str, plan: PlanFile) -> dict[str, int | None]:
+    """Quota for M less the contacts M already holds, per touchpoint of the plan; None: no quota."""
+    quotas = config.quota.for_month(month)
+    used = dict(
+        con.execute(
+            f"SELECT touchpoint, count(*) FROM contacts WHERE {in_months('contact_time', month)} GROUP BY touchpoint"
+        ).fetchall()
+    )
+    touchpoints = sorted({t for c in plan.campaigns for t in c.touchpoints})
+    return {t: (None if t not in quotas else max(quotas[t] - used.get(t, 0), 0)) for t in touchpoints}
+
+
+def _assign(con: duckdb.DuckDBPyConnection, config: Config, month: str, quota_left: dict[str, int | None]) -> int:
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {SERVED} AS
+        SELECT s.*, p.cap IS NOT NULL AND s.nth > p.cap AS capped FROM (
+            SELECT row_number() OVER (ORDER BY priority, score DESC NULLS LAST, msisdn, campaign_id) AS seq,
+                   row_number() OVER (PARTITION BY campaign_id ORDER BY score DESC NULLS LAST, msisdn) AS nth,
+                   campaign_id, list_row, msisdn, product
+            FROM {checks.CHECKED} WHERE status IS NULL) s
+        JOIN {checks.CAMPAIGNS} p USING (campaign_id)""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {HISTORY} AS {_history_sql(config, month)}")
+    electronic = channel_codes(config.channels, "electronic")
+    prefer = config.plan
+    weights = {"high": prefer.tier_high, "medium": prefer.tier_medium, "low": prefer.tier_low, "none": prefer.tier_none}
+    con.execute(
+        assign.options_sql(
+            f"SELECT * FROM {SERVED} WHERE NOT capped", HISTORY, _tiers_sql(config, month), weights, electronic
+        )
+    )
+    return assign.assign(con, quota_left)
+
+
+def _history_sql(config: Config, month: str) -> str:
+    """Per product and touchpoint, over the `conversion_months` before M: of the customers
+    reached on the touchpoint about the product, the share who bought it on that touchpoint."""
+    start = month_start(month)
+    months = config.plan.conversion_months
+    window = f">= {start} - INTERVAL {months} MONTH AND {{0}} < {start}"
+    return f"""
+        WITH reached AS (
+            SELECT DISTINCT msisdn, product, touchpoint FROM contacts
+            WHERE reached AND contact_time {window.format("contact_time")}
+              AND product IN (SELECT product FROM {checks.CAMPAIGNS})),
+        bought AS (
+            SELECT DISTINCT msisdn, product, channel FROM orders
+            WHERE status = 'success' AND order_time {window.format("order_time")}
+              AND product IN (SELECT product FROM {checks.CAMPAIGNS}))
+        SELECT r.product, r.touchpoint, count(*) AS reached_users, count(b.msisdn) AS buyers,
+               count(b.msisdn) / count(*) AS conversion
+        FROM reached r LEFT JOIN bought b ON b.msisdn = r.msisdn AND b.product = r.product AND b.channel = r.touchpoint
+        GROUP BY ALL"""
+
+
+def _tiers_sql(config: Config, month: str) -> str:
+    """The served customers' preference tiers on electronic channels, scored on the month before M."""
+    from chanops.analysis.prefer import scores_sql
+
+    scores = scores_sql(add_months(month, -1), config.prefer, config.channels)
+    return f"SELECT msisdn, channel, tier FROM ({scores}) WHERE msisdn IN (SELECT msisdn FROM {SERVED})"
+
+
+def _result_sql() -> str:
+    return f"""
+        CREATE OR REPLACE TEMP TABLE {RESULT} AS
+        WITH lists AS (
+            SELECT campaign_id, string_agg(touchpoint, ', ' ORDER BY touchpoint) AS touchpoints
+            FROM {assign.TOUCHPOINTS} GROUP BY campaign_id)
+        SELECT k.campaign_id, k.product, k.priority, k.list_row, k.shown_msisdn AS msisdn, k.score, s.seq,
+               CASE WHEN k.status IS NOT NULL THEN k.status
+                    WHEN a.touchpoint IS NOT NULL THEN 'assigned' ELSE 'over_quota' END AS status,
+               a.touchpoint, round(o.expected, 6) AS expected_conversion,
+               CASE WHEN k.status IS NOT NULL THEN k.evidence
+                    WHEN a.touchpoint IS NOT NULL THEN
+                        printf('%.2f%% of customers reached on %s bought',
+                               coalesce(h.conversion, 0) * 100, a.touchpoint)
+                        || CASE WHEN o.tier IS NOT NULL THEN ' × preference ' || o.tier ELSE '' END
+                    WHEN s.capped THEN 'campaign cap of ' || p.cap || ' reached'
+                    ELSE 'no quota left on ' || l.touchpoints END AS evidence
+        FROM {checks.CHECKED} k
+        JOIN {checks.CAMPAIGNS} p USING (campaign_id)
+        JOIN lists l USING (campaign_id)
+        LEFT JOIN {SERVED} s USING (campaign_id, list_row)
+        LEFT JOIN {assign.ASSIGNED} a ON a.seq = s.seq
+        LEFT JOIN {assign.OPTIONS} o ON o.seq = s.seq AND o.touchpoint = a.touchpoint
+        LEFT JOIN {HISTORY} h ON h.product = k.product AND h.touchpoint = a.touchpoint"""
+
+
+def _summary_sql(quota_left: dict[str, int | None]) -> str:
+    quotas = ", ".join(f"({lit(t)}, {'NULL' if q is None else q})" for t, q in quota_left.items())
+    return f"""
+        WITH quota(touchpoint, quota_before) AS (VALUES {quotas}),
+        used AS (SELECT touchpoint, count(*) AS taken FROM {RESULT} WHERE status = 'assigned' GROUP BY ALL),
+        per AS (SELECT campaign_id, touchpoint, count(*) AS assigned, sum(expected_conversion) AS expected
+                FROM {RESULT} WHERE status = 'assigned' GROUP BY ALL)
+        SELECT t.campaign_id, p.product, t.touchpoint, coalesce(per.assigned, 0) AS assigned,
+               round(coalesce(per.expected, 0), 2) AS expected_conversions,
+               q.quota_before, q.quota_before - coalesce(u.taken, 0) AS quota_after
+        FROM {assign.TOUCHPOINTS} t
+        JOIN {checks.CAMPAIGNS} p USING (campaign_id)
+        JOIN quota q USING (touchpoint)
+        LEFT JOIN used u USING (touchpoint)
+        LEFT JOIN per USING (campaign_id, touchpoint)
+        ORDER BY p.priority, t.campaign_id, t.touchpoint"""
+
+
+def _statuses_sql() -> str:
+    counts = ", ".join(f"count(*) FILTER (WHERE status = {lit(s)}) AS {s}" for s in STATUSES)
+    return f"""SELECT campaign_id, product, count(*) AS candidates, {counts}
+               FROM {RESULT} GROUP BY campaign_id, product, priority ORDER BY priority, campaign_id"""
+
+
+def write_out(con: duckdb.DuckDBPyConnection, result: PlanResult, out: Path) -> list[Path]:
+    """--out DIR: candidates, summary and statuses, and one dispatch file per touchpoint of the
+    plan (header only when none was assigned there, so a team sees "nothing" rather than a
+    missing file). Each is written to a temp name and renamed: never half a file."""
+    out.mkdir(parents=True, exist_ok=True)
+    files = {
+        "candidates.csv": CANDIDATES_SQL,
+        "summary.csv": _summary_sql(result.quota_left),
+        "statuses.csv": _statuses_sql(),
+    }
+    for touchpoint in result.quota_left:
+        files[f"dispatch_{touchpoint}.csv"] = dispatch_sql(touchpoint)
+    written = []
+    for name, query in files.items():
+        target = out / name
+        partial = out / f".{name}.partial"
+        try:
+            con.execute(f"COPY ({query}) TO {lit(str(partial))} (FORMAT csv, HEADER)")
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
+        written.append(target)
+    return written
