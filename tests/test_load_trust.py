@@ -108,25 +108,34 @@ def test_replace_touches_only_the_months_the_file_covers(chanops, tmp_path, db):
 
 
 def _spy_direct(monkeypatch) -> list:
-    """Record what each direct append returned (rows, or None when the file went on to staging)."""
+    """Record what each direct append returned (an Appended, or None when the file was staged)."""
     from chanops.ingest import direct
 
     outcomes: list = []
-    real = direct.append_clean
+    real = direct.append
 
     def spy(*args, **kwargs):
         outcomes.append(real(*args, **kwargs))
         return outcomes[-1]
 
-    monkeypatch.setattr(direct, "append_clean", spy)
+    monkeypatch.setattr(direct, "append", spy)
     return outcomes
+
+
+def _load_both_ways(chanops, monkeypatch, path, db, staged_db, *extra):
+    """Load `path` appended directly into `db` and staged into `staged_db`; both results."""
+    from chanops.ingest import direct
+
+    fast = load(chanops, "orders", path, db, *extra)
+    with monkeypatch.context() as patched:
+        patched.setattr(direct, "applies", lambda *_a: False)
+        slow = load(chanops, "orders", path, staged_db, *extra)
+    return fast, slow
 
 
 def test_a_clean_file_is_appended_directly_and_matches_the_staged_load(chanops, tmp_path, db, monkeypatch):
     """Three clean November orders, with a TAB after 包头 and 'NULL' as 失败原因: appended in one
     statement (3 rows), stored exactly as the staged path stores them (region 包头, reason NULL)."""
-    from chanops.ingest import direct
-
     text = ORDERS + (
         "D1,2022-11-01 10:00:00,13800000001,包头\t,app,视频彩铃,成功,NULL,,,1\n"
         "D2,2022-11-02 10:00:00,+86 138 0000 0002,包头,app,视频彩铃,失败,产品互斥,4G飞享套餐,,1\n"
@@ -134,37 +143,71 @@ def test_a_clean_file_is_appended_directly_and_matches_the_staged_load(chanops, 
     )
     path = write_text(tmp_path / "o.csv", text)
     outcomes = _spy_direct(monkeypatch)
-    assert load(chanops, "orders", path, db).exit_code == 0
-    assert outcomes == [3]
-    direct_rows = query(db, "SELECT * EXCLUDE (_load_id) FROM orders ORDER BY order_id")
-    staged_db = tmp_path / "staged.duckdb"
-    monkeypatch.setattr(direct, "applies", lambda *_a: False)
-    assert load(chanops, "orders", path, staged_db).exit_code == 0
-    assert query(staged_db, "SELECT * EXCLUDE (_load_id) FROM orders ORDER BY order_id") == direct_rows
+    fast, slow = _load_both_ways(chanops, monkeypatch, path, db, tmp_path / "staged.duckdb")
+    assert fast.exit_code == slow.exit_code == 0
+    assert [(o.rows, o.rejected) for o in outcomes] == [(3, 0)]
+    rows = "SELECT * EXCLUDE (_load_id) FROM orders ORDER BY order_id"
+    direct_rows = query(db, rows)
+    assert query(tmp_path / "staged.duckdb", rows) == direct_rows
     assert [r[3] for r in direct_rows] == ["包头", "包头", "赤峰"] and direct_rows[0][7] is None
 
 
-def test_a_file_with_a_bad_row_or_a_known_key_falls_back_and_leaves_no_trace(chanops, tmp_path, db, monkeypatch):
-    """E1, E2 load directly. Then a file with E3 (good), E2 again (already loaded) and E4 with
-    msisdn 12345 on line 4: the direct append finds them, deletes its rows and the file is
-    staged: loaded 1 (E3), rejected 2 (line 3 duplicate, line 4 msisdn), no row left under a
-    negative load id, 3 orders in all."""
-    outcomes = _spy_direct(monkeypatch)
-    row = "{},2022-11-01 10:00:00,{},包头,app,视频彩铃,成功,,,,1\n"
-    first = write_text(tmp_path / "a.csv", ORDERS + row.format("E1", 13800000001) + row.format("E2", 13800000002))
-    assert load(chanops, "orders", first, db).exit_code == 0
-    second = write_text(
-        tmp_path / "b.csv",
-        ORDERS + row.format("E3", 13800000003) + row.format("E2", 13800000002) + row.format("E4", 12345),
+def test_bad_rows_and_duplicates_are_settled_without_staging_the_file(chanops, tmp_path, db, monkeypatch):
+    """E1, E2 load. Then a file: line 2 E3 good, line 3 E2 again (already loaded), line 4 E4
+    with msisdn 12345, line 5 E3 again (repeated in file), line 6 E5 dated 2022-13-01, line 7
+    E6 good. Appended directly, then settled: loaded 2 (E3, E6), rejected 4 with the same
+    lines and reasons the staged path gives, no row left under a negative load id."""
+    row = "{},{},{},包头,app,视频彩铃,成功,,,,1\n"
+    first = ORDERS + row.format("E1", "2022-11-01 10:00:00", 13800000001) + row.format("E2", "2022-11-01", 13800000002)
+    second = ORDERS + "".join(
+        row.format(*r)
+        for r in [
+            ("E3", "2022-11-02 10:00:00", 13800000003),
+            ("E2", "2022-11-01 10:00:00", 13800000002),
+            ("E4", "2022-11-02 10:00:00", 12345),
+            ("E3", "2022-11-02 10:00:00", 13800000003),
+            ("E5", "2022-13-01 10:00:00", 13800000005),
+            ("E6", "2022-11-03 10:00:00", 13800000006),
+        ]
     )
-    result = load(chanops, "orders", second, db, "--max-reject-rate", "0.5")
+    staged_db = tmp_path / "staged.duckdb"
+    _load_both_ways(chanops, monkeypatch, write_text(tmp_path / "a.csv", first), db, staged_db)
+    outcomes = _spy_direct(monkeypatch)
+    fast, slow = _load_both_ways(
+        chanops, monkeypatch, write_text(tmp_path / "b.csv", second), db, staged_db, "--max-reject-rate", "0.9"
+    )
+    assert fast.exit_code == 0, fast.stderr
+    assert [(o.rows, o.rejected, o.duplicates) for o in outcomes] == [(6, 4, 2)]
+    assert "read 6, loaded 2, rejected 4, 2 of them duplicates" in fast.stderr
+    assert fast.stderr.replace(str(db), "") == slow.stderr.replace(str(staged_db), "")
+    rejects = 'SELECT line, "column", value, reason FROM _rejects WHERE load_id = 2 ORDER BY line'
+    assert (
+        query(db, rejects)
+        == query(staged_db, rejects)
+        == [
+            (3, "order_id", "E2", "duplicate order_id (already loaded)"),
+            (4, "msisdn", "12345", "not an 11-digit mobile number"),
+            (5, "order_id", "E3", "duplicate order_id (repeated in file)"),
+            (6, "order_time", "2022-13-01 10:00:00", "not a timestamp (e.g. 2022-11-30 08:01:02, 20221130080102)"),
+        ]
+    )
+    orders = "SELECT * EXCLUDE (_load_id) FROM orders ORDER BY order_id"
+    assert query(db, orders) == query(staged_db, orders)
+    assert query(db, "SELECT count(*), count(*) FILTER (WHERE _load_id < 0) FROM orders") == [(4, 0)]
+
+
+def test_a_file_lines_do_not_account_for_simply_is_staged(chanops, tmp_path, db, monkeypatch):
+    """A quoted two-line 失败原因 makes 3 records of 4 data lines: the append is undone and the
+    file staged (the outcome is None), loaded 3, nothing left under a negative load id."""
+    outcomes = _spy_direct(monkeypatch)
+    text = ORDERS + (
+        "Q1,2022-11-01 10:00:00,13800000001,包头,app,视频彩铃,成功,,,,1\n"
+        'Q2,2022-11-01 10:00:00,13800000002,包头,app,视频彩铃,失败,"系统\n超时",,,1\n'
+        "Q3,2022-11-01 10:00:00,13800000003,包头,app,视频彩铃,成功,,,,1\n"
+    )
+    result = load(chanops, "orders", write_text(tmp_path / "q.csv", text), db)
     assert result.exit_code == 0, result.stderr
-    assert outcomes == [2, None]
-    assert "read 3, loaded 1, rejected 2" in result.stderr
-    assert query(db, "SELECT line, reason FROM _rejects ORDER BY line") == [
-        (3, "duplicate order_id (already loaded)"),
-        (4, "not an 11-digit mobile number"),
-    ]
+    assert outcomes == [None]
     assert query(db, "SELECT count(*), count(*) FILTER (WHERE _load_id < 0) FROM orders") == [(3, 0)]
 
 

@@ -23,7 +23,7 @@ def key_name(k: Kind) -> str:
     return "+".join(k.key)
 
 
-def _key_text(k: Kind, alias: str = "") -> str:
+def key_text(k: Kind, alias: str = "") -> str:
     a = f"{alias}." if alias else ""
     if len(k.key) == 1:
         return f"CAST({a}{ident(k.key[0])} AS VARCHAR)"
@@ -32,7 +32,7 @@ def _key_text(k: Kind, alias: str = "") -> str:
 
 def _mark(stage: str, k: Kind, reason: str, where: str) -> str:
     return (
-        f"UPDATE {stage} SET _bad_column = {lit(key_name(k))}, _bad_value = {_key_text(k)}, "
+        f"UPDATE {stage} SET _bad_column = {lit(key_name(k))}, _bad_value = {key_text(k)}, "
         f"_bad_reason = {reason} WHERE {GOOD} AND {where}"
     )
 
@@ -53,7 +53,7 @@ def _same_key(k: Kind, left: str, right: str) -> str:
     return " AND ".join(f"{left}.{ident(c)} IS NOT DISTINCT FROM {right}.{ident(c)}" for c in k.key)
 
 
-def _already_loaded(k: Kind, table: str, but_load: int | None = None) -> str:
+def already_loaded(k: Kind, table: str, but_load: int | None = None) -> str:
     """Condition on rows of `table`: the key is in the kind's table (leaving out load `but_load`,
     whose own rows are being checked)."""
     others = f"t._load_id NOT IN ({but_load}, {-but_load})" if but_load else ""
@@ -77,7 +77,7 @@ def repeated_in_load(con: duckdb.DuckDBPyConnection, k: Kind, load_id: int) -> b
 
 def loaded_before(con: duckdb.DuckDBPyConnection, k: Kind, load_id: int) -> bool:
     """Does a row of load `load_id` have a key some other load already brought?"""
-    condition = _already_loaded(k, k.name, but_load=load_id)
+    condition = already_loaded(k, k.name, but_load=load_id)
     return bool(first_row(con, f"SELECT count(*) FROM {k.name} WHERE _load_id = {load_id} AND {condition}")[0])
 
 
@@ -85,7 +85,7 @@ def mark_duplicates(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> None
     """Keys already in the warehouse, or seen earlier in this file, are rejected as duplicates.
     (A snapshot kind's re-sent customer is judged by snapshot_merge instead.)"""
     if k.mode != "snapshot":
-        con.execute(_mark(stage, k, lit(f"duplicate {key_name(k)} (already loaded)"), _already_loaded(k, stage)))
+        con.execute(_mark(stage, k, lit(f"duplicate {key_name(k)} (already loaded)"), already_loaded(k, stage)))
     # The cheap GROUP BY tells whether the window below is needed at all.
     if _repeated_keys(con, k, stage, GOOD):
         keys = ", ".join(ident(c) for c in k.key)

@@ -152,21 +152,41 @@ class _Loader:
         return source, mapping
 
     def append_directly(self, path: Path, result: FileLoad, fp: str, lines: int | None) -> bool:
-        """The fast way for a clean file (ingest/direct.py); False when it must be staged."""
+        """The fast way (ingest/direct.py); False when the file must be staged."""
         if not direct.applies(self.k, self.options.replace):
             return False
         source, mapping = self.open(path, result, f"{next(self._tags)}", False, lines)
         try:
             load_id = self.next_load_id()
-            rows = direct.append_clean(self.con, self.k, source, mapping, self.channels, load_id)
-            if rows is None:
-                return False
-            result.load_id = load_id
-            result.rows_read = result.rows_loaded = rows
-            self.record(result, fp)
-            return True
+            appended = direct.append(self.con, self.k, source, mapping, self.channels, load_id, self.options.column_map)
         finally:
             source.close()
+        if appended is None:
+            return False
+        if appended.duplicates == appended.rows:  # as staging says it: nothing new, nothing recorded
+            self.con.execute("DELETE FROM _rejects WHERE load_id = ?", [load_id])
+            result.skipped = "all rows already loaded"
+            result.rows_read = result.rows_rejected = result.duplicates = appended.rows
+            return True
+        result.load_id = load_id
+        result.rows_read = appended.rows
+        self.tally(result)
+        self.record(result, fp)
+        return True
+
+    def tally(self, result: FileLoad) -> None:
+        """Rejected, duplicates, loaded and reasons of a load from what _rejects holds for it."""
+        load_id = result.load_id
+        result.rows_rejected = int(self.scalar("SELECT count(*) FROM _rejects WHERE load_id = ?", [load_id]))
+        result.duplicates = int(
+            self.scalar(
+                f"SELECT count(*) FROM _rejects WHERE load_id = ? AND starts_with(reason, '{DUPLICATE}')", [load_id]
+            )
+        )
+        result.rows_loaded = result.rows_read - result.rows_rejected
+        result.reasons = self.con.execute(
+            "SELECT reason, count(*) FROM _rejects WHERE load_id = ? GROUP BY 1 ORDER BY 2 DESC, 1", [load_id]
+        ).fetchall()
 
     def next_load_id(self) -> int:
         return int(self.scalar("SELECT coalesce(max(load_id), 0) + 1 FROM _loads"))
@@ -282,17 +302,8 @@ class _Loader:
         )
         if source.text_rejects:
             self.insert_text_rejects(source, stage, account, first_rowid, load_id, file)
-        result.rows_rejected = int(self.scalar("SELECT count(*) FROM _rejects WHERE load_id = ?", [load_id]))
-        result.duplicates = int(
-            self.scalar(
-                f"SELECT count(*) FROM _rejects WHERE load_id = ? AND starts_with(reason, '{DUPLICATE}')", [load_id]
-            )
-        )
         result.rows_read = staged + text_bad
-        result.rows_loaded = result.rows_read - result.rows_rejected
-        result.reasons = self.con.execute(
-            "SELECT reason, count(*) FROM _rejects WHERE load_id = ? GROUP BY 1 ORDER BY 2 DESC, 1", [load_id]
-        ).fetchall()
+        self.tally(result)
         self.record(result, fp)
 
     def insert_text_rejects(self, source, stage, account, first_rowid, load_id: int, file: str) -> None:

@@ -178,6 +178,34 @@ def count_lines(path: Path, compression: str, digest=None) -> int:
     return lines + (0 if last == b"\n" else 1)
 
 
+def pick_lines(path: Path, compression: str, numbers: list[int]) -> dict[int, bytes]:
+    """The bytes of the physical lines `numbers` (1-based, without their line end). One pass
+    that only splits the chunks holding a wanted line, so a few lines of a large file cost
+    about what counting its lines does."""
+    opener = gzip.open if compression == "gzip" else open
+    targets = set(numbers)
+    wanted = sorted(targets)
+    found: dict[int, bytes] = {}
+    next_wanted, line, partial = 0, 1, b""  # `line` is the number of the line `partial` begins
+    with opener(path, "rb") as fh:
+        while next_wanted < len(wanted) and (chunk := fh.read(COUNT_CHUNK)):
+            ends = chunk.count(b"\n")
+            if wanted[next_wanted] > line + ends:  # no wanted line ends in this chunk
+                partial = partial + chunk if not ends else chunk[chunk.rfind(b"\n") + 1 :]
+                line += ends
+                continue
+            *complete, partial = (partial + chunk).split(b"\n")
+            for offset, text in enumerate(complete):
+                if line + offset in targets:
+                    found[line + offset] = text.removesuffix(b"\r")
+            line += ends
+            while next_wanted < len(wanted) and wanted[next_wanted] < line:
+                next_wanted += 1
+    if partial and line in targets:  # a last line without a line end
+        found[line] = partial.removesuffix(b"\r")
+    return found
+
+
 def blank_lines(path: Path, compression: str, after: int) -> list[int]:
     """Physical numbers of the empty lines after line `after` (DuckDB skips them without a
     trace). Only called when the line count shows there are some, so its cost is rare."""
