@@ -88,11 +88,13 @@ def _require_usage(con: duckdb.DuckDBPyConnection, window: Window) -> None:
         raise NoData(f"no e-channel usage or latent signals in {window.first}..{window.month}")
 
 
-def scores_sql(month: str, config: PreferConfig, channels: dict[str, Channel]) -> str:
+def scores_sql(month: str, config: PreferConfig, channels: dict[str, Channel], only: str | None = None) -> str:
     """Score of every (msisdn, electronic channel) with usage in the window, a positive latent
     signal in `month`, or a complaint in the window (a complaint-only pair scores 0, tier low).
-    Components are exact decimals; the score is rounded once."""
+    Components are exact decimals; the score is rounded once. `only`, a SELECT of msisdns,
+    limits the scoring to those customers (read before anything is grouped)."""
     w = Window(month, int(config.window))
+    among = f" AND msisdn IN ({only})" if only else ""
     electronic = _electronic(channels)
     c = config
 
@@ -103,15 +105,15 @@ def scores_sql(month: str, config: PreferConfig, channels: dict[str, Channel]) -
         WITH used AS (
             SELECT msisdn, channel, count(*) AS uses,
                    bit_count(bit_or(CAST(1 AS BIGINT) << {w.month_index("event_time")})) AS active_months
-            FROM usage WHERE {w.covers("event_time")} AND channel IN ({electronic})
+            FROM usage WHERE {w.covers("event_time")} AND channel IN ({electronic}){among}
             GROUP BY msisdn, channel),
         latent AS (
             SELECT DISTINCT msisdn, channel FROM signals
-            WHERE month = {lit(month)} AND value > 0 AND channel IN ({electronic})),
+            WHERE month = {lit(month)} AND value > 0 AND channel IN ({electronic}){among}),
         complained AS (
             SELECT msisdn, channel, count(*) AS complaints FROM complaints
             WHERE {w.covers("complaint_time")} AND msisdn IS NOT NULL
-              AND channel IN ({electronic})
+              AND channel IN ({electronic}){among}
             GROUP BY msisdn, channel),
         parts AS (
             SELECT k.msisdn, k.channel, coalesce(u.uses, 0) AS uses, coalesce(u.active_months, 0) AS active_months,

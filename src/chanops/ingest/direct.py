@@ -1,9 +1,10 @@
 """The direct append: an extract goes from the file into its table in one statement.
 
 Staging every row in a scratch table first, to name the bad ones, costs about a third of a
-large load. So a file of an event or monthly kind is first appended straight into its
-table: every row tagged with the load id, a row failing any check (the same checks staging
-makes) with the load id negated. Most files are then done, or nearly:
+large load. So a file of an event or monthly kind whose first 200,000 records show no bad
+row and no record spanning lines is appended straight into its table: every row tagged
+with the load id, a row failing any check (the same checks staging makes) with the load
+id negated. Most files are then done, or nearly:
 
 - When every physical line below the header is one appended row (DuckDB rejected no line,
   no record spans lines, no line is empty), a row's line number is its position in the
@@ -37,6 +38,8 @@ from chanops.sql import ident, lit
 
 # More bad rows than this and reading their lines again is no cheaper than staging the file.
 MOST_BAD_ROWS = 100_000
+# Records read before the append to see whether the file is likely clean.
+PROBE_ROWS = 200_000
 
 
 @dataclass
@@ -66,6 +69,8 @@ def append(
     names = ", ".join(ident(c.name) for c in k.columns)
     sql = stage_sql(k, source, mapping, channels)
     try:
+        if not _looks_clean(con, k, source, mapping, channels):
+            return None
         appended = int(
             first_row(
                 con,
@@ -79,6 +84,20 @@ def append(
     if settled is None:
         con.execute(f"DELETE FROM {k.name} WHERE _load_id IN ({load_id}, {-load_id})")
     return settled
+
+
+def _looks_clean(con, k: Kind, source: OpenedExtract, mapping, channels) -> bool:
+    """Do the first PROBE_ROWS records hold no bad row, no line DuckDB rejects and no record
+    spanning lines? Deleting rows appended in the same transaction makes DuckDB rewrite the
+    whole append when it commits, so a file that shows trouble early is staged instead."""
+    probe = stage_sql(k, source, mapping, channels, with_spans=source.layout is not None)
+    spans = "count(*) FILTER (WHERE _span > 1)" if source.layout is not None else "0"
+    bad, spanning = first_row(
+        con, f"SELECT count(_bad_reason), {spans} FROM (SELECT * FROM ({probe}) LIMIT {PROBE_ROWS})"
+    )
+    rejected = accounting.parse_rejects(con, source)[0] if source.layout is not None else 0
+    source.drop_rejects(con)  # the append reads the file again into the same rejects table
+    return not (bad or spanning or rejected)
 
 
 def _lines_are_rows(con: duckdb.DuckDBPyConnection, k: Kind, source: OpenedExtract, load_id: int, appended: int):

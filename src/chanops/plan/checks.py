@@ -25,6 +25,12 @@ from chanops.sql import active_at, customer_state, month_first_day, month_start
 
 CHECKED = "_plan_checked"
 CAMPAIGNS = "_plan_campaigns"  # campaign_id, product, priority, cap
+LISTED = "_plan_listed"  # msisdn
+
+
+def listed_sql() -> str:
+    """LISTED: each readable number of any list once, for the lookups below."""
+    return f"CREATE OR REPLACE TEMP TABLE {LISTED} AS SELECT DISTINCT msisdn FROM {CANDIDATES} WHERE msisdn IS NOT NULL"
 
 
 def checks_sql(month: str, config: PlanConfig) -> str:
@@ -37,7 +43,7 @@ def checks_sql(month: str, config: PlanConfig) -> str:
     def window(column: str, amount: int, unit: str) -> str:
         return f"{column} {since(amount, unit).format(column)}"
 
-    listed = f"SELECT msisdn FROM {CANDIDATES} WHERE msisdn IS NOT NULL"
+    listed = f"SELECT msisdn FROM {LISTED}"
     return f"""
         CREATE OR REPLACE TEMP TABLE {CHECKED} AS
         WITH cand AS (

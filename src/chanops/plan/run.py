@@ -53,6 +53,7 @@ def run_plan(con: duckdb.DuckDBPyConnection, config: Config, request: PlanReques
     _check_products(con, plan)
     _campaign_tables(con, plan)
     read_candidates(con, plan, config.channels)
+    con.execute(checks.listed_sql())
     con.execute(checks.checks_sql(month, config.plan))
     quota_left = _quota_left(con, config, month, plan)
     rounds = _assign(con, config, month, quota_left)
@@ -175,8 +176,8 @@ def _tiers_sql(config: Config, month: str) -> str:
     """The served customers' preference tiers on electronic channels, scored on the month before M."""
     from chanops.analysis.prefer import scores_sql
 
-    scores = scores_sql(add_months(month, -1), config.prefer, config.channels)
-    return f"SELECT msisdn, channel, tier FROM ({scores}) WHERE msisdn IN (SELECT msisdn FROM {SERVED})"
+    scores = scores_sql(add_months(month, -1), config.prefer, config.channels, only=f"SELECT msisdn FROM {SERVED}")
+    return f"SELECT msisdn, channel, tier FROM ({scores})"
 
 
 def _result_sql() -> str:
