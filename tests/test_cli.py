@@ -49,7 +49,7 @@ def test_usage_errors_exit_2_with_one_line(chanops):
     for args in (
         ["load"],
         ["kpi-that-does-not-exist"],
-        ["rejects", "--limit", "0"],
+        ["rejects", "--limit", "-1"],
         ["db", "info", "--format", "yaml"],
     ):
         result = chanops(*args)

@@ -27,7 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chanops.channels import build_catalog
-from chanops.errors import NoData, UsageError
+from chanops.errors import ConfigError, NoData, UsageError
 from chanops.kpi.catalog import build_kpi_catalog
 from chanops.kpi.evaluate import evaluate
 
@@ -209,3 +209,41 @@ def test_shuffled_rows_change_nothing(seed):
         shuffled_result = run(con, dims=["region", "channel"], metrics=["online_share", "platform_success_rate"]).frame
         con.close()
     assert shuffled_result.equals(REFERENCE_REGION_CHANNEL())
+
+
+@pytest.mark.parametrize(
+    ("where", "refusal"),
+    [
+        ("read_text('/etc/passwd') IS NOT NULL", "'read_text' is not allowed"),
+        ("glob('/root/*') IS NULL", "'glob' is not allowed"),
+        ("getenv('HOME') = 'x'", "'getenv' is not allowed"),
+        ("msisdn IN (SELECT msisdn FROM customers)", "not allowed"),
+        ("success; DROP TABLE orders", "one condition, not 2 statements"),
+        ("o.fee > 1", "may not name a table"),
+        ("password = 'x'", "uses 'password'"),
+    ],
+)
+def test_a_user_where_that_reads_anything_but_its_columns_is_refused(where, refusal):
+    """Refused when chanops.toml is read, before any SQL runs, naming the construct."""
+    with pytest.raises(ConfigError, match=refusal):
+        build_kpi_catalog(
+            {"x": {"numerator": {"source": "orders", "where": where}, "denominator": {"source": "orders"}}}
+        )
+
+
+def test_a_user_where_with_functions_and_case_is_accepted(warehouse):
+    """lower(), IN, BETWEEN and CASE over orders' own columns: hotline orders among successful
+    ones, as in test_user_defined_kpi_and_thresholds: 1 of 6."""
+    catalog = build_kpi_catalog(
+        {
+            "hotline_share": {
+                "numerator": {
+                    "source": "orders",
+                    "where": "CASE WHEN success THEN lower(channel) IN ('hotline') ELSE false END",
+                },
+                "denominator": {"source": "orders", "where": "success AND length(region) BETWEEN 1 AND 20"},
+            }
+        }
+    )
+    row = evaluate(warehouse, catalog, CHANNELS, ["2022-11"], [], ["hotline_share"]).frame.to_pylist()[0]
+    assert (row["hotline_share_num"], row["hotline_share_den"]) == (1, 6)

@@ -58,7 +58,7 @@ def test_xlsx_numbers_stay_numbers_and_formulas_stay_text(tmp_path):
     emit(SECTION, OutputOptions(output=target, lang="en"))
     back = pl.read_excel(target)
     assert back.columns == ["Region", "Rows", "Outbound connect rate"]
-    assert back["Region"].to_list() == ["包头", '=HYPERLINK("x")']
+    assert back["Region"].to_list() == ["包头", '\'=HYPERLINK("x")']  # neutralized (SPEC §11)
     assert back["Rows"].dtype.is_integer()
     assert back["Outbound connect rate"].to_list() == [0.2952, 0.5]
 

@@ -65,16 +65,18 @@ class QuotaConfig:
 
 @dataclass(frozen=True)
 class PointsConfig:
-    """`[points]`: complaint_deduction (default 2 points per complaint) and a
-    [points.category_deduction] table giving other amounts for some complaint categories."""
+    """`[points]`: complaint_deduction (default 2 points per complaint), a
+    [points.category_deduction] table giving other amounts for some complaint categories, and
+    payout_excel: `points payout -o FILE.csv` writes Excel's CSV (GB18030, CRLF) by default."""
 
     complaint_deduction: Decimal = Decimal("2")
     category_deduction: dict[str, Decimal] = field(default_factory=dict)
+    payout_excel: bool = False
 
     @classmethod
     def from_section(cls, section: dict | None) -> PointsConfig:
         section = section or {}
-        unknown = set(section) - {"complaint_deduction", "category_deduction"}
+        unknown = set(section) - {"complaint_deduction", "category_deduction", "payout_excel"}
         if unknown:
             raise ConfigError(f"[points]: unknown key(s) {', '.join(sorted(unknown))}")
         try:
@@ -84,7 +86,10 @@ class PointsConfig:
             raise ConfigError("[points] complaint_deduction and category_deduction must be numbers") from None
         if not all(v.is_finite() for v in (default, *by_category.values())):
             raise ConfigError("[points] deductions must be finite numbers")
-        return cls(default, by_category)
+        excel = section.get("payout_excel", False)
+        if not isinstance(excel, bool):
+            raise ConfigError("[points] payout_excel must be true or false")
+        return cls(default, by_category, excel)
 
     def fingerprint(self) -> str:
         text = json.dumps(

@@ -8,6 +8,8 @@ from datetime import date
 from chanops.errors import UsageError
 
 _MONTH = re.compile(r"(\d{4})-?(\d{2})")
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # the years events are loaded for (ingest/normalize.py)
+MOST_MONTHS = 60  # a --from/--to range: five years of monthly rows
 
 
 def parse_month(text: str, option: str = "--month") -> str:
@@ -15,6 +17,8 @@ def parse_month(text: str, option: str = "--month") -> str:
     match = _MONTH.fullmatch(text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise UsageError(f"{option} must be a month like 2022-11, got '{text}'")
+    if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+        raise UsageError(f"{option} must be a month of {FIRST_YEAR}–{LAST_YEAR}, got '{text}'")
     return f"{match.group(1)}-{match.group(2)}"
 
 
@@ -28,6 +32,9 @@ def month_range(first: str, last: str) -> list[str]:
     """Every month from first to last inclusive."""
     if first > last:
         raise UsageError(f"--from {first} is after --to {last}")
+    span = (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7]) + 1
+    if span > MOST_MONTHS:
+        raise UsageError(f"--from {first} --to {last} spans {span} months; at most {MOST_MONTHS} at a time")
     months, month = [], first
     while month <= last:
         months.append(month)

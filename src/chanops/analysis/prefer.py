@@ -149,6 +149,8 @@ def scores(
     min_score: float | None = None,
 ) -> pa.Table:
     """Scores for `month`, optionally one channel, one tier, or at least a score; by msisdn, channel."""
+    if min_score is not None and not 0 <= min_score <= 100:  # also refuses nan
+        raise UsageError(f"--min-score must be a number from 0 to 100, got {min_score:g}")
     _require_usage(con, Window(month, int(config.window)))
     where = []
     if channel:

@@ -12,8 +12,9 @@ from chanops.cli.analysis_cmd import failures, funnel, quota
 from chanops.cli.check_cmd import check
 from chanops.cli.common import ChanopsGroup
 from chanops.cli.customer_cmd import lifecycle, prefer_app, retention
-from chanops.cli.db_cmd import db_app, rejects
+from chanops.cli.db_cmd import db_app, rejects, sql
 from chanops.cli.export_cmd import export
+from chanops.cli.init_cmd import init
 from chanops.cli.kpi_cmd import kpi_app
 from chanops.cli.load_cmd import load
 from chanops.cli.plan_cmd import plan
@@ -59,6 +60,8 @@ app.command("lifecycle")(lifecycle)
 app.command("export")(export)
 app.command("check")(check)
 app.command("plan")(plan)
+app.command("sql")(sql)
+app.command("init")(init)
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(points_app, name="points")
 app.add_typer(prefer_app, name="prefer")

@@ -56,7 +56,9 @@ FormatOpt = Annotated[
 ]
 OutputOpt = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.", show_default=False),
+    typer.Option(
+        "--output", "-o", help="Write to FILE (atomically) instead of stdout; - is stdout.", show_default=False
+    ),
 ]
 LangOpt = Annotated[Lang, typer.Option("--lang", help="Labels for tables and reports.")]
 MonthOpt = Annotated[
@@ -73,8 +75,32 @@ UnmaskOpt = Annotated[
 ]
 
 
-def output_options(fmt: FormatName | None, output: Path | None, lang: Lang, unmask: bool = False) -> OutputOptions:
-    return OutputOptions(format=fmt.value if fmt else None, output=output, lang=lang.value, unmask=unmask)
+LimitOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--limit",
+        min=0,
+        help="Rows of a table or Markdown section (default 40 on a terminal; 0: all). CSV/JSON/Parquet are never cut.",
+        show_default=False,
+    ),
+]
+ExcelOpt = Annotated[
+    bool,
+    typer.Option("--excel", help="CSV for Excel on Chinese Windows: GB18030, CRLF, formula-like cells neutralized."),
+]
+
+
+def output_options(
+    fmt: FormatName | None,
+    output: Path | None,
+    lang: Lang,
+    unmask: bool = False,
+    limit: int | None = None,
+    excel: bool = False,
+) -> OutputOptions:
+    return OutputOptions(
+        format=fmt.value if fmt else None, output=output, lang=lang.value, unmask=unmask, limit=limit, excel=excel
+    )
 
 
 EngineOpt = Annotated[str, typer.Option("--engine", help="duckdb (the warehouse) or spark (over --source).")]
@@ -168,6 +194,8 @@ def shared_options(
             _keyword("output", OutputOpt, None),
             _keyword("lang", LangOpt, Lang.zh),
             _keyword("unmask", UnmaskOpt, False),
+            _keyword("limit", LimitOpt, None),
+            _keyword("excel", ExcelOpt, False),
         ]
 
     def decorate(command: Callable) -> Callable:
@@ -183,7 +211,14 @@ def shared_options(
                 source=kwargs.pop("source", None),
                 spark_master=kwargs.pop("spark_master", "local[2]"),
                 spark_conf=kwargs.pop("spark_conf", None),
-                out=output_options(kwargs.pop("fmt"), kwargs.pop("output"), kwargs.pop("lang"), kwargs.pop("unmask"))
+                out=output_options(
+                    kwargs.pop("fmt"),
+                    kwargs.pop("output"),
+                    kwargs.pop("lang"),
+                    kwargs.pop("unmask"),
+                    kwargs.pop("limit"),
+                    kwargs.pop("excel"),
+                )
                 if output
                 else None,
             )

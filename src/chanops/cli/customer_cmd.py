@@ -38,7 +38,7 @@ def scores(
     *,
     shared: Shared,
 ) -> None:
-    """Preference score per (msisdn, electronic channel) with each component (SPEC §7)."""
+    """Preference score per (msisdn, electronic channel) with each component (电子渠道偏好得分)."""
     from chanops.analysis import prefer
 
     _prefer(
@@ -108,7 +108,7 @@ def retention(
     *,
     shared: Shared,
 ) -> None:
-    """User and revenue retention against a base month (SPEC §4 保有率)."""
+    """User and revenue retention against a base month (用户保有率, 收入保有率)."""
     from chanops.analysis.retention import run_retention
     from chanops.present.output import Section, emit
 
@@ -132,7 +132,7 @@ def lifecycle(
     *,
     shared: Shared,
 ) -> None:
-    """Customers and revenue per lifecycle stage (SPEC §8), or the list of one stage."""
+    """Customers and revenue per lifecycle stage (入网期, 在网期, 离网预警期, 离网期), or the list of one stage."""
     from chanops.analysis.lifecycle import check_stage, lifecycle_view
     from chanops.errors import UsageError
     from chanops.present.output import Section, emit

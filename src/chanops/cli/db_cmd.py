@@ -42,7 +42,6 @@ def migrate(*, shared: Shared) -> None:
 def rejects(
     kind: Annotated[KindName | None, typer.Option("--kind", help="Only this kind.", show_default=False)] = None,
     load_id: Annotated[int | None, typer.Option("--load", help="Only this load id.", show_default=False)] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many rows.")] = 100,
     *,
     shared: Shared,
 ) -> None:
@@ -51,5 +50,41 @@ def rejects(
     from chanops.store import inventory
 
     with shared.warehouse() as con:
-        frame = inventory.rejects(con, kind.value if kind else None, load_id, limit)
-    emit(Section(frame, "rejects"), shared.out, notice=notice)
+        frame = inventory.rejects(con, kind.value if kind else None, load_id)
+    emit(Section(frame, "rejects", free_text=("value",)), shared.out, notice=notice)
+
+
+@db_app.command("schema")
+@shared_options()
+def schema(*, shared: Shared) -> None:
+    """The warehouse's tables and columns, with what each table holds — what `chanops sql` queries.
+
+    Example: chanops db schema --format markdown"""
+    from chanops.present.output import Section, emit
+    from chanops.store import inventory
+
+    with shared.warehouse() as con:
+        frame = inventory.schema(con)
+    emit(Section(frame, "schema"), shared.out, notice=notice)
+
+
+@shared_options()
+def sql(
+    statement: Annotated[str, typer.Argument(help="One SQL statement (DuckDB dialect); tables: chanops db schema.")],
+    *,
+    shared: Shared,
+) -> None:
+    """Run read-only SQL on the warehouse, in any output format. Files outside the warehouse
+    cannot be read or written from it.
+
+    Example: chanops sql "SELECT region, count(*) AS orders FROM orders GROUP BY 1 ORDER BY 2 DESC\""""
+    from chanops.present.output import Section, emit
+    from chanops.store.query import run_sql
+
+    with shared.warehouse() as con:
+        table = run_sql(con, statement)
+    emit(
+        Section(table, "sql", free_text=tuple(n for n in table.column_names if n != "msisdn")),
+        shared.out,
+        notice=notice,
+    )

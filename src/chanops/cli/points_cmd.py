@@ -77,11 +77,17 @@ def statement(month: RequiredMonth, budget: BudgetOpt = None, *, shared: Shared)
 @points_app.command("payout")
 @shared_options(config=True)
 def payout(month: RequiredMonth, budget: BudgetOpt = None, *, shared: Shared) -> None:
-    """The bank-transfer file: staff_id, staff_name, payout (1 point = 1 yuan)."""
+    """The bank-transfer file: staff_id, staff_name, payout (1 point = 1 yuan). Written with -o,
+    formula-like names are neutralized; `[points] payout_excel = true` makes it Excel's CSV.
+
+    Example: chanops points payout --month 2022-11 --budget 50000 -o payout.csv"""
     from chanops.present.output import Section, emit
 
     run = _statement_run("payout", month, budget, shared)
-    emit(Section(run.table, f"payout {run.month}"), shared.out, notice=notice)
+    out = shared.out
+    if shared.config.points.payout_excel and not out.to_stdout and out.resolved_format() == "csv":
+        out.excel = True
+    emit(Section(run.table, f"payout {run.month}"), out, notice=notice)
 
 
 @points_app.command("summary")

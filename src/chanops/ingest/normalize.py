@@ -109,9 +109,9 @@ def value_sql(type_: str, x: str, channels: dict[str, Channel]) -> str:
             f"WHEN lower({x}) IN ({_in_list(BOOL_WORDS['false'])}) THEN false END"
         )
     if type_ == "ts":
-        return f"try_strptime({x}, {_formats()})"
+        return f"CASE WHEN {_years('ts', x)} THEN try_strptime({x}, {_formats()}) END"
     if type_ == "date":
-        return f"CAST(try_strptime({x}, {_formats()}) AS DATE)"
+        return f"CASE WHEN {_years('date', x)} THEN CAST(try_strptime({x}, {_formats()}) AS DATE) END"
     if type_ == "month":
         # 2022-11, 202211, 2022/11, and a full date standing for its month.
         pattern = "'^([0-9]{4})[-/]?([0-9]{1,2})([-/]?[0-9]{1,2})?$'"
@@ -139,4 +139,20 @@ def reason_sql(type_: str, x: str) -> str:
     """Expression giving why raw text `x` was refused (used only when it was)."""
     if type_ == "channel":
         return f"'unknown channel code ''' || {x} || ''''"
+    if type_ in YEARS:
+        first, last = YEARS[type_]
+        readable = f"try_strptime({x}, {_formats()}) IS NOT NULL"
+        out_of_range = lit(f"year outside {first}–{last}")
+        return f"CASE WHEN {readable} AND NOT ({_years(type_, x)}) THEN {out_of_range} ELSE {lit(REASONS[type_])} END"
     return lit(REASONS[type_])
+
+
+# Plausible years: events from 2000 (a 0001 or 2999 timestamp is a typo, and would become
+# the default month); customers' join and churn dates from 1980. Every accepted format
+# starts with the 4-digit year, so the test is on the text, before any parsing.
+YEARS = {"ts": ("2000", "2099"), "date": ("1980", "2099")}
+
+
+def _years(type_: str, x: str) -> str:
+    first, last = YEARS[type_]
+    return f"left({x}, 4) BETWEEN '{first}' AND '{last}'"

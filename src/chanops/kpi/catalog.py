@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from chanops.errors import ConfigError
+from chanops.kpi.where import check_where
 
 AGGREGATES = ("count", "count_distinct", "sum")
 FORMATS = ("pct", "number")
@@ -236,7 +237,10 @@ def _measure_from_config(kpi_id: str, side: str, table) -> Measure:
         allowed = SOURCE_DIMENSIONS[source] + SOURCE_COLUMNS[source]
         if column not in allowed:
             raise ConfigError(f"{where}: {agg} needs column = one of {', '.join(allowed)}")
-    return Measure(source, agg, column, table.get("where"), table.get("zh", ""), table.get("en", ""))
+    condition = table.get("where")
+    if condition is not None:
+        check_where(condition, ("month", *SOURCE_DIMENSIONS[source], *SOURCE_COLUMNS[source]), f"{where} where")
+    return Measure(source, agg, column, condition, table.get("zh", ""), table.get("en", ""))
 
 
 def _threshold(kpi_id: str, fields: dict, name: str) -> float | None:

@@ -32,6 +32,13 @@ class OutputOptions:
     output: Path | None = None
     lang: str = "zh"
     unmask: bool = False  # human formats mask phone numbers (个人信息保护) unless asked not to
+    limit: int | None = None  # rows of a table/markdown section; None: 40 on a terminal, 0: all
+    excel: bool = False  # CSV as Excel on Chinese Windows opens it: GB18030, CRLF, formulas neutralized
+
+    @property
+    def to_stdout(self) -> bool:
+        """No -o, or `-o -` (the Unix convention for stdout)."""
+        return self.output is None or str(self.output) == "-"
 
     def resolved_format(self) -> str:
         """Explicit --format, else from the -o suffix, else table on a terminal and csv in a pipe."""
@@ -39,7 +46,7 @@ class OutputOptions:
             if self.format not in FORMATS:
                 raise UsageError(f"unknown format '{self.format}'. Try one of: {', '.join(FORMATS)}")
             return self.format
-        if self.output is not None:
+        if not self.to_stdout:
             return SUFFIX_FORMATS.get(self.output.suffix.lower(), "csv")
         # isatty, not Rich's terminal detection: FORCE_COLOR makes Rich treat pipes as terminals.
         return "table" if sys.stdout.isatty() else "csv"

@@ -16,7 +16,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ from chanops.errors import UsageError
 from chanops.present.formats import BINARY_FORMATS, OutputOptions
 from chanops.present.labels import label
 from chanops.present.numbers import percent_text, points_text
+from chanops.sql import ident, lit
 
 if TYPE_CHECKING:
     import polars as pl
@@ -50,6 +51,17 @@ class Section:
     percent: Sequence[str] = field(default_factory=tuple)
     points: Sequence[str] = field(default_factory=tuple)
     human: Any = None
+    free_text: Sequence[str] = field(default_factory=tuple)  # columns whose text may hold phone numbers
+
+    @property
+    def height(self) -> int:
+        return self.frame.height if hasattr(self.frame, "height") else self.frame.num_rows
+
+    def head(self, rows: int) -> Section:
+        """The first `rows` rows, for a capped table (sliced before any formatting)."""
+        frame = self.frame.head(rows) if hasattr(self.frame, "height") else self.frame.slice(0, rows)
+        human = self.human_frame()
+        return replace(self, frame=frame, human=None if human is None else human.head(rows))
 
     def polars(self) -> pl.DataFrame:
         import polars as pl
@@ -65,14 +77,50 @@ class Section:
 MSISDN_COLUMNS = frozenset({"msisdn"})
 
 
-def masked(frame: pl.DataFrame, unmask: bool) -> pl.DataFrame:
-    """`frame` with its phone-number columns masked, unless `unmask`."""
+# A phone number inside free text (a rejected line, a value): 138****0001 as well.
+PHONE_IN_TEXT = r"(1[3-9][0-9])[0-9]{4}([0-9]{4})"
+# OWASP CSV injection: a cell starting with one of these is run as a formula by spreadsheets.
+FORMULA_START = r"^[=+\-@\t\r]"
+APOSTROPHE = lit("'")  # the SQL literal of one apostrophe
+# Control characters (C0 but line feed and tab, DEL, C1) would move or recolour the terminal.
+CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+
+
+def masked(frame: pl.DataFrame, unmask: bool, free_text: Sequence[str] = ()) -> pl.DataFrame:
+    """`frame` with its phone-number columns masked, and phone numbers inside `free_text`
+    columns, unless `unmask`."""
     import polars as pl
 
     columns = [c for c in frame.columns if c in MSISDN_COLUMNS]
-    if unmask or not columns:
+    texts = [c for c in free_text if c in frame.columns and frame.schema[c] == pl.String]
+    if unmask or not (columns or texts):
         return frame
-    return frame.with_columns(pl.col(c).str.slice(0, 3) + "****" + pl.col(c).str.slice(-4) for c in columns)
+    return frame.with_columns(
+        *(pl.col(c).str.slice(0, 3) + "****" + pl.col(c).str.slice(-4) for c in columns),
+        *(pl.col(c).str.replace_all(PHONE_IN_TEXT, "${1}****${2}") for c in texts),
+    )
+
+
+def neutralized(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells a spreadsheet would run as a formula get a leading apostrophe."""
+    import polars as pl
+
+    texts = [c for c, dtype in frame.schema.items() if dtype == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(FORMULA_START)).then("'" + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in texts
+    )
+
+
+def _visible(col):
+    r"""Control characters shown as escapes (\n, \t, \r, \e) or U+FFFD, never sent to a terminal."""
+    return (
+        col.str.replace_all("\n", "\\n", literal=True)
+        .str.replace_all("\t", "\\t", literal=True)
+        .str.replace_all("\r", "\\r", literal=True)
+        .str.replace_all("\x1b", "\\e", literal=True)
+        .str.replace_all(CONTROL, "\ufffd")
+    )
 
 
 def display_frame(section: Section, lang: str, unmask: bool = False) -> tuple[pl.DataFrame, list[bool]]:
@@ -81,7 +129,7 @@ def display_frame(section: Section, lang: str, unmask: bool = False) -> tuple[pl
     import polars as pl
 
     human = section.human_frame()
-    source = masked(human if human is not None else section.polars(), unmask)
+    source = masked(human if human is not None else section.polars(), unmask, section.free_text)
     exprs = []
     for name, dtype in source.schema.items():
         col = pl.col(name)
@@ -93,6 +141,8 @@ def display_frame(section: Section, lang: str, unmask: bool = False) -> tuple[pl
             col = col.round(4).cast(pl.String)
         elif isinstance(dtype, pl.Datetime):
             col = col.dt.strftime("%Y-%m-%d %H:%M:%S")
+        elif dtype == pl.String:
+            col = _visible(col)
         else:
             col = col.cast(pl.String)
         exprs.append(col.fill_null("").alias(label(name, lang)))
@@ -146,17 +196,31 @@ def _write_markdown(sections: Sequence[Section], dest: IO, options: OutputOption
             dest.write(str(frame) + "\n")
 
 
-def _copy(section: Section, fmt: str, dest: IO) -> None:
-    """Serialize with DuckDB's COPY into a scratch file, then stream it to `dest`."""
+def _copy(section: Section, fmt: str, dest: IO, neutralize: bool = False) -> None:
+    """Serialize with DuckDB's COPY into a scratch file, then stream it to `dest`; with
+    `neutralize`, text cells starting like a formula get a leading apostrophe."""
     import duckdb
 
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
         con.register("result", section.frame)
+        columns = "*"
+        if neutralize:
+            described = con.execute("DESCRIBE SELECT * FROM result").fetchall()
+            columns = ", ".join(
+                f"CASE WHEN regexp_matches({ident(name)}, {lit(FORMULA_START)}) THEN {APOSTROPHE} || {ident(name)} "
+                f"ELSE {ident(name)} END AS {ident(name)}"
+                if kind == "VARCHAR"
+                else ident(name)
+                for name, kind, *_rest in described
+            )
         with tempfile.TemporaryDirectory(prefix="chanops-out-") as scratch:
             path = Path(scratch) / f"result.{fmt}"
-            con.execute(f"COPY (SELECT * FROM result) TO '{path}' ({COPY_OPTIONS[fmt]})")
+            con.execute(f"COPY (SELECT {columns} FROM result) TO '{path}' ({COPY_OPTIONS[fmt]})")
+            if isinstance(dest, ExcelDest):
+                dest.write_csv(path)
+                return
             opened = open(path, "rb") if fmt in BINARY_FORMATS else open(path, encoding="utf-8", newline="")
             with opened as fh:
                 shutil.copyfileobj(fh, dest)
@@ -164,8 +228,22 @@ def _copy(section: Section, fmt: str, dest: IO) -> None:
         con.close()
 
 
+class ExcelDest:
+    """A binary destination that takes CSV as Excel on Chinese Windows opens it."""
+
+    def __init__(self, raw: IO) -> None:
+        self.raw = raw
+
+    def write_csv(self, path: Path) -> None:
+        """UTF-8 CSV → GB18030 with CRLF line ends, in chunks (bounded memory)."""
+        with open(path, encoding="utf-8", newline="") as fh:
+            while chunk := fh.read(4 * 1024 * 1024):
+                self.raw.write(chunk.replace("\r\n", "\n").replace("\n", "\r\n").encode("gb18030"))
+
+
 def _write_csv(sections, dest, options):
-    _copy(sections[0], "csv", dest)
+    # for people (a file, or Excel's CSV): formulas neutralized; piped to a program: raw
+    _copy(sections[0], "csv", dest, neutralize=options.excel or not options.to_stdout)
 
 
 def _write_json(sections, dest, options):
@@ -196,7 +274,7 @@ def write_xlsx(sections, dest, options):
     with xlsxwriter.Workbook(dest, safe) as workbook:
         for i, section in enumerate(sections):
             lang = options.lang
-            frame = masked(section.polars(), options.unmask)
+            frame = neutralized(masked(section.polars(), options.unmask, section.free_text))
             labels = dict(zip(frame.columns, _labelled_unique(frame.columns, lang), strict=True))
             formats = {labels[c]: "0.00%" for c in (*section.percent, *section.points) if c in labels}
             frame = frame.rename(labels)
@@ -224,18 +302,53 @@ def emit(
     if isinstance(sections, Section):
         sections = [sections]
     fmt = options.resolved_format()
+    if options.excel and fmt != "csv":
+        raise UsageError(f"--excel is for CSV output, not {fmt}")
     if len(sections) > 1 and fmt in {"csv", "jsonl", "parquet"} and notice:
         notice(f"{fmt} shows only the first section ({sections[0].title}); use --format json or table for all")
+    sections = _capped(sections, fmt, options, notice)
     writer = WRITERS[fmt]
-    binary = fmt in BINARY_FORMATS
-    if options.output is None:
+    binary = fmt in BINARY_FORMATS or options.excel
+
+    def write(dest: IO) -> None:
+        writer(sections, ExcelDest(dest) if options.excel else dest, options)
+
+    if options.to_stdout:
         if binary and sys.stdout.isatty():
-            raise UsageError(f"{fmt} is binary: write it to a file with -o FILE")
+            what = "Excel's CSV (GB18030)" if options.excel else fmt
+            raise UsageError(f"{what} is binary: write it to a file with -o FILE")
         dest = sys.stdout.buffer if binary else sys.stdout
-        writer(sections, dest, options)
+        write(dest)
         dest.flush()
         return
-    write_atomically(options.output, lambda fh: writer(sections, fh, options), binary)
+    write_atomically(options.output, write, binary)
+
+
+TERMINAL_ROWS = 40
+
+
+def _capped(sections: Sequence[Section], fmt: str, options: OutputOptions, notice) -> list[Section]:
+    """Tables for people show `--limit` rows (40 on a terminal by default) and say how many
+    more there are; machine formats are never cut."""
+    if fmt not in ("table", "markdown"):
+        return list(sections)
+    rows = options.limit
+    if rows is None:
+        rows = TERMINAL_ROWS if fmt == "table" and options.to_stdout and sys.stdout.isatty() else 0
+    if rows == 0:
+        return list(sections)
+    capped = []
+    for section in sections:
+        if section.height > rows:
+            if notice:
+                name = f"{section.title}: " if section.title else ""
+                notice(
+                    f"{name}{section.height - rows:,} more rows — --limit N shows N, --limit 0 all, "
+                    "--format csv for a program"
+                )
+            section = section.head(rows)
+        capped.append(section)
+    return capped
 
 
 def write_atomically(target: Path, write: Callable[[IO], None], binary: bool) -> None:

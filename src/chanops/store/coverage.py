@@ -39,8 +39,13 @@ def _month_alias(month: str) -> str:
 
 
 def latest_month(con) -> str:
-    """The latest month with orders, contacts, usage or complaints, for a default --month."""
-    parts = [f"SELECT strftime(max({col}), '%Y-%m') AS month FROM {table}" for table, col in EVENT_TABLES.items()]
+    """The latest month with orders, contacts, usage or complaints, for a default --month —
+    up to this month: a row dated in the future (a typo) never becomes the default."""
+    horizon = "date_trunc('month', current_date) + INTERVAL 1 MONTH"
+    parts = [
+        f"SELECT strftime(max({col}), '%Y-%m') AS month FROM {table} WHERE {col} < {horizon}"
+        for table, col in EVENT_TABLES.items()
+    ]
     row = first_row(as_engine(con), f"SELECT max(month) AS month FROM ({' UNION ALL '.join(parts)}) t")
     if not row or row[0] is None:
         raise NoData("the warehouse has no orders, contacts, usage or complaints yet; load some first")

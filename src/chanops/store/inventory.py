@@ -41,9 +41,7 @@ def reject_reasons(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     ).pl()
 
 
-def rejects(
-    con: duckdb.DuckDBPyConnection, kind: str | None = None, load_id: int | None = None, limit: int = 100
-) -> pl.DataFrame:
+def rejects(con: duckdb.DuckDBPyConnection, kind: str | None = None, load_id: int | None = None) -> pl.DataFrame:
     """Quarantined rows, newest load first, in file order."""
     if kind is not None and kind not in KINDS:
         raise UsageError(f"unknown kind '{kind}'; kinds: {', '.join(KINDS)}")
@@ -57,6 +55,28 @@ def rejects(
     clause = ("WHERE " + " AND ".join(where)) if where else ""
     return con.sql(
         f"""SELECT load_id, kind, file, line, "column", value, reason FROM _rejects {clause}
-            ORDER BY load_id DESC, line LIMIT {int(limit)}""",
+            ORDER BY load_id DESC, line""",
         params=params,
     ).pl()
+
+
+# What the ledger tables hold, for `db schema` (the kinds describe themselves in ingest/schema.py).
+LEDGER_TABLES = {
+    "_loads": "one row per load: file, fingerprint, encoding, rows read/loaded/rejected",
+    "_rejects": "quarantined rows: load, file, physical line, column, value, reason",
+    "_adjustments": "manual points adjustments",
+    "_points_runs": "recorded points statements: inputs and config fingerprints",
+    "_meta": "schema version",
+}
+
+
+def schema(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every table with its columns and types, and what each table holds — what `chanops sql`
+    can query."""
+    described = {k.name: k.label for k in KINDS.values()} | LEDGER_TABLES
+    frame = con.sql(
+        """SELECT table_name AS "table", column_name AS "column", data_type AS type
+           FROM information_schema.columns WHERE table_schema = 'main'
+           ORDER BY table_name LIKE '\\_%' ESCAPE '\\', table_name, ordinal_position"""
+    ).pl()
+    return frame.with_columns(holds=pl.col("table").replace_strict(described, default=None, return_dtype=pl.String))

@@ -1,0 +1,110 @@
+"""The analyst's terminal tools (SPEC §9): init, read-only SQL, the schema it queries."""
+
+from __future__ import annotations
+
+from chanops.config import Config, load_config
+
+from .conftest import query, write_text
+
+ORDERS = "订单编号,办理时间,手机号码,地市,渠道,业务名称,办理结果\n"
+
+
+def _orders(chanops, tmp_path, db):
+    rows = "".join(
+        f"A{i},2022-11-0{i} 10:00:00,1380000000{i},{r},app,视频彩铃,成功\n"
+        for i, r in [(1, "包头"), (2, "包头"), (3, "赤峰")]
+    )
+    assert chanops("load", "orders", write_text(tmp_path / "o.csv", ORDERS + rows), "--db", db).exit_code == 0
+
+
+def test_init_writes_every_default_and_reads_back_as_the_defaults(chanops, tmp_path):
+    """The written file, read back, is the built-in configuration section by section; a
+    second init refuses to overwrite it (exit 2) unless --force."""
+    target = tmp_path / "chanops.toml"
+    assert chanops("init", target).exit_code == 0
+    written, default = load_config(target), Config()
+    for section in ("channels", "kpis", "quota", "points", "prefer", "report", "check", "plan"):
+        assert getattr(written, section) == getattr(default, section), section
+    text = target.read_text(encoding="utf-8")
+    assert "[plan]" in text and "[kpis.online_share]" in text and "# [quota]" in text
+    again = chanops("init", target)
+    assert again.exit_code == 2 and "--force" in again.stderr
+    assert chanops("init", target, "--force").exit_code == 0
+
+
+def test_sql_reads_the_warehouse_and_nothing_else(chanops, tmp_path, db):
+    """Orders per region: 包头 2, 赤峰 1. Reading a file, writing one, a second statement or
+    a DELETE are each one line, exit 2, and the warehouse keeps its 3 orders."""
+    _orders(chanops, tmp_path, db)
+    result = chanops("sql", "SELECT region, count(*) AS n FROM orders GROUP BY 1 ORDER BY 1", "--db", db, "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == ["region,n", "包头,2", "赤峰,1"]
+    leak = tmp_path / "leak.csv"
+    for statement in (
+        "SELECT * FROM read_text('/etc/passwd')",
+        f"COPY orders TO '{leak}'",
+        "SELECT 1; SELECT 2",
+        "DELETE FROM orders",
+        "SET enable_external_access = true",
+    ):
+        refused = chanops("sql", statement, "--db", db)
+        assert refused.exit_code == 2 and len(refused.stderr.strip().splitlines()) == 1, (statement, refused.stderr)
+        assert "root:" not in refused.stderr
+    assert not leak.exists()
+    assert query(db, "SELECT count(*) FROM orders") == [(3,)]
+
+
+def test_sql_masks_numbers_for_people(chanops, tmp_path, db):
+    _orders(chanops, tmp_path, db)
+    people = chanops(
+        "sql", "SELECT msisdn, 'call ' || msisdn AS note FROM orders ORDER BY 1", "--db", db, "-f", "markdown"
+    )
+    assert "138****0001" in people.stdout and "call 138****0001" in people.stdout
+    assert "13800000001" not in people.stdout
+
+
+def test_db_schema_lists_kinds_and_ledgers(chanops, tmp_path, db):
+    _orders(chanops, tmp_path, db)
+    result = chanops("db", "schema", "--db", db, "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "orders,order_id,VARCHAR,业务办理记录" in lines
+    assert any(line.startswith("_rejects,reason,VARCHAR,") for line in lines)
+
+
+def test_implausible_years_are_rejected_and_never_the_default_month(chanops, tmp_path, db):
+    """Orders dated 0001, 1999 and 2100 are rejected as 'year outside 2000–2099' (2022-13-01
+    stays 'not a timestamp'); one dated 2099-12 loads but the default month stays 2022-11."""
+    rows = [
+        ("A1", "2022-11-01 10:00:00"),
+        ("A2", "0001-01-01 10:00:00"),
+        ("A3", "1999-12-31 10:00:00"),
+        ("A4", "2100-01-01 10:00:00"),
+        ("A5", "2022-13-01 10:00:00"),
+        ("A6", "2099-12-01 10:00:00"),
+    ]
+    text = ORDERS + "".join(f"{i},{t},13800000001,包头,app,视频彩铃,成功\n" for i, t in rows)
+    load = chanops("load", "orders", write_text(tmp_path / "o.csv", text), "--db", db, "--max-reject-rate", "0.9")
+    assert load.exit_code == 0, load.stderr
+    assert query(db, "SELECT line, reason FROM _rejects ORDER BY line") == [
+        (3, "year outside 2000–2099"),
+        (4, "year outside 2000–2099"),
+        (5, "year outside 2000–2099"),
+        (6, "not a timestamp (e.g. 2022-11-30 08:01:02, 20221130080102)"),
+    ]
+    kpi = chanops("kpi", "--db", db, "--metric", "order_success_rate", "-f", "csv")
+    assert kpi.exit_code == 0, kpi.stderr
+    assert kpi.stdout.splitlines()[1].startswith("2022-11,")
+
+
+def test_bad_numbers_and_month_ranges_are_usage_errors(chanops, tmp_path, db):
+    _orders(chanops, tmp_path, db)
+    for args, words in [
+        (["kpi", "--from", "2002-01", "--to", "2022-11"], "spans 251 months; at most 60"),
+        (["kpi", "--month", "0001-01"], "a month of 2000–2099"),
+        (["prefer", "scores", "--min-score", "nan"], "--min-score must be a number from 0 to 100"),
+        (["prefer", "scores", "--min-score", "inf"], "--min-score must be a number from 0 to 100"),
+    ]:
+        result = chanops(*args, "--db", db)
+        assert result.exit_code == 2, (args, result.stderr)
+        assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1
