@@ -108,3 +108,40 @@ def test_bad_numbers_and_month_ranges_are_usage_errors(chanops, tmp_path, db):
         result = chanops(*args, "--db", db)
         assert result.exit_code == 2, (args, result.stderr)
         assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_progress_moves_within_a_step_and_never_backwards():
+    """Two files of 100 and 300 bytes: DuckDB at 50% of the first → 50; a later statement of
+    the same file starting again at 10% → still 50; the first done → 100; the second at 50%
+    → 100 + 150 = 250. Rows add up per file."""
+    from chanops.present.progress import Steps
+
+    class Bar:
+        def __init__(self):
+            self.completed, self.rows = 0.0, ""
+
+        def update(self, _task, completed=None, rows=None, description=None):
+            self.completed = self.completed if completed is None else completed
+            self.rows = self.rows if rows is None else rows
+
+    class Con:
+        percent = -1.0
+
+        def query_progress(self):
+            return self.percent
+
+    con, bar = Con(), Bar()
+    tracker = Steps(con, bar, 0, "rows")
+    tracker.start("a.csv", 100)
+    seen = []
+    for percent in (-1.0, 50.0, 10.0):
+        con.percent = percent
+        tracker.poll()
+        seen.append(bar.completed)
+    tracker.done(7)
+    tracker.start("b.csv", 300)
+    con.percent = 50.0
+    tracker.poll()
+    seen.append(bar.completed)
+    assert seen == [0.0, 50.0, 50.0, 250.0]
+    assert bar.rows == "7 rows"

@@ -27,7 +27,7 @@ app = typer.Typer(
     cls=ChanopsGroup,
     help="Channel-operations analytics for mobile operators: load extracts, compute KPIs, reconcile points.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # chanops --install-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,  # never print locals: they hold phone numbers
     context_settings={"help_option_names": ["-h", "--help"]},
 )

@@ -242,18 +242,6 @@ def notice(message: str) -> None:
     sys.stderr.flush()
 
 
-@contextmanager
-def progress(message: str) -> Iterator[None]:
-    """A Rich spinner on stderr for long work — only on a terminal, so cron logs and pipes stay clean."""
-    if not sys.stderr.isatty():
-        yield
-        return
-    from rich.console import Console
-
-    with Console(stderr=True).status(message):
-        yield
-
-
 def fail(message: str, code: int) -> None:
     notice(f"{PROG}: error: {message}")
     sys.exit(code)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from chanops.cli.common import KindName, Shared, notice, progress, shared_options
+from chanops.cli.common import KindName, Shared, notice, shared_options
 from chanops.config import DEFAULT_MAX_REJECT_RATE, parse_column_maps, read_toml
 from chanops.errors import ConfigError
 from chanops.months import parse_day
@@ -102,9 +102,18 @@ def load(
         as_of=parse_day(as_of, "--as-of") if as_of else None,
     )
 
-    def report(result) -> None:
-        for line in describe(result):
-            notice(line)
+    from chanops.present.progress import steps
 
-    with shared.warehouse(write=True) as con, progress(f"loading {kind.value}…"):
-        load_files(con, kind.value, files, cfg.channels, options, on_file=report)
+    sizes = {Path(f): Path(f).stat().st_size if Path(f).is_file() else 0 for f in files}
+    with shared.warehouse(write=True) as con, steps(con, sum(sizes.values()), in_bytes=True) as bar:
+
+        def start(path: Path) -> None:
+            bar.start(f"{kind.value} ← {path.name}", sizes.get(path, 0))
+
+        def report(result) -> None:
+            if bar:
+                bar.done(result.rows_loaded)
+            for line in describe(result):
+                bar.bar.console.print(line, markup=False, highlight=False) if bar else notice(line)
+
+        load_files(con, kind.value, files, cfg.channels, options, on_file=report, on_start=start if bar else None)

@@ -16,7 +16,6 @@ from chanops.cli.common import (
     UnmaskOpt,
     WaitOpt,
     notice,
-    progress,
     split_list,
 )
 
@@ -52,8 +51,9 @@ def monthly(
     from chanops.config import load_config
     from chanops.errors import CheckBreached, UsageError
     from chanops.present.formats import OutputOptions
+    from chanops.present.progress import steps
     from chanops.present.render import write_report
-    from chanops.present.report import ReportRequest, build_report
+    from chanops.present.report import STEP_COUNT, ReportRequest, build_report
     from chanops.store.warehouse import open_warehouse
 
     chosen = split_list(formats)
@@ -62,8 +62,8 @@ def monthly(
         raise UsageError(f"--formats takes any of {', '.join(REPORT_FORMATS)}, got '{formats}'")
     request = ReportRequest(month, lang.value, parse_amount(budget, "--budget"))
     settings = load_config(config)
-    with open_warehouse(db, read_only=True, wait=wait) as con, progress("building the monthly report…"):
-        report = build_report(con, settings, request)
+    with open_warehouse(db, read_only=True, wait=wait) as con, steps(con, STEP_COUNT, in_bytes=False, unit="") as bar:
+        report = build_report(con, settings, request, progress=_stepper(bar))
     written = write_report(report, out, chosen, OutputOptions(lang=lang.value, unmask=unmask))
     for path in written:
         notice(f"wrote {path}")
@@ -77,3 +77,18 @@ def monthly(
             f"{len(incomplete)} completeness test(s) and {len(report.breaches)} KPI value(s) breached; "
             "the report is written"
         )
+
+
+def _stepper(bar):
+    """build_report's step names → the progress bar: each name ends the step before it."""
+    if bar is None:
+        return None
+    started = []
+
+    def step(name: str) -> None:
+        if started:
+            bar.done()
+        started.append(name)
+        bar.start(f"report: {name}", 1)
+
+    return step

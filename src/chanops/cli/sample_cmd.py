@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from chanops.cli.common import notice, progress
+from chanops.cli.common import notice
 
 
 def sample(
@@ -20,10 +20,11 @@ def sample(
 ) -> None:
     """Write a consistent synthetic set of all ten extract kinds (Inner Mongolia, 12 盟市)."""
     from chanops.ingest.sample import SampleSpec, generate_sample
+    from chanops.present.progress import steps
 
-    with progress(f"generating {rows:,} orders and the other kinds…"):
-        written = generate_sample(
-            SampleSpec(out=out, rows=rows, seed=seed, end_month=end_month, encoding=encoding, format=fmt)
-        )
+    written = generate_sample(
+        SampleSpec(out=out, rows=rows, seed=seed, end_month=end_month, encoding=encoding, format=fmt),
+        track=lambda con, total: steps(con, total, in_bytes=False, unit="files"),
+    )
     for kind, path in written.items():
         notice(f"wrote {path} ({kind})")

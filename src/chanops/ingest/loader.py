@@ -325,6 +325,7 @@ def load_files(
     channels: dict[str, Channel],
     options: LoadOptions | None = None,
     on_file: Callable[[FileLoad], None] | None = None,
+    on_start: Callable[[Path], None] | None = None,
 ) -> list[FileLoad]:
     """Load `paths` into table `kind_name` as one transaction (SPEC §2, §2.1, §11).
 
@@ -341,6 +342,8 @@ def load_files(
     con.execute("BEGIN TRANSACTION")
     try:
         for path in paths:
+            if on_start:
+                on_start(Path(path))
             result = loader.load(Path(path))
             results.append(result)
             if on_file:

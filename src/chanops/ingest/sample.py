@@ -20,6 +20,8 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -335,8 +337,10 @@ def _exports(spec: SampleSpec) -> dict[str, str]:
     }
 
 
-def generate_sample(spec: SampleSpec) -> dict[str, Path]:
-    """Write DIR/<kind>.<csv|parquet> for all ten kinds; returns the paths written."""
+def generate_sample(spec: SampleSpec, track: Callable | None = None) -> dict[str, Path]:
+    """Write DIR/<kind>.<csv|parquet> for all ten kinds; returns the paths written. `track`,
+    given the scratch connection and the number of steps, makes a progress context
+    (present/progress.steps) whose tracker is told each step."""
     if spec.rows < 1:
         raise UsageError("--rows must be positive")
     if spec.format not in FORMATS:
@@ -355,18 +359,36 @@ def generate_sample(spec: SampleSpec) -> dict[str, Path]:
         con.execute("SET enable_progress_bar = false")
         con.execute(f"SET temp_directory = {lit(str(scratch / 'spill'))}")
         con.execute(f"SET memory_limit = {lit(os.environ.get('CHANOPS_MEMORY_LIMIT', DEFAULT_MEMORY_LIMIT))}")
+        exports = _exports(spec)
+        build_weight = len(exports)  # building the tables takes about as long as writing them
         try:
-            _build_tables(con, spec)
-            for kind, query in _exports(spec).items():
-                target = spec.out / f"{kind}.{spec.format}"
-                _write(con, query, target, spec, scratch)
-                written[kind] = target
-            written.update(write_sample_plan(con, spec.out, spec.end_month, spec.rows))
+            with track(con, build_weight + len(exports) + 1) if track else nullcontext() as bar:
+                _step(bar, "building the province", build_weight, lambda: _build_tables(con, spec))
+                for kind, query in exports.items():
+                    target = spec.out / f"{kind}.{spec.format}"
+                    _step(
+                        bar, f"writing {target.name}", 1, lambda q=query, t=target: _write(con, q, t, spec, scratch), 1
+                    )
+                    written[kind] = target
+                _step(
+                    bar,
+                    "writing the sample plan",
+                    1,
+                    lambda: written.update(write_sample_plan(con, spec.out, spec.end_month, spec.rows)),
+                )
         finally:
             con.close()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return written
+
+
+def _step(bar, label: str, weight: int, work: Callable[[], object], files: int = 0) -> None:
+    if bar:
+        bar.start(label, weight)
+    work()
+    if bar:
+        bar.done(files)
 
 
 def _write(con: duckdb.DuckDBPyConnection, query: str, target: Path, spec: SampleSpec, scratch: Path) -> None:

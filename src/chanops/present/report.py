@@ -101,6 +101,9 @@ def _label(kpi: Kpi, lang: str) -> str:
     return kpi.zh if lang == "zh" else kpi.en
 
 
+STEP_COUNT = 10  # the steps build_report tells `progress`: completeness, headline, eight parts
+
+
 def build_report(
     con: duckdb.DuckDBPyConnection,
     config: Config,
