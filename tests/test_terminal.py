@@ -145,3 +145,29 @@ def test_progress_moves_within_a_step_and_never_backwards():
     seen.append(bar.completed)
     assert seen == [0.0, 50.0, 50.0, 250.0]
     assert bar.rows == "7 rows"
+
+
+def _help(*args: str, lang_env: str) -> str:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    chanops = str(Path(sys.executable).with_name("chanops"))
+    env = {**os.environ, "LANG": lang_env, "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": "100"}
+    done = subprocess.run([chanops, *args], capture_output=True, text=True, env=env, check=True)
+    return done.stdout
+
+
+def test_help_speaks_chinese_for_a_chinese_locale_or_lang_zh():
+    """A zh_CN locale: root help in Chinese (命令 panel, the plan summary); --lang zh does the
+    same on a command in an English locale, even one without a --lang option; --lang en
+    keeps English in a Chinese locale."""
+    root = _help("--help", lang_env="zh_CN.UTF-8")
+    assert "命令" in root and "接触前检查活动目标清单" in root
+    plan = _help("plan", "--help", "--lang", "zh", lang_env="C.UTF-8")
+    assert "例：chanops plan plan.toml" in plan and "数据仓库文件" in plan
+    init = _help("init", "--lang", "zh", "--help", lang_env="C.UTF-8")
+    assert "所有设置取默认值" in init
+    english = _help("kpi", "--help", "--lang", "en", lang_env="zh_CN.UTF-8")
+    assert "Output format" in english and "输出格式" not in english

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import signal
+import sys
 from typing import Annotated
 
 import typer
 
 from chanops import __version__
+from chanops.cli import help_zh
 from chanops.cli.analysis_cmd import failures, funnel, quota
 from chanops.cli.check_cmd import check
 from chanops.cli.common import ChanopsGroup
@@ -73,4 +75,12 @@ def main() -> None:
     # `chanops kpi | head`: die quietly on a closed pipe like any Unix filter (csvkit does the same).
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    args = sys.argv[1:]
+    asks_help = not args or "--help" in args or "-h" in args
+    if asks_help and help_zh.wanted(args):
+        command = typer.main.get_command(app)
+        help_zh.translate(command)
+        help_zh.use_chinese_panels()
+        command(args=help_zh.without_lang(args), prog_name="chanops")
+        return
     app()

@@ -1,0 +1,140 @@
+"""Chinese help: `--lang zh` on the command line, or a Chinese locale (LANG=zh_CN…), gives
+`--help` in Chinese. Commands are translated by their path, options by their English help
+text (shared options share one entry); anything without an entry stays English.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+COMMANDS = {
+    "chanops": "移动运营商渠道运营分析工具：加载数据、计算渠道指标、积分写实核对、活动规划。",
+    "chanops load": "把抽取文件加载到数据仓库的 KIND 表（所有文件一个事务）。\n\n例：chanops load orders extracts/2022-11/orders.csv",
+    "chanops sample": "生成一套一致的模拟数据（十类抽取，内蒙古 12 盟市）与示例活动计划。\n\n例：chanops sample --out extracts --rows 20000",
+    "chanops rejects": "列出隔离的坏行：文件、物理行号、列、值、原因（手机号默认脱敏）。\n\n例：chanops rejects --kind orders",
+    "chanops funnel": "活动分波次漏斗：接触、触达、转化用户数（多波次营销）。\n\n例：chanops funnel --month 2022-11",
+    "chanops quota": "各触点接触量与 chanops.toml 中 quota 段的月配额对比（配额管理）。\n\n例：chanops quota --month 2022-11 --check",
+    "chanops failures": "办理失败原因：各产品成功率及趋势、失败原因、产品互斥对。\n\n例：chanops failures --from 2022-06 --to 2022-11 --product 5G套餐",
+    "chanops retention": "相对基期的用户保有率与收入保有率。\n\n例：chanops retention --month 2022-11",
+    "chanops lifecycle": "各生命周期阶段（入网期、在网期、离网预警期、离网期）的客户数与收入，或某阶段清单。",
+    "chanops export": "按月分区导出 Parquet，供 Spark / Hive 读取。",
+    "chanops check": "报表发出前检查当月数据完整性：各类数据是否加载、数据量对比前 3 个月、无数据日期、拒绝行占比；有问题退出码 3。",
+    "chanops plan": "接触前检查活动目标清单（无效、已订购、互斥冲突、免打扰、跨活动重复），再按配额为每位客户分派预计转化最高的触点（配额管理、智能调度）。\n\n例：chanops plan plan.toml --month 2022-12 --out dispatch/",
+    "chanops sql": '在数据仓库上执行只读 SQL，支持所有输出格式；不能读写仓库以外的文件。\n\n例：chanops sql "SELECT region, count(*) FROM orders GROUP BY 1"',
+    "chanops init": "写出 chanops.toml：所有设置取默认值并附说明。\n\n例：chanops init",
+    "chanops kpi": "渠道指标：线上产能占比、呼通率、成功率、电子渠道占比、保有率等。\n\n例：chanops kpi --month 2022-11 --by region --compare prev",
+    "chanops kpi list": "指标目录：编号、名称、口径说明、可用维度、预警阈值。",
+    "chanops points": "新业务积分写实：员工录入与出账记录核对。",
+    "chanops points match": "当月每条录入一行：状态、归属、资费、积分。",
+    "chanops points statement": "员工积分结算单：各状态录入数、积分、扣减、调整、净积分、奖励、排名。\n\n例：chanops points statement --month 2022-11 --budget 50000",
+    "chanops points payout": "银行转账文件：工号、姓名、奖励金额（1 积分 = 1 元）。\n\n例：chanops points payout --month 2022-11 -o payout.csv --excel",
+    "chanops points summary": "按营业厅、区域、营业部或产品汇总录入状态、匹配率、积分。",
+    "chanops points unclaimed": "出账有记录但无人录入的业务。",
+    "chanops points adjust": "记录一笔人工调整，计入当月结算单。",
+    "chanops points runs": "每次结算/发放的记录：时间、月份、预算、合计及输入与配置指纹。",
+    "chanops prefer": "电子渠道偏好得分与推广目标客户。",
+    "chanops prefer scores": "每个（手机号，电子渠道）的偏好得分及各分项（电子渠道偏好得分）。",
+    "chanops prefer targets": "某渠道的推广目标：未使用该渠道的在网客户，潜力高者在前。",
+    "chanops prefer churned": "窗口前使用过某渠道、之后不再使用的流失客户及其最后使用时间。",
+    "chanops prefer summary": "各电子渠道：用户数、普及率、偏好档分布、流失用户。",
+    "chanops report": "给管理者与定时任务的报表。",
+    "chanops report monthly": "生成月报：HTML（离线、内嵌图表）、XLSX、Markdown，原子写入。\n\n例：chanops report monthly --out reports/ --check",
+    "chanops db": "查看数据仓库。",
+    "chanops db info": "各表行数与覆盖月份、最近加载、按原因统计的拒绝行。",
+    "chanops db migrate": "把旧版本写的数据仓库就地升级（chanops load 也会自动升级）。",
+    "chanops db schema": "数据仓库的表与列及各表内容——chanops sql 可查询的对象。",
+}
+
+OPTIONS = {
+    "Warehouse file (default: $CHANOPS_DB, else ./chanops.duckdb).": "数据仓库文件（默认 $CHANOPS_DB，否则 ./chanops.duckdb）。",
+    "Seconds to wait while another process holds the warehouse.": "仓库被其他进程占用时最多等待的秒数。",
+    "chanops.toml to use (default: ./chanops.toml if present).": "使用的 chanops.toml（默认当前目录的 chanops.toml）。",
+    "Output format (default: table on a terminal, csv in a pipe).": "输出格式（终端默认 table，管道默认 csv）。",
+    "Write to FILE (atomically) instead of stdout; - is stdout.": "写入文件（原子写入）而非标准输出；- 表示标准输出。",
+    "Labels for tables and reports.": "表格与报表的语言。",
+    "Show full phone numbers in table/markdown/xlsx (masked by default).": "在 table/markdown/xlsx 中显示完整手机号（默认脱敏）。",
+    "Rows of a table or Markdown section (default 40 on a terminal; 0: all). CSV/JSON/Parquet are never cut.": "表格或 Markdown 显示的行数（终端默认 40；0 为全部）。CSV/JSON/Parquet 从不截断。",
+    "CSV for Excel on Chinese Windows: GB18030, CRLF, formula-like cells neutralized.": "给中文 Windows 上 Excel 打开的 CSV：GB18030 编码、CRLF 换行、类公式单元格已中和。",
+    "Month YYYY-MM (default: latest with data).": "月份 YYYY-MM（默认有数据的最近月份）。",
+    "First month of a range.": "区间的第一个月。",
+    "Last month of a range.": "区间的最后一个月。",
+    "Show tracebacks for errors.": "出错时显示调用栈。",
+    "Print the version.": "显示版本。",
+    "Install completion for the current shell.": "为当前 shell 安装命令补全。",
+    "Show completion for the current shell, to copy it or customize the installation.": "显示当前 shell 的补全脚本。",
+    "Which extract: orders, contacts, entries, valid, rules, complaints, usage, signals, customers, billing.": "抽取类型：orders、contacts、entries、valid、rules、complaints、usage、signals、customers、billing。",
+    "CSV/TSV/TXT (optionally .gz), Parquet or XLSX files.": "CSV/TSV/TXT（可为 .gz）、Parquet 或 XLSX 文件。",
+    "auto | utf-8 | gb18030 | utf-16 (text files).": "文本文件编码：auto | utf-8 | gb18030 | utf-16。",
+    "Roll back if any row is rejected.": "有任何拒绝行即回滚。",
+    "Roll back when a file rejects more than this share of its rows.": "某文件拒绝行占比超过此值时回滚。",
+    "Replace what the file covers: its months (customers: its customers; rules: its products).": "替换文件覆盖的分区：其月份（客户为其客户，规则为其产品）。",
+    "customers: the date the snapshot describes (default: today).": "客户快照所描述的日期（默认今天）。",
+    "TOML header mapping for this load.": "本次加载的表头映射 TOML 文件。",
+    "Slice by region,channel,product,campaign_id,wave.": "按 region、channel、product、campaign_id、wave 切分。",
+    "KPI ids, comma-separated (default: all that the slice supports).": "指标编号，逗号分隔（默认该切分支持的全部指标）。",
+    "prev | yoy: add the earlier value and the change.": "prev（环比）| yoy（同比）：增加对比值与变化。",
+    "Exit 3 when a KPI crosses its threshold.": "有指标越过阈值时退出码 3。",
+    "Exit 3 when a touchpoint is over its quota.": "有触点超配额时退出码 3。",
+    "Month to plan (default: the month after the latest with data).": "规划的月份（默认最近有数据月份的下一个月）。",
+    "Directory for candidates.csv, summary.csv, statuses.csv and one dispatch_<touchpoint>.csv each.": "输出目录：candidates.csv、summary.csv、statuses.csv 及每个触点的 dispatch_<触点>.csv。",
+    "PLAN.toml: campaigns with product, list file, priority, touchpoints, optional cap.": "PLAN.toml：各活动的产品、清单文件、优先级、触点、可选上限。",
+    "One SQL statement (DuckDB dialect); tables: chanops db schema.": "一条 SQL 语句（DuckDB 方言）；表见 chanops db schema。",
+    "Where to write it.": "写到哪里。",
+    "Overwrite an existing file.": "覆盖已有文件。",
+    "The month to reconcile (YYYY-MM).": "核对的月份（YYYY-MM）。",
+    "Total to pay out; positive nets are prorated to add up to it exactly.": "奖励总额；正的净积分按比例分配，合计恰好等于总额。",
+    "Only this kind.": "只看此类数据。",
+    "Only this load id.": "只看此次加载。",
+    "Only this product.": "只看此产品。",
+    "Only this campaign id.": "只看此活动。",
+    "Only this channel.": "只看此渠道。",
+    "Only this month.": "只看此月。",
+}
+
+
+def wanted(argv: Sequence[str]) -> bool:
+    """`--lang zh` (or --lang=zh) among the arguments, or a Chinese locale without --lang en."""
+    args = list(argv)
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args):
+            return args[i + 1] == "zh"
+        if arg.startswith("--lang="):
+            return arg == "--lang=zh"
+    locale = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    return locale.lower().startswith("zh")
+
+
+def use_chinese_panels() -> None:
+    """Typer's own panel titles, in Chinese."""
+    from typer import rich_utils
+
+    rich_utils.OPTIONS_PANEL_TITLE = "选项"
+    rich_utils.COMMANDS_PANEL_TITLE = "命令"
+    rich_utils.ARGUMENTS_PANEL_TITLE = "参数"
+
+
+def without_lang(argv: Sequence[str]) -> list[str]:
+    """The arguments less --lang X, for help on a command that has no --lang option."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--lang":
+            skip = True
+        elif not arg.startswith("--lang="):
+            out.append(arg)
+    return out
+
+
+def translate(command, path: str = "chanops") -> None:
+    """Put the Chinese texts on a Click command tree, in place."""
+    if path in COMMANDS:
+        command.help = COMMANDS[path]
+        command.short_help = COMMANDS[path].split("\n")[0]
+    for param in command.params:
+        text = getattr(param, "help", None)
+        if text in OPTIONS:
+            param.help = OPTIONS[text]
+    for name, sub in getattr(command, "commands", {}).items():
+        translate(sub, f"{path} {name}")
