@@ -171,3 +171,26 @@ def test_help_speaks_chinese_for_a_chinese_locale_or_lang_zh():
     assert "所有设置取默认值" in init
     english = _help("kpi", "--help", "--lang", "en", lang_env="zh_CN.UTF-8")
     assert "Output format" in english and "输出格式" not in english
+
+
+def _leaves_without(marker: str, node, path: str = "chanops") -> list[str]:
+    subs = getattr(node, "commands", {})
+    if not subs:
+        return [] if marker in (node.help or "") else [path]
+    return [leaf for name, sub in subs.items() for leaf in _leaves_without(marker, sub, f"{path} {name}")]
+
+
+def test_every_command_has_an_example_in_its_help():
+    """Every command a user runs (each leaf of the tree) shows 'Example:' in English help and
+    '例：' in Chinese help."""
+    import typer
+
+    from chanops.cli import app, help_zh
+    from chanops.cli.examples import add_examples
+
+    for zh, marker in ((False, "Example: chanops "), (True, "例：chanops ")):
+        command = typer.main.get_command(app)
+        if zh:
+            help_zh.translate(command)
+        add_examples(command, zh)
+        assert _leaves_without(marker, command) == [], zh

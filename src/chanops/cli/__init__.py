@@ -15,6 +15,7 @@ from chanops.cli.check_cmd import check
 from chanops.cli.common import ChanopsGroup
 from chanops.cli.customer_cmd import lifecycle, prefer_app, retention
 from chanops.cli.db_cmd import db_app, rejects, sql
+from chanops.cli.examples import add_examples
 from chanops.cli.export_cmd import export
 from chanops.cli.init_cmd import init
 from chanops.cli.kpi_cmd import kpi_app
@@ -76,11 +77,14 @@ def main() -> None:
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = sys.argv[1:]
-    asks_help = not args or "--help" in args or "-h" in args
-    if asks_help and help_zh.wanted(args):
+    if not args or "--help" in args or "-h" in args:
+        # help only: the Click tree gets examples, and Chinese texts when asked for
         command = typer.main.get_command(app)
-        help_zh.translate(command)
-        help_zh.use_chinese_panels()
-        command(args=help_zh.without_lang(args), prog_name="chanops")
+        zh = help_zh.wanted(args)
+        if zh:
+            help_zh.translate(command)
+            help_zh.use_chinese_panels()
+        add_examples(command, zh)
+        command(args=help_zh.without_lang(args) if zh else args, prog_name="chanops")
         return
     app()
