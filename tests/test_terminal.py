@@ -194,3 +194,43 @@ def test_every_command_has_an_example_in_its_help():
             help_zh.translate(command)
         add_examples(command, zh)
         assert _leaves_without(marker, command) == [], zh
+
+
+def test_a_wide_table_leaves_out_columns_from_the_right_but_keeps_the_result(capsys):
+    """Widest cells msisdn 11, a b c 12, score 5, tier 4, each + 3: 14+15+15+15+8+7 = 74, + 1
+    border = 75 cells. On 59 columns c goes (60 > 59), then b (45 ≤ 59); score and tier stay
+    although they are last; the note names the two on stderr."""
+    import polars as pl
+
+    from chanops.present.output import _fitted
+
+    frame = pl.DataFrame(
+        {
+            "msisdn": ["138****0001"],
+            "a": ["x" * 12],
+            "b": ["y" * 12],
+            "c": ["z" * 12],
+            "score": ["80.0"],
+            "tier": ["high"],
+        }
+    )
+    fitted, numeric = _fitted(frame, [False] * 6, frame.columns, 59, "scores")
+    assert fitted.columns == ["msisdn", "a", "score", "tier"] and len(numeric) == 4
+    assert "scores: 2 column(s) left out to fit 59 columns (b, c)" in capsys.readouterr().err
+
+
+def test_help_shows_types_as_words():
+    text = _help("load", "--help", lang_env="C.UTF-8")
+    assert "<float" not in text and "<bool>" not in text and "<str>" not in text
+    assert "NUMBER [0.0<=x<=1.0]" in text and "FILES" in text
+
+
+def test_a_long_load_summary_breaks_after_the_file_name():
+    from chanops.cli.load_cmd import _fit_line
+
+    line = "/data/extracts/2022-11/orders.csv → orders: read 19,482, loaded 19,463, rejected 19 (utf-8)"
+    assert _fit_line(line, 80) == [
+        "/data/extracts/2022-11/orders.csv",
+        "  → orders: read 19,482, loaded 19,463, rejected 19 (utf-8)",
+    ]
+    assert _fit_line(line, 120) == [line]

@@ -15,7 +15,7 @@ from chanops.cli.check_cmd import check
 from chanops.cli.common import ChanopsGroup
 from chanops.cli.customer_cmd import lifecycle, prefer_app, retention
 from chanops.cli.db_cmd import db_app, rejects, sql
-from chanops.cli.examples import add_examples
+from chanops.cli.examples import add_examples, plain_types
 from chanops.cli.export_cmd import export
 from chanops.cli.init_cmd import init
 from chanops.cli.kpi_cmd import kpi_app
@@ -85,6 +85,7 @@ def main() -> None:
             help_zh.translate(command)
             help_zh.use_chinese_panels()
         add_examples(command, zh)
+        plain_types()
         command(args=help_zh.without_lang(args) if zh else args, prog_name="chanops")
         return
     app()

@@ -76,3 +76,33 @@ def add_examples(command, zh: bool, path: str = "chanops") -> None:
         command.help = command.help.rstrip() + "\n\n" + "\n\n".join(lines)
     for name, sub in getattr(command, "commands", {}).items():
         add_examples(sub, zh, f"{path} {name}")
+
+
+# Typer's type tags read like Python ("<float range>", "<list[Path]>"); help shows words.
+TYPE_WORDS = {
+    "<bool>": None,
+    "<float>": "NUMBER",
+    "<float range>": "NUMBER",
+    "<int>": "N",
+    "<int range>": "N",
+    "<str>": "TEXT",
+    "<path>": "PATH",
+    "<list[Path]>": "FILES",
+    "<list[str]>": "TEXT",
+}
+
+
+def plain_types() -> None:
+    """Show each option's type as a word (NUMBER, N, TEXT, PATH), none for a flag; choices
+    such as <table|csv|…> stay as they are. Patched on Typer's classes, in the help path only
+    (the process prints help and ends), so --help's own flag is covered too."""
+    from typer.core import TyperArgument, TyperOption
+
+    for cls in (TyperOption, TyperArgument):
+        shown = cls.display_type_rich
+
+        def display(self, ctx, _shown=shown):
+            tag = _shown(self, ctx=ctx)
+            return TYPE_WORDS.get(tag, tag) if tag is not None else None
+
+        cls.display_type_rich = display

@@ -52,6 +52,16 @@ def describe(result) -> list[str]:
     return lines
 
 
+def _fit_line(line: str, width: int) -> list[str]:
+    """On a narrow terminal the summary breaks after the file name, not mid-number."""
+    from rich.cells import cell_len
+
+    if cell_len(line) <= width or " → " not in line:
+        return [line]
+    path, rest = line.split(" → ", 1)
+    return [path, f"  → {rest}"]
+
+
 @shared_options(config=True, output=False)
 def load(
     kind: Annotated[
@@ -114,6 +124,10 @@ def load(
             if bar:
                 bar.done(result.rows_loaded)
             for line in describe(result):
-                bar.bar.console.print(line, markup=False, highlight=False) if bar else notice(line)
+                if bar:
+                    for part in _fit_line(line, bar.bar.console.width):
+                        bar.bar.console.print(part, markup=False, highlight=False)
+                else:
+                    notice(line)
 
         load_files(con, kind.value, files, cfg.channels, options, on_file=report, on_start=start if bar else None)

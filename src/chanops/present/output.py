@@ -165,16 +165,53 @@ def _write_table(sections: Sequence[Section], dest: IO, options: OutputOptions) 
     from rich.table import Table
 
     # Off a terminal (forced --format table into a file or pipe) Rich would assume 80 columns.
-    width = None if getattr(dest, "isatty", lambda: False)() else 200
-    console = Console(file=dest, width=width, soft_wrap=False)
+    on_terminal = getattr(dest, "isatty", lambda: False)()
+    console = Console(file=dest, width=None if on_terminal else 200, soft_wrap=False)
     for section in sections:
         frame, numeric = display_frame(section, options.lang, options.unmask)
+        if on_terminal:
+            human = section.human_frame()
+            ids = (human if human is not None else section.polars()).columns
+            frame, numeric = _fitted(frame, numeric, ids, console.width, section.title)
         table = Table(title=section.title or None, title_justify="left", header_style="bold")
         for name, is_number in zip(frame.columns, numeric, strict=True):
             table.add_column(name, justify="right" if is_number else "left")
         for row in frame.iter_rows():
             table.add_row(*row)
         console.print(table)
+
+
+# The result a row is about: kept on a narrow terminal when other columns are left out.
+ESSENTIAL = frozenset({"value", "change", "score", "tier", "status", "net", "payout", "rank", "evidence"})
+
+
+def _fitted(
+    frame: pl.DataFrame, numeric: list[bool], ids: Sequence[str], width: int, title: str
+) -> tuple[pl.DataFrame, list[bool]]:
+    """Columns left out from the right (commands put the least important last), never the
+    first nor an ESSENTIAL one, until the table fits the terminal — said on stderr. A CJK
+    character takes two cells."""
+    from rich.cells import cell_len
+
+    def needed(column: str) -> int:
+        return max(cell_len(column), *(cell_len(v) for v in frame.get_column(column).to_list())) + 3
+
+    widths = dict(zip(frame.columns, (needed(c) for c in frame.columns), strict=True))
+    droppable = [c for i, (c, id_) in enumerate(zip(frame.columns, ids, strict=True)) if i and id_ not in ESSENTIAL]
+    left_out: list[str] = []
+    while droppable and sum(widths.values()) + 1 > width:
+        column = droppable.pop()
+        left_out.insert(0, column)
+        del widths[column]
+    if not left_out:
+        return frame, numeric
+    name = f"{title}: " if title else ""
+    sys.stderr.write(
+        f"{name}{len(left_out)} column(s) left out to fit {width} columns ({', '.join(left_out)}); "
+        "a wider terminal or --format csv/markdown shows them\n"
+    )
+    kept = [i for i, c in enumerate(frame.columns) if c not in left_out]
+    return frame.select([frame.columns[i] for i in kept]), [numeric[i] for i in kept]
 
 
 def _write_markdown(sections: Sequence[Section], dest: IO, options: OutputOptions) -> None:
