@@ -324,3 +324,13 @@ def test_any_plan_gives_each_candidate_one_status_and_keeps_quotas(chanops, tmp_
     left = {**quotas, "sms": quotas["sms"] - 1}
     for touchpoint, quota in left.items():
         assert sum(r["touchpoint"] == touchpoint for r in assigned) <= max(quota, 0)
+
+
+def test_a_plan_without_conversion_history_says_so(chanops, tmp_path, db):
+    """Planned for 2023-06, the history window 2023-03..2023-05 holds no contacts: the plan
+    still runs, and says every expected conversion is 0."""
+    _warehouse(chanops, tmp_path, db)
+    plan = _plan(tmp_path)
+    result = chanops("plan", plan, "--month", "2023-06", "--db", db, "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert "no reached contacts of the plan's products in 2023-03..2023-05" in result.stderr

@@ -51,6 +51,8 @@ def plan(
         f"plan {result.month}: {total:,} candidates in {len(result.plan.campaigns)} campaigns; "
         f"{by_status['assigned']:,} assigned, {by_status['over_quota']:,} over quota"
     )
+    for line in result.notes:
+        notice(line)
     if written:
         notice(f"wrote {len(written)} files to {out}: " + ", ".join(p.name for p in written))
     sections = [

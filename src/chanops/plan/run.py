@@ -44,6 +44,7 @@ class PlanResult:
     statuses: pa.Table  # campaign: candidates per status
     quota_left: dict[str, int | None] = field(default_factory=dict)
     rounds: int = 0
+    notes: list[str] = field(default_factory=list)  # what the people reading the plan must know
 
 
 def run_plan(con: duckdb.DuckDBPyConnection, config: Config, request: PlanRequest) -> PlanResult:
@@ -66,12 +67,25 @@ def run_plan(con: duckdb.DuckDBPyConnection, config: Config, request: PlanReques
         statuses=con.sql(_statuses_sql()).to_arrow_table(),
         quota_left=quota_left,
         rounds=rounds,
+        notes=_notes(con, config, month),
     )
 
 
 CANDIDATES_SQL = f"""
-    SELECT campaign_id, product, list_row, msisdn, score, status, touchpoint, expected_conversion, evidence
+    SELECT campaign_id, product, list_row, msisdn, score AS list_score, status, touchpoint, expected_conversion, evidence
     FROM {RESULT} ORDER BY priority, campaign_id, list_row"""
+
+
+def _notes(con: duckdb.DuckDBPyConnection, config: Config, month: str) -> list[str]:
+    """Said loudly rather than planned on quietly: no conversion history means every expected
+    conversion is 0 and touchpoints are chosen by code alone."""
+    if first_row(con, f"SELECT count(*) FROM {HISTORY} WHERE reached_users > 0")[0]:
+        return []
+    first = add_months(month, -config.plan.conversion_months)
+    return [
+        f"note: no reached contacts of the plan's products in {first}..{add_months(month, -1)}: "
+        "every expected conversion is 0 and touchpoints are taken in code order"
+    ]
 
 
 def dispatch_sql(touchpoint: str) -> str:

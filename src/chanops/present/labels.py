@@ -141,6 +141,7 @@ LABELS: dict[str, tuple[str, str]] = {
     # campaign planning
     "candidates": ("候选客户", "Candidates"),
     "list_row": ("清单行", "List row"),
+    "list_score": ("清单得分", "List score"),
     "already_has": ("已订购", "Already has"),
     "conflict": ("互斥冲突", "Conflict"),
     "do_not_disturb": ("免打扰", "Do not disturb"),
