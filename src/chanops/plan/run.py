@@ -72,7 +72,8 @@ def run_plan(con: duckdb.DuckDBPyConnection, config: Config, request: PlanReques
 
 
 CANDIDATES_SQL = f"""
-    SELECT campaign_id, product, list_row, msisdn, score AS list_score, status, touchpoint, expected_conversion, evidence
+    SELECT campaign_id, product, list_row, msisdn, score AS list_score,
+           status, touchpoint, expected_conversion, evidence
     FROM {RESULT} ORDER BY priority, campaign_id, list_row"""
 
 
