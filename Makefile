@@ -14,13 +14,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev,spark]'
 	touch $(STAMP)
 
-## demo: load sample_data/ into a fresh embedded warehouse, print the latest month's KPIs and plan next month's campaigns
+## demo: load sample_data/ into a fresh embedded warehouse, print the latest month's KPIs, plan next month's campaigns and write the monthly report into demo-report/
 demo: $(STAMP)
 	rm -f $(DEMO_DB) $(DEMO_DB).wal
 	@for kind in $(KINDS); do $(BIN)/chanops load $$kind sample_data/$$kind.csv --db $(DEMO_DB) || exit 1; done
 	$(BIN)/chanops db info --db $(DEMO_DB) --format table
 	$(BIN)/chanops kpi --db $(DEMO_DB) --compare prev --format table
 	$(BIN)/chanops plan sample_data/plan.toml --db $(DEMO_DB) --config sample_data/chanops.toml --out demo-dispatch --format table
+	$(BIN)/chanops report monthly --db $(DEMO_DB) --config sample_data/chanops.toml --out demo-report
 
 ## test: the fast tier — everything but Spark and the browser (about a minute on 2 cores)
 test: $(STAMP)
@@ -54,4 +55,4 @@ sample-data: $(STAMP)
 	$(BIN)/chanops sample --out sample_data --rows 20000 --seed 1
 
 clean:
-	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB).wal demo-dispatch .pytest_cache .ruff_cache bench/out
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB).wal demo-dispatch demo-report .pytest_cache .ruff_cache bench/out

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from chanops.present import render as report_render
+from chanops.report import write as report_write
 
 from . import kpi_fixture, points_fixture
 from .conftest import require, write_text
@@ -42,7 +42,7 @@ def test_writes_three_files_atomically_named(chanops, db, tmp_path):
     assert names == ["chanops-report-2022-11.html", "chanops-report-2022-11.md", "chanops-report-2022-11.xlsx"]
     markdown = (tmp_path / "out" / "chanops-report-2022-11.md").read_text(encoding="utf-8")
     # online share 4/6 in November vs 1/1 in October (see kpi_fixture)
-    assert "| 线上产能占比 | 66.67% | 100.00% | -33.33pp |" in markdown
+    assert "| 线上产能占比 | 66.67% | 100.00% | -33.33pp |  |" in markdown
 
 
 def test_html_is_self_contained_and_masks_phone_numbers(chanops, db, tmp_path):
@@ -109,11 +109,11 @@ def test_xlsx_has_real_numbers_and_formula_like_text_is_neutralized(chanops, db,
         strings = z.read("xl/sharedStrings.xml").decode()
         assert "'" + INJECTED in strings.replace("&quot;", '"').replace("&apos;", "'")
         workbook = z.read("xl/workbook.xml").decode()
-    for sheet in ("headline", "by_region", "points_top20", "channels", "lifecycle"):
+    for sheet in ("封面", "核心指标", "分盟市", "积分排名前20", "分电子渠道", "生命周期"):
         assert f'name="{sheet}"' in workbook
-    region = pl.read_excel(book, sheet_name="by_region")
+    region = pl.read_excel(book, sheet_name="分盟市")
     assert region.schema["线上产能占比"] == pl.Float64
-    top = pl.read_excel(book, sheet_name="points_top20")
+    top = pl.read_excel(book, sheet_name="积分排名前20")
     assert "'" + INJECTED in top["姓名"].to_list()  # a leading apostrophe (SPEC §11)
     assert top["奖励金额"].dtype.is_numeric()
 
@@ -123,19 +123,19 @@ def test_failed_write_leaves_no_partial_file(db, tmp_path, monkeypatch):
 
     from chanops.config import Config
     from chanops.present.formats import OutputOptions
-    from chanops.present.report import ReportRequest, build_report
+    from chanops.report import ReportRequest, build_report
 
     con = duckdb.connect(str(db), read_only=True)
     report = build_report(con, Config(), ReportRequest("2022-11"))
     con.close()
 
-    def broken(sections, fh, options):
+    def broken(report, fh, options):
         fh.write(b"PK\x03\x04 half a workbook")
         raise OSError("disk full")
 
-    monkeypatch.setattr(report_render, "write_xlsx", broken)
+    monkeypatch.setattr(report_write, "write_report_xlsx", broken)
     with pytest.raises(OSError, match="disk full"):
-        report_render.write_report(report, tmp_path, ["html", "xlsx"], OutputOptions())
+        report_write.write_report(report, tmp_path, ["html", "xlsx"], OutputOptions())
     assert [p.name for p in tmp_path.iterdir()] == ["chanops-report-2022-11.html"]
 
 
@@ -160,7 +160,7 @@ def test_report_reads_the_config_the_commands_read(chanops, db, tmp_path):
     `--budget 1,000` is the same amount for the report as for the statement."""
     config = write_text(tmp_path / "chanops.toml", "[points]\ncomplaint_deduction = 10\n")
     run_report(chanops, db, tmp_path / "out", "--config", config, "--lang", "en", "--budget", "1,000")
-    top = pl.read_excel(tmp_path / "out" / "chanops-report-2022-11.xlsx", sheet_name="points_top20")
+    top = pl.read_excel(tmp_path / "out" / "chanops-report-2022-11.xlsx", sheet_name="Top 20 by points")
     deductions = dict(zip(top["Staff ID"], top["Deductions"], strict=True))
     assert deductions["G4"] == 20.0 and deductions["G5"] == 10.0 and deductions["G2"] == 0.0
     net = dict(zip(top["Staff ID"], top["Net"], strict=True))

@@ -33,8 +33,8 @@ _EXPORTS = {
     "run_statement": "chanops.points.runs",
     "FailuresRequest": "chanops.analysis.failures",
     "run_failures": "chanops.analysis.failures",
-    "ReportRequest": "chanops.present.report",
-    "build_report": "chanops.present.report",
+    "ReportRequest": "chanops.report",
+    "build_report": "chanops.report",
     "ChanopsError": "chanops.errors",
 }
 

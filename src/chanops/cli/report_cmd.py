@@ -52,8 +52,7 @@ def monthly(
     from chanops.errors import CheckBreached, UsageError
     from chanops.present.formats import OutputOptions
     from chanops.present.progress import steps
-    from chanops.present.render import write_report
-    from chanops.present.report import STEP_COUNT, ReportRequest, build_report
+    from chanops.report import STEP_COUNT, ReportRequest, build_report, write_report
     from chanops.store.warehouse import open_warehouse
 
     chosen = split_list(formats)
@@ -64,15 +63,16 @@ def monthly(
     settings = load_config(config)
     with open_warehouse(db, read_only=True, wait=wait) as con, steps(con, STEP_COUNT, in_bytes=False, unit="") as bar:
         report = build_report(con, settings, request, progress=_stepper(bar))
-    written = write_report(report, out, chosen, OutputOptions(lang=lang.value, unmask=unmask))
+    options = OutputOptions(lang=lang.value, unmask=unmask, channels=settings.channels)
+    written = write_report(report, out, chosen, options)
     for path in written:
         notice(f"wrote {path}")
     incomplete = report.check.breach_lines() if report.check else []
     if check and (report.breaches or incomplete):
         for line in incomplete:
             notice(f"breach: {line}")
-        for line in report.breaches:
-            notice(f"breach: {line}")
+        for breach in report.breaches:
+            notice(f"breach: {breach.line()}")
         raise CheckBreached(
             f"{len(incomplete)} completeness test(s) and {len(report.breaches)} KPI value(s) breached; "
             "the report is written"

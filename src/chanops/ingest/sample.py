@@ -4,9 +4,10 @@ demos, tests and benchmarks.
 All generation is DuckDB SQL over `range(n)`, with randomness from `hash(hash(i,
 tag, seed))`: deterministic for a seed, streamed to disk by COPY, and bounded in memory
 at any size (a scratch database spills to disk). The levels follow seed 000:
-≈45% online share, ≈1.4% platform success over distinct reached users, ≈30%
-outbound connect rate, ≈31% success among connected users, and a 5G online
-success rate climbing month by month as mutual-exclusion conflicts are fixed.
+an online share climbing from ≈38% to ≈45% (the cities ahead, 兴安盟 far behind), the
+app taking a growing part of online orders, ≈1.4% platform success over distinct
+reached users, ≈30% outbound connect rate, ≈31% success among connected users, and a
+5G online success rate climbing from 49% to 87% as mutual-exclusion conflicts are fixed.
 
 Files are written the way extracts arrive: Chinese headers for BOSS/CRM kinds,
 mixed msisdn spellings, `成功/失败` statuses, compact timestamps, money with
@@ -56,18 +57,25 @@ PRODUCTS = {
     "权益会员": (19.90, "视听会员"),
     "宽带": (50.00, None),
 }
-OTHER_ORDER_CHANNELS = {  # not from a platform campaign or outbound call
-    "store": 36,
-    "partner_store": 24,
-    "app": 12,
-    "hotline": 8,
-    "wechat": 6,
-    "internet": 3,
-    "self_service": 3,
-    "direct_sales": 3,
-    "sms": 2,
-    "partner_online": 2,
-    "web": 1,
+# Orders not from a platform campaign or outbound call: a store-or-online choice first
+# (by region and month, below), then a channel within it.
+OFFLINE_ORDER_CHANNELS = {"store": 36, "partner_store": 24, "direct_sales": 3, "self_service": 3}
+OTHER_ONLINE_CHANNELS = {"hotline": 8, "wechat": 6, "internet": 3, "sms": 2, "partner_online": 2, "web": 1}
+# How far each 盟市's online uptake sits from the province's: the cities lead, the
+# pastoral leagues lag, 兴安盟 most (the story a region chart should tell).
+ONLINE_TILT = {
+    "呼和浩特": 0.11,
+    "包头": 0.07,
+    "鄂尔多斯": 0.05,
+    "乌海": 0.03,
+    "赤峰": 0.0,
+    "通辽": -0.01,
+    "呼伦贝尔": -0.03,
+    "巴彦淖尔": -0.04,
+    "锡林郭勒盟": -0.05,
+    "乌兰察布": -0.06,
+    "阿拉善盟": -0.08,
+    "兴安盟": -0.15,
 }
 PLATFORM_TOUCHPOINTS = {"sms": 5, "app": 3, "wechat": 2, "internet": 1}
 USAGE_CHANNELS = {"app": 40, "wechat": 25, "sms": 15, "hotline": 10, "web": 5, "self_service": 3, "ussd": 2}
@@ -116,7 +124,11 @@ def _macros(con: duckdb.DuckDBPyConnection, spec: SampleSpec, customers: int) ->
         f"CREATE MACRO region_of(c) AS pick(c, 'region', {regions})",
         f"CREATE MACRO month_start(m) AS CAST(DATE '{start}' + to_months(CAST(m AS INTEGER)) AS TIMESTAMP)",
         "CREATE MACRO month_secs(m) AS epoch(month_start(m + 1)) - epoch(month_start(m))",
-        "CREATE MACRO in_month(m, i, tag) AS month_start(m) + to_seconds(CAST(floor(u(i, tag) * (month_secs(m) - 4 * 86400)) AS BIGINT))",
+        # Events fill every day of the month (a day without orders is a completeness breach);
+        # one that follows another (a retry, the order after a call) stays in its month.
+        "CREATE MACRO in_month(m, i, tag) AS month_start(m) + to_seconds(CAST(floor(u(i, tag) * month_secs(m)) AS BIGINT))",
+        "CREATE MACRO later(base, t) AS least(t, date_trunc('month', base) + INTERVAL 1 MONTH - INTERVAL 1 SECOND)",
+        f"CREATE MACRO month_no(t) AS CAST(date_diff('month', DATE '{start}', t) AS INTEGER)",
         "CREATE MACRO yymm(m) AS strftime(month_start(m), '%y%m')",
         "CREATE MACRO ym(m) AS strftime(month_start(m), '%Y-%m')",
         # How extracts really spell phone numbers: mostly plain, some +86 / spaced.
@@ -136,10 +148,13 @@ def _build_tables(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
     products = list(PRODUCTS)
     fee_case = " ".join(f"WHEN {lit(p)} THEN {fee}" for p, (fee, _c) in PRODUCTS.items())
     conflict_case = " ".join(f"WHEN {lit(p)} THEN {lit(c)}" for p, (_f, c) in PRODUCTS.items() if c)
+    tilt = " ".join(f"WHEN {lit(r)} THEN {t}" for r, t in ONLINE_TILT.items())
     product_list = "[" + ", ".join(lit(p) for p in products) + "]"
     _macros(con, spec, customers)
     con.execute(f"CREATE MACRO fee_of(p) AS CASE p {fee_case} END")
     con.execute(f"CREATE MACRO conflict_of(p) AS CASE p {conflict_case} END")
+    # 5G online success month by month as its conflicts are fixed (seed 000 §三.2: 49% → 87%)
+    con.execute("CREATE MACRO climb_5g(m) AS 0.49 + 0.076 * m")
 
     # Customers: most long-standing; ~10% joined inside the six months; ~1%/month churn.
     con.execute(f"""
@@ -153,17 +168,18 @@ def _build_tables(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
         FROM range({customers}) t(c)""")
     con.execute("UPDATE customers SET churn_date = NULL WHERE churn_date <= join_date")
 
-    # Outbound (10086在线外呼): ≈29.5% of called users connect, ≈30.75% of those buy.
+    # Outbound (10086在线外呼): ≈29.5% of called users connect (more in the leading 盟市),
+    # ≈30.75% of those buy.
     con.execute(f"""
         CREATE TABLE outbound_users AS
-        SELECT j, CAST(j // {outbound_users} AS INTEGER) AS m, cust(j, 'ob') AS c,
-               u(j, 'conn') < 0.255 AS connected,
-               CASE WHEN u(j, 'conn') < 0.255 THEN 1 + (u(j, 'retry') < 0.3)::INT ELSE 1 + (u(j, 'retry') < 0.5)::INT END AS attempts
-        FROM range({outbound_users * 6}) t(j)""")
+        SELECT *, CASE WHEN connected THEN 1 + (u(j, 'retry') < 0.3)::INT ELSE 1 + (u(j, 'retry') < 0.5)::INT END AS attempts
+        FROM (SELECT j, CAST(j // {outbound_users} AS INTEGER) AS m, cust(j, 'ob') AS c,
+                     u(j, 'conn') < 0.255 + (CASE region_of(cust(j, 'ob')) {tilt} ELSE 0 END) / 3 AS connected
+              FROM range({outbound_users * 6}) t(j))""")
     con.execute("""
         CREATE TABLE contacts_raw AS
         SELECT 'OB' || yymm(m) || '-' || lpad(CAST(j AS VARCHAR), 9, '0') || '-' || a AS contact_id,
-               in_month(m, j, 'obt') + to_hours(CAST(a * 20 AS BIGINT)) AS contact_time,
+               later(in_month(m, j, 'obt'), in_month(m, j, 'obt') + to_hours(CAST(a * 20 AS BIGINT))) AS contact_time,
                c, 'outbound' AS touchpoint, 'WH' || yymm(m) || '-0' || (1 + j % 4) AS campaign_id,
                pick(j, 'obp', ['5G套餐', '流量包', '权益会员', '宽带']) AS product, a + 1 AS wave,
                connected AND a = attempts - 1 AS reached, j AS src
@@ -179,7 +195,7 @@ def _build_tables(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
     con.execute(f"""
         INSERT INTO contacts_raw
         SELECT 'MK' || yymm(m) || '-' || lpad(CAST(p AS VARCHAR), 9, '0') || '-' || w AS contact_id,
-               in_month(m, p, 'mkt') + to_hours(CAST(w * 30 AS BIGINT)) AS contact_time, c,
+               later(in_month(m, p, 'mkt'), in_month(m, p, 'mkt') + to_hours(CAST(w * 30 AS BIGINT))) AS contact_time, c,
                pick(p * 10 + w, 'tp', {_weighted(PLATFORM_TOUCHPOINTS)}) AS touchpoint,
                'MK' || yymm(m) || '-0' || campaign_no AS campaign_id,
                {product_list}[1 + (campaign_no % {len(products)})] AS product, w + 1 AS wave,
@@ -189,30 +205,36 @@ def _build_tables(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
     # Orders from three sources: outbound sales, platform conversions, everything else.
     con.execute("""
         CREATE TABLE orders_raw AS
-        SELECT 'OB' || substr(contact_id, 3) AS order_id, contact_time + INTERVAL 5 MINUTE AS order_time, c,
+        SELECT 'OB' || substr(contact_id, 3) AS order_id, later(contact_time, contact_time + INTERVAL 5 MINUTE) AS order_time, c,
                'outbound' AS channel, product,
-               CASE WHEN u(src, 'obbuy') < 0.27 THEN 'success' ELSE 'fail' END AS status,
+               CASE WHEN (CASE WHEN product = '5G套餐' THEN u(src, 'ok5g') < climb_5g(month_no(contact_time)) ELSE u(src, 'obbuy') < 0.27 END) THEN 'success' ELSE 'fail' END AS status,
                CAST(NULL AS VARCHAR) AS campaign_id, src AS i
         FROM contacts_raw
         WHERE touchpoint = 'outbound' AND reached AND u(src, 'obbuy') < 0.29""")
     con.execute("""
         INSERT INTO orders_raw
-        SELECT 'PF' || substr(contact_id, 3), contact_time + INTERVAL 2 HOUR, c, touchpoint, product,
-               CASE WHEN u(src, 'pfok') < 0.92 THEN 'success' ELSE 'fail' END, campaign_id, src
+        SELECT 'PF' || substr(contact_id, 3), later(contact_time, contact_time + INTERVAL 2 HOUR), c, touchpoint, product,
+               CASE WHEN u(src, 'pfok') < (CASE WHEN product = '5G套餐' THEN climb_5g(month_no(contact_time)) ELSE 0.92 END) THEN 'success' ELSE 'fail' END, campaign_id, src
         FROM (SELECT *, row_number() OVER (PARTITION BY src ORDER BY wave DESC) AS last_reached
               FROM contacts_raw WHERE touchpoint <> 'outbound' AND reached)
         WHERE last_reached = 1 AND u(src, 'convert') < 0.0155""")
-    # 5G online success climbs from ≈50% to ≈87% over the six months (seed 000 §三.2).
+    # Orders outside campaigns: online uptake grows 1.5 points a month from its region's
+    # level, and within online the app takes a growing part (25% → 50%). 5G online
+    # success climbs from 49% to 87% over the six months (seed 000 §三.2).
     con.execute(f"""
         INSERT INTO orders_raw
         SELECT 'BS' || yymm(m) || '-' || lpad(CAST(i AS VARCHAR), 9, '0'), in_month(m, i, 'ot'), c, channel, product,
                CASE WHEN u(i, 'ok') < (CASE WHEN product = '5G套餐' AND channel IN ('app', 'wechat', 'hotline', 'sms', 'web', 'internet')
-                                           THEN 0.50 + 0.074 * m ELSE 0.93 END) THEN 'success' ELSE 'fail' END,
+                                           THEN climb_5g(m) ELSE 0.93 END) THEN 'success' ELSE 'fail' END,
                NULL, i
-        FROM (SELECT i, CAST(i // {other_orders} AS INTEGER) AS m, cust(i, 'oc') AS c,
-                     pick(i, 'och', {_weighted(OTHER_ORDER_CHANNELS)}) AS channel,
-                     pick(i, 'op', ['5G套餐', '5G套餐', '视频彩铃', '咪咕视频', '流量包', '流量包', '手机报', '权益会员', '宽带']) AS product
-              FROM range({other_orders * 6}) t(i))""")
+        FROM (SELECT i, m, c, product,
+                     CASE WHEN u(i, 'online') >= 0.30 + 0.015 * m + (CASE region_of(c) {tilt} ELSE 0 END)
+                               THEN pick(i, 'och', {_weighted(OFFLINE_ORDER_CHANNELS)})
+                          WHEN u(i, 'app') < 0.25 + 0.05 * m THEN 'app'
+                          ELSE pick(i, 'och', {_weighted(OTHER_ONLINE_CHANNELS)}) END AS channel
+              FROM (SELECT i, CAST(i // {other_orders} AS INTEGER) AS m, cust(i, 'oc') AS c,
+                           pick(i, 'op', ['5G套餐', '5G套餐', '视频彩铃', '咪咕视频', '流量包', '流量包', '手机报', '权益会员', '宽带']) AS product
+                    FROM range({other_orders * 6}) t(i)))""")
 
     # Staff claims (新业务积分写实): primary claims, same-staff repeats, other-staff contests.
     claims = max(per_month // 3, 30)
@@ -238,10 +260,10 @@ def _build_tables(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
         CREATE TABLE entries_raw AS
         SELECT 'LR' || lpad(CAST(k AS VARCHAR), 9, '0') AS entry_id, in_month(m, k, 'et') AS entry_time, s, c, product FROM claims
         UNION ALL
-        SELECT 'LR' || lpad(CAST(k AS VARCHAR), 9, '0') || 'D', in_month(m, k, 'et') + INTERVAL 3 DAY, s, c, product
+        SELECT 'LR' || lpad(CAST(k AS VARCHAR), 9, '0') || 'D', later(in_month(m, k, 'et'), in_month(m, k, 'et') + INTERVAL 3 DAY), s, c, product
         FROM claims WHERE u(k, 'dup') < 0.02
         UNION ALL
-        SELECT 'LR' || lpad(CAST(k AS VARCHAR), 9, '0') || 'C', in_month(m, k, 'et') + INTERVAL 2 DAY,
+        SELECT 'LR' || lpad(CAST(k AS VARCHAR), 9, '0') || 'C', later(in_month(m, k, 'et'), in_month(m, k, 'et') + INTERVAL 2 DAY),
                (s + 1 + CAST(h(k, 'other') % 5 AS BIGINT)) % (SELECT count(*) FROM staff), c, product
         FROM claims WHERE u(k, 'contest') < 0.03""")
     con.execute("""

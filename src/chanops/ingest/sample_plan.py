@@ -1,7 +1,8 @@
 """The sample's campaign plan for the month after the sample (`chanops plan` in the demo):
 three campaigns whose target lists overlap, with a few unreadable numbers and customers
-who have left, and a chanops.toml holding that month's touchpoint quotas — small enough
-that the first campaign uses up outbound and app and the last one meets `over_quota`.
+who have left, and a chanops.toml holding the province's KPI thresholds and that month's
+touchpoint quotas — small enough that the first campaign uses up outbound and app and the
+last one meets `over_quota`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ from chanops.sql import lit
 # quota of the plan's month = sample rows / divisor: outbound and app run out in the first
 # campaign, wechat in the last
 QUOTA_DIVISORS = {"sms": 20, "outbound": 100, "app": 50, "wechat": 35}
+# The province's assessment lines (考核底线) the sample's KPIs are held to
+THRESHOLDS = {
+    "online_share": ("min", 0.40),
+    "outbound_connect_rate": ("min", 0.25),
+    "order_success_rate": ("min", 0.90),
+}
 # id suffix, product, priority, touchpoints, share of customers listed
 CAMPAIGNS = [
     ("01", "5G套餐", 1, ["outbound", "sms", "app"], 0.10),
@@ -50,7 +57,10 @@ def write_sample_plan(con: duckdb.DuckDBPyConnection, out: Path, end_month: str,
     written["plan"].write_text(f"# chanops plan {written['plan'].name} --month {month}\n\n" + "\n".join(plan), "utf-8")
     written["config"] = out / "chanops.toml"
     written["config"].write_text(
-        f"# Touchpoint quotas for the sample plan's month (chanops plan --config this file).\n"
+        "# The sample province's config: `chanops report monthly --config` and `chanops plan --config`.\n"
+        "# Assessment thresholds: the report marks a KPI or a 盟市 outside them.\n"
+        + "".join(f"[kpis.{kpi}]\n{bound} = {value}\n\n" for kpi, (bound, value) in THRESHOLDS.items())
+        + "# Touchpoint quotas for the sample plan's month.\n"
         f'[quota."{month}"]\n'
         + "".join(f"{touchpoint} = {max(rows // per, 1)}\n" for touchpoint, per in QUOTA_DIVISORS.items()),
         "utf-8",

@@ -81,6 +81,11 @@ class Kpi:
     min: float | None = None  # alert when the value falls below
     max: float | None = None  # alert when the value rises above
     builtin: bool = True
+    better: str = "higher"  # which way is good news: a report colours changes by it
+
+    @property
+    def good_when_higher(self) -> bool:
+        return self.better == "higher"
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -193,6 +198,7 @@ BUILTIN_KPIS: tuple[Kpi, ...] = (
         ACTIVE_CUSTOMERS,
         format="number",
         scale=1_000_000,
+        better="lower",
     ),
     Kpi(
         "user_retention",
@@ -257,12 +263,14 @@ def build_kpi_catalog(section: dict | None) -> dict[str, Kpi]:
     for kpi_id, fields in (section or {}).items():
         if not isinstance(fields, dict):
             raise ConfigError(f"[kpis.{kpi_id}] must be a table")
-        unknown = set(fields) - {"zh", "en", "numerator", "denominator", "format", "scale", "min", "max"}
+        unknown = set(fields) - {"zh", "en", "numerator", "denominator", "format", "scale", "min", "max", "better"}
         if unknown:
             raise ConfigError(f"[kpis.{kpi_id}]: unknown field(s) {', '.join(sorted(unknown))}")
         fmt = fields.get("format", "pct")
         if fmt not in FORMATS:
             raise ConfigError(f"[kpis.{kpi_id}] format must be pct or number")
+        if fields.get("better", "higher") not in ("higher", "lower"):
+            raise ConfigError(f"[kpis.{kpi_id}] better must be higher or lower")
         base = catalog.get(kpi_id)
         if base is not None:
             if "numerator" in fields or "denominator" in fields:
@@ -273,6 +281,7 @@ def build_kpi_catalog(section: dict | None) -> dict[str, Kpi]:
                 en=fields.get("en", base.en),
                 min=_threshold(kpi_id, fields, "min") if "min" in fields else base.min,
                 max=_threshold(kpi_id, fields, "max") if "max" in fields else base.max,
+                better=fields.get("better", base.better),
             )
             continue
         if "numerator" not in fields or "denominator" not in fields:
@@ -288,5 +297,6 @@ def build_kpi_catalog(section: dict | None) -> dict[str, Kpi]:
             min=_threshold(kpi_id, fields, "min"),
             max=_threshold(kpi_id, fields, "max"),
             builtin=False,
+            better=fields.get("better", "higher"),
         )
     return catalog

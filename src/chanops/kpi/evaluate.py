@@ -53,7 +53,40 @@ class KpiResult:
     dims: list[str]
     compare: str | None = None
     notes: list[str] = field(default_factory=list)  # for stderr: KPIs left out, empty months
-    breaches: list[str] = field(default_factory=list)  # thresholds crossed (for --check)
+    breached: list[Breach] = field(default_factory=list)  # thresholds crossed (for --check and reports)
+
+    @property
+    def breaches(self) -> list[str]:
+        return [b.line() for b in self.breached]
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A KPI value outside its declared min or max, in one month and slice."""
+
+    kpi: Kpi
+    month: str
+    where: tuple[tuple[str, str], ...]  # (dimension, value) of the slice; () for the province
+    value: float
+    bound: str  # "min" or "max"
+    limit: float
+
+    def line(self) -> str:
+        """For stderr and logs: ids, stable for grep."""
+        where = " ".join([self.month] + [f"{d}={v}" for d, v in self.where])
+        side = "below min" if self.bound == "min" else "above max"
+        return f"{self.kpi.id} {where}: {kpi_text(self.kpi, self.value)} {side} {kpi_text(self.kpi, self.limit)}"
+
+    def words(self, lang: str) -> str:
+        """For people: 线上产能占比 兴安盟 26.75%，低于下限 45.00%."""
+        name = self.kpi.zh if lang == "zh" else self.kpi.en
+        place = "".join(f" {v}" for _d, v in self.where)
+        value, limit = kpi_text(self.kpi, self.value), kpi_text(self.kpi, self.limit)
+        if lang == "zh":
+            side = "低于下限" if self.bound == "min" else "高于上限"
+            return f"{name}{place} {value}，{side} {limit}"
+        side = "below the minimum of" if self.bound == "min" else "above the maximum of"
+        return f"{name}{place}: {value}, {side} {limit}"
 
 
 def select_kpis(
@@ -85,9 +118,9 @@ def select_kpis(
     return chosen, notes
 
 
-def breaches(result_frame: pa.Table, kpis: Sequence[Kpi], dims: Sequence[str]) -> list[str]:
-    """One line per (row, KPI) whose value is outside its declared min/max."""
-    lines = []
+def breaches(result_frame: pa.Table, kpis: Sequence[Kpi], dims: Sequence[str]) -> list[Breach]:
+    """Every (row, KPI) whose value is outside its declared min/max."""
+    found = []
     for kpi in kpis:
         if kpi.min is None and kpi.max is None:
             continue
@@ -95,12 +128,12 @@ def breaches(result_frame: pa.Table, kpis: Sequence[Kpi], dims: Sequence[str]) -
             value = row[kpi.id]
             if value is None:
                 continue
-            where = " ".join([row["month"]] + [f"{d}={row[d]}" for d in dims])
+            where = tuple((d, str(row[d])) for d in dims)
             if kpi.min is not None and value < kpi.min:
-                lines.append(f"{kpi.id} {where}: {kpi_text(kpi, value)} below min {kpi_text(kpi, kpi.min)}")
+                found.append(Breach(kpi, row["month"], where, value, "min", kpi.min))
             if kpi.max is not None and value > kpi.max:
-                lines.append(f"{kpi.id} {where}: {kpi_text(kpi, value)} above max {kpi_text(kpi, kpi.max)}")
-    return lines
+                found.append(Breach(kpi, row["month"], where, value, "max", kpi.max))
+    return found
 
 
 def evaluate(

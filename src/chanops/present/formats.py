@@ -34,6 +34,7 @@ class OutputOptions:
     unmask: bool = False  # human formats mask phone numbers (个人信息保护) unless asked not to
     limit: int | None = None  # rows of a table/markdown section; None: 40 on a terminal, 0: all
     excel: bool = False  # CSV as Excel on Chinese Windows opens it: GB18030, CRLF, formulas neutralized
+    channels: dict | None = None  # the config's channel catalog, for channel names (default: built-in)
 
     @property
     def to_stdout(self) -> bool:

@@ -174,6 +174,10 @@ LABELS.update(
         "retention": ("保有率", "Retention"),
         "lifecycle": ("生命周期", "Lifecycle"),
         "at_risk_top10": ("离网预警客户（收入降幅前10）", "At-risk customers (top 10 revenue drops)"),
+        "funnel_by_wave": ("分波次漏斗", "Funnel by wave"),
+        "fail_reasons": ("失败原因", "Failure reasons"),
+        "fail_reasons_by_product": ("分产品失败原因", "Failure reasons by product"),
+        "cover": ("封面", "Cover"),
     }
 )
 
@@ -194,3 +198,60 @@ def label(column_id: str, lang: str) -> str:
     if pair is None:
         return column_id
     return pair[0] if lang == "zh" else pair[1]
+
+
+# Values that are codes in machine output and words for people (SPEC §8, §12).
+VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "stage": {
+        "new": ("新入网", "New"),
+        "stable": ("稳定期", "Stable"),
+        "at_risk": ("离网预警", "At risk"),
+        "churned": ("已离网", "Churned"),
+    },
+    "tier": {"high": ("高偏好", "High"), "medium": ("中偏好", "Medium"), "low": ("低偏好", "Low")},
+}
+# Status codes (points, plan) read as the column labels of the same id: valid → 有效.
+STATUS_CODES = (
+    "valid",
+    "invalid",
+    "duplicate",
+    "contested",
+    "no_rule",
+    "already_has",
+    "conflict",
+    "do_not_disturb",
+    "assigned",
+)
+CHANNEL_COLUMNS = ("channel", "touchpoint", "best_other_channel")
+YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
+
+
+def value_words(lang: str, channels=None) -> dict[str, dict[str, str]]:
+    """column → {code: word} for the report's language; channel names from `channels`
+    (the config's catalog) or the built-in ones."""
+    from chanops.channels import DEFAULT_CHANNELS
+
+    pick = 0 if lang == "zh" else 1
+    catalog = channels if channels is not None else {c.code: c for c in DEFAULT_CHANNELS}
+    names = {code: (ch.zh if lang == "zh" else ch.en) for code, ch in catalog.items()}
+    words = {column: {code: pair[pick] for code, pair in codes.items()} for column, codes in VALUE_LABELS.items()}
+    words["status"] = {code: LABELS[code][pick] for code in STATUS_CODES}
+    words["product"] = {"(all)": ("全部", "All")[pick]}  # the total row of a per-product table
+    words.update({column: names for column in CHANNEL_COLUMNS})
+    return words
+
+
+def worded(frame, lang: str, channels=None):
+    """`frame` with code columns as words and booleans as 是/否 — for people only: machine
+    formats keep the codes. A value without a word stays as it is."""
+    import polars as pl
+
+    words = value_words(lang, channels)
+    yes, no = YES_NO[lang if lang in YES_NO else "en"]
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Boolean:
+            exprs.append(pl.when(pl.col(name)).then(pl.lit(yes)).when(~pl.col(name)).then(pl.lit(no)).alias(name))
+        elif name in words and dtype == pl.String:
+            exprs.append(pl.col(name).replace(words[name]))
+    return frame.with_columns(exprs) if exprs else frame

@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from chanops.errors import UsageError
 from chanops.present.formats import BINARY_FORMATS, OutputOptions
-from chanops.present.labels import label
+from chanops.present.labels import label, worded
 from chanops.present.numbers import percent_text, points_text
 from chanops.sql import ident, lit
 
@@ -52,6 +52,8 @@ class Section:
     points: Sequence[str] = field(default_factory=tuple)
     human: Any = None
     free_text: Sequence[str] = field(default_factory=tuple)  # columns whose text may hold phone numbers
+    marked: frozenset = frozenset()  # (row, column id) cells outside a threshold: shown as breaches
+    row_kinds: str | None = None  # a column saying each row's KPI format (pct or number), for the workbook
 
     @property
     def height(self) -> int:
@@ -123,13 +125,16 @@ def _visible(col):
     )
 
 
-def display_frame(section: Section, lang: str, unmask: bool = False) -> tuple[pl.DataFrame, list[bool]]:
-    """Strings for humans (percentages with two decimals, labels as headers, phone numbers
-    masked), and which columns are numeric so tables can right-align them."""
+def display_frame(section: Section, options: OutputOptions) -> tuple[pl.DataFrame, list[bool]]:
+    """Strings for humans (percentages with two decimals, counts and money with thousands
+    separators, codes as words, labels as headers, phone numbers masked), and which
+    columns are numeric so tables can right-align them."""
     import polars as pl
 
     human = section.human_frame()
-    source = masked(human if human is not None else section.polars(), unmask, section.free_text)
+    source = masked(human if human is not None else section.polars(), options.unmask, section.free_text)
+    numeric = [dtype.is_numeric() for dtype in source.dtypes]
+    source = worded(source, options.lang, options.channels)
     exprs = []
     for name, dtype in source.schema.items():
         col = pl.col(name)
@@ -137,27 +142,33 @@ def display_frame(section: Section, lang: str, unmask: bool = False) -> tuple[pl
             col = col.map_elements(percent_text, return_dtype=pl.String)
         elif name in section.points and human is None:
             col = col.map_elements(points_text, return_dtype=pl.String)
-        elif dtype.is_float():
-            col = col.round(4).cast(pl.String)
+        elif (dtype.is_integer() or isinstance(dtype, pl.Decimal)) and not _is_identifier(name):
+            col = with_thousands(col.cast(pl.String))
+        elif dtype.is_float():  # scores, means: two decimals, as money reads
+            col = with_thousands(col.round(2).cast(pl.Decimal(38, 2)).cast(pl.String))
         elif isinstance(dtype, pl.Datetime):
             col = col.dt.strftime("%Y-%m-%d %H:%M:%S")
         elif dtype == pl.String:
             col = _visible(col)
         else:
             col = col.cast(pl.String)
-        exprs.append(col.fill_null("").alias(label(name, lang)))
-    numeric = [dtype.is_numeric() for dtype in source.dtypes]
+        exprs.append(col.fill_null("").alias(label(name, options.lang)))
     return (source.select(exprs) if exprs else source), numeric
 
 
-def _labelled_unique(columns: Sequence[str], lang: str) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for name in columns:
-        text = label(name, lang)
-        seen[text] = seen.get(text, 0) + 1
-        out.append(text if seen[text] == 1 else f"{text} ({name})")
-    return out
+def _is_identifier(column: str) -> bool:
+    """Numbers that name rather than count (a load id, a line number): no separators."""
+    return column.endswith("_id") or column in {"line", "list_row", "wave", "rank"}
+
+
+def with_thousands(text: pl.Expr) -> pl.Expr:
+    """'-1234567.50' → '-1,234,567.50', in the engine: the integer part is reversed, cut
+    into threes, and reversed back (Polars regexes have no lookahead)."""
+    whole = text.str.extract(r"^-?(\d+)", 1)
+    grouped = whole.str.reverse().str.replace_all(r"(\d{3})", "${1},").str.strip_suffix(",").str.reverse()
+    sign = text.str.extract(r"^(-?)", 1)
+    rest = text.str.extract(r"^-?\d+(.*)$", 1)
+    return sign + grouped + rest
 
 
 def _write_table(sections: Sequence[Section], dest: IO, options: OutputOptions) -> None:
@@ -168,7 +179,7 @@ def _write_table(sections: Sequence[Section], dest: IO, options: OutputOptions) 
     on_terminal = getattr(dest, "isatty", lambda: False)()
     console = Console(file=dest, width=None if on_terminal else 200, soft_wrap=False)
     for section in sections:
-        frame, numeric = display_frame(section, options.lang, options.unmask)
+        frame, numeric = display_frame(section, options)
         if on_terminal:
             human = section.human_frame()
             ids = (human if human is not None else section.polars()).columns
@@ -220,7 +231,7 @@ def _write_markdown(sections: Sequence[Section], dest: IO, options: OutputOption
     for i, section in enumerate(sections):
         if section.title:
             dest.write(("\n" if i else "") + f"## {section.title}\n\n")
-        frame, _numeric = display_frame(section, options.lang, options.unmask)
+        frame, _numeric = display_frame(section, options)
         with pl.Config(
             tbl_formatting="MARKDOWN",
             tbl_hide_column_data_types=True,
@@ -303,22 +314,10 @@ def _write_parquet(sections, dest, options):
     _copy(sections[0], "parquet", dest)
 
 
-def write_xlsx(sections, dest, options):
-    import xlsxwriter
+def _write_xlsx(sections, dest, options):
+    from chanops.present.workbook import write_xlsx
 
-    # Strings stay strings: a staff name like "=HYPERLINK(...)" must never become a formula.
-    safe = {"strings_to_formulas": False, "strings_to_urls": False}
-    with xlsxwriter.Workbook(dest, safe) as workbook:
-        for i, section in enumerate(sections):
-            lang = options.lang
-            frame = neutralized(masked(section.polars(), options.unmask, section.free_text))
-            labels = dict(zip(frame.columns, _labelled_unique(frame.columns, lang), strict=True))
-            formats = {labels[c]: "0.00%" for c in (*section.percent, *section.points) if c in labels}
-            frame = frame.rename(labels)
-            sheet = (section.title or f"Sheet{i + 1}")[:31]
-            frame.write_excel(
-                workbook, worksheet=sheet, column_formats=formats or None, autofit=True, freeze_panes=(1, 0)
-            )
+    write_xlsx(sections, dest, options)
 
 
 WRITERS: dict[str, Callable] = {
@@ -328,7 +327,7 @@ WRITERS: dict[str, Callable] = {
     "jsonl": _write_jsonl,
     "parquet": _write_parquet,
     "markdown": _write_markdown,
-    "xlsx": write_xlsx,
+    "xlsx": _write_xlsx,
 }
 
 

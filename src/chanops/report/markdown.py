@@ -1,0 +1,81 @@
+"""The report as a Markdown digest for mail or IM: whether the month is complete, the
+headline, what breached its line, what moved most, and a line or two each on failures,
+points and campaigns. The numbers are the report's; the detail is in the HTML and XLSX."""
+
+from __future__ import annotations
+
+from chanops.present.numbers import kpi_text
+from chanops.report.model import Card, Report, title, words
+
+MOVERS = 3
+DIGEST_PARTS = ("failures", "points", "funnel")
+
+
+def render_markdown(report: Report) -> str:
+    lang = report.lang
+    lines = [f"# {report.title}", "", *_check_lines(report)]
+    lines += [
+        f"## {title('headline', lang)}",
+        "",
+        words(lang, "| 指标 | 本月 | 上月 | 变化 | 考核线 |", "| KPI | Value | Previous | Change | Threshold |"),
+        "|---|---:|---:|---:|---:|",
+    ]
+    lines += [_headline_row(card, lang) for card in report.cards]
+    every = [*report.breaches, *report.region_breaches]
+    if every:
+        lines += ["", words(lang, "## 阈值告警", "## Threshold breaches"), ""]
+        lines += [f"- {b.words(lang)}" for b in every]
+    movers = _movers(report.cards)
+    if movers:
+        lines += ["", words(lang, "## 变化最大", "## Biggest moves"), ""]
+        lines += [_mover_line(card, lang) for card in movers]
+    for key in DIGEST_PARTS:
+        part = report.part(key)
+        if part is not None and part.summary:
+            lines += ["", f"## {part.title}", ""]
+            lines += [f"- {line}" for line in part.summary]
+    return "\n".join(lines) + "\n"
+
+
+def _check_lines(report: Report) -> list[str]:
+    """The completeness result first: whoever reads the mail knows whether to trust the rest."""
+    lang = report.lang
+    if report.check is None:
+        return []
+    if not report.check.breaches:
+        return [words(lang, "**数据完整性检查：全部通过**", "**Data completeness: every test passed**"), ""]
+    count = len(report.check.breaches)
+    head = words(lang, f"**数据完整性检查：{count} 项未通过**", f"**Data completeness: {count} test(s) breached**")
+    return [head, *[f"- {line}" for line in report.check.breach_lines(lang)], ""]
+
+
+def _headline_row(card: Card, lang: str) -> str:
+    kpi = card.kpi
+    name = kpi.zh if lang == "zh" else kpi.en
+    limit = ""
+    if kpi.min is not None:
+        limit = f"≥ {kpi_text(kpi, kpi.min)}"
+    elif kpi.max is not None:
+        limit = f"≤ {kpi_text(kpi, kpi.max)}"
+    value = kpi_text(kpi, card.value)
+    if card.breach:
+        value = f"**{value}** ⚠"
+    change = kpi_text(kpi, card.change, change=True)
+    return f"| {name} | {value} | {kpi_text(kpi, card.previous)} | {change} | {limit} |"
+
+
+def _movers(cards: list[Card]) -> list[Card]:
+    """The rates that moved most in percentage points (numbers like complaints per million
+    do not compare with them)."""
+    rates = [c for c in cards if c.kpi.format == "pct" and c.change is not None and abs(c.change) >= 1e-4]
+    return sorted(rates, key=lambda c: abs(c.change), reverse=True)[:MOVERS]
+
+
+def _mover_line(card: Card, lang: str) -> str:
+    kpi = card.kpi
+    name = kpi.zh if lang == "zh" else kpi.en
+    verdict = words(lang, "向好", "better") if card.good_news else words(lang, "变差", "worse")
+    return (
+        f"- {name}: {kpi_text(kpi, card.previous)} → {kpi_text(kpi, card.value)} "
+        f"({kpi_text(kpi, card.change, change=True)}, {verdict})"
+    )

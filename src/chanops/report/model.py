@@ -1,0 +1,100 @@
+"""What a monthly report holds, independent of how it is drawn: KPI cards, parts with
+their tables and charts, threshold breaches and the completeness check. html.py,
+workbook.py and markdown.py each render the same Report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chanops.kpi.catalog import Kpi
+    from chanops.kpi.evaluate import Breach
+    from chanops.present.output import Section
+    from chanops.store.completeness import CheckResult
+
+TITLES = {
+    "completeness": ("数据完整性检查", "Data completeness"),
+    "headline": ("核心指标", "Headline KPIs"),
+    "trend": ("近六个月趋势", "Six-month trend"),
+    "region": ("分盟市指标", "KPIs by region"),
+    "touchpoint": ("分触点办理", "Orders by touchpoint"),
+    "funnel": ("多波次营销漏斗", "Campaign funnel by wave"),
+    "failures": ("办理失败分析", "Failure analysis"),
+    "points": ("新业务积分", "Points"),
+    "prefer": ("电子渠道偏好", "Channel preference"),
+    "customers": ("保有与生命周期", "Retention and lifecycle"),
+}
+
+
+def title(key: str, lang: str) -> str:
+    zh, en = TITLES[key]
+    return zh if lang == "zh" else en
+
+
+def words(lang: str, zh: str, en: str) -> str:
+    """The report's language picks one of two phrasings."""
+    return zh if lang == "zh" else en
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """A monthly report: the month (default: the latest with data), the labels' language,
+    and a points budget to show its use."""
+
+    month: str | None = None
+    lang: str = "zh"
+    points_budget: Decimal | None = None
+
+
+@dataclass
+class Card:
+    """One headline KPI: this month, the month before, and the last six months."""
+
+    kpi: Kpi
+    value: float | None
+    previous: float | None
+    change: float | None
+    history: list[float | None]  # the six months ending with the report's month
+    breach: Breach | None = None
+
+    @property
+    def good_news(self) -> bool | None:
+        """Whether the change is good for this KPI; None when there is none to judge."""
+        if self.change is None or abs(self.change) < 1e-12:
+            return None
+        return (self.change > 0) == self.kpi.good_when_higher
+
+
+@dataclass
+class Part:
+    key: str
+    title: str
+    tables: list[Section] = field(default_factory=list)
+    charts: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # shown under the part's title
+    summary: list[str] = field(default_factory=list)  # the lines the Markdown digest takes from this part
+    folded: list[Section] = field(default_factory=list)  # detail tables: folded away in HTML, sheets in XLSX
+
+
+@dataclass
+class Report:
+    month: str
+    lang: str
+    parts: list[Part]
+    cards: list[Card]
+    breaches: list[Breach]  # province-level KPIs of the month outside their thresholds
+    region_breaches: list[Breach] = field(default_factory=list)
+    check: CheckResult | None = None  # the data-completeness check run before anything else
+
+    @property
+    def title(self) -> str:
+        return words(self.lang, f"渠道运营月报 {self.month}", f"Channel operations report {self.month}")
+
+    def part(self, key: str) -> Part | None:
+        return next((p for p in self.parts if p.key == key), None)
+
+    def sections(self) -> list[Section]:
+        """Every table, in reading order: what the workbook gets a sheet for."""
+        return [s for part in self.parts for s in (*part.tables, *part.folded)]
