@@ -43,11 +43,17 @@ def render_html(report: Report, options: OutputOptions) -> str:
 
 
 def _meta(report: Report) -> str:
+    """The line under the title: the province's KPIs against their lines, then the 盟市'."""
     lang = report.lang
-    breached = len(report.breaches) + len(report.region_breaches)
-    if not breached:
-        return words(lang, "全部指标在考核线以内", "Every KPI within its threshold")
-    return words(lang, f"{breached} 项指标未达考核线", f"{breached} KPI value(s) outside their threshold")
+    province, regions = len(report.breaches), len(report.region_breaches)
+    first = (
+        words(lang, f"{province} 项全省指标未达考核线", f"{province} province KPI(s) outside their threshold")
+        if province
+        else words(lang, "全省指标均在考核线以内", "Every province KPI within its threshold")
+    )
+    if not regions:
+        return first
+    return first + words(lang, f"；{regions} 项分盟市指标未达标", f"; {regions} by-region value(s) outside")
 
 
 def _toc(report: Report) -> str:
