@@ -204,3 +204,25 @@ def test_report_budget_is_parsed_like_the_statements(chanops, db, tmp_path, budg
         assert message in result.stderr and result.stderr.count("\n") == 1
         assert "internal error" not in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_a_breach_is_named_in_words_coloured_and_marked_where_it_happens(chanops, db, tmp_path):
+    """呼通率 with `min = 0.6`, worked from kpi_fixture: in November region B called 04, 05,
+    12 and 13 and connected 04 (c7) and 05 (c8) → 2/4 = 50.00%, below 60%, for B and the
+    province alike (A made no outbound calls: no value, no breach). October: 14 called and
+    connected (c11) → 100.00%, so the change is −50.00pp, bad news for a rate where higher
+    is better."""
+    config = write_text(tmp_path / "chanops.toml", "[kpis.outbound_connect_rate]\nmin = 0.6\n")
+    run_report(chanops, db, tmp_path / "out", "--config", config)
+    markdown = (tmp_path / "out" / "chanops-report-2022-11.md").read_text(encoding="utf-8")
+    assert "| 呼通率 | **50.00%** ⚠ | 100.00% | -50.00pp | ≥ 60.00% |" in markdown
+    assert "- 呼通率 50.00%，低于下限 60.00%" in markdown
+    assert "- 呼通率 B 50.00%，低于下限 60.00%" in markdown
+    assert "- 呼通率: 100.00% → 50.00% (-50.00pp, 变差)" in markdown
+    html = (tmp_path / "out" / "chanops-report-2022-11.html").read_text(encoding="utf-8")
+    start = html.index('data-kpi="outbound_connect_rate"')
+    card = html[html.rindex("<div", 0, start) : html.index('<div class="card', start)]
+    assert card.startswith('<div class="card breach"')
+    assert 'class="change bad">▼ -50.00pp' in card and "下限 60.00%" in card
+    assert html.count('<td class="n breach">50.00%</td>') == 1  # B's cell in the region table
+    assert "1 项全省指标未达考核线；1 项分盟市指标未达标" in html
