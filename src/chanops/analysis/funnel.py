@@ -3,7 +3,7 @@
 Per campaign and wave in month M: distinct users contacted and reached (a user counts in
 the wave of each reached contact in M), and converted. A conversion is a platform order
 (successful, with the campaign's id) in M, attributed to the wave of that user's latest
-reached contact of the campaign at or before the order time — an ASOF join, so the engine
+reached contact of the campaign at or before the order time — a ranked join, so the engine
 does the attribution. An order whose latest reached contact lies before M is on the row
 wave = 'carried'; one with no reached contact before it on wave = 'unattributed'. So
 conversion rate = converted / reached of the same row never exceeds 100%, and cumulative
@@ -15,6 +15,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from chanops.engines import as_engine
 from chanops.errors import NoData
 from chanops.sql import in_months, lit, month_bounds
 from chanops.store.coverage import resolve_months
@@ -28,26 +29,34 @@ def funnel(con: duckdb.DuckDBPyConnection, month: str, campaign: str | None = No
     part of the campaign's conversions)."""
     start, end = month_bounds(month)
     only = f"AND campaign_id = {lit(campaign)}" if campaign else ""
-    return con.sql(f"""
+    return pl.from_arrow(
+        as_engine(con).table(f"""
         WITH contacted AS (
             SELECT campaign_id, wave, count(DISTINCT msisdn) AS contacted,
                    count(DISTINCT CASE WHEN reached THEN msisdn END) AS reached
             FROM contacts WHERE {in_months("contact_time", month)} {only}
             GROUP BY campaign_id, wave),
         platform_orders AS (
-            SELECT msisdn, campaign_id, order_time FROM orders
+            SELECT order_id, msisdn, campaign_id, order_time FROM orders
             WHERE status = 'success' AND campaign_id IS NOT NULL AND {in_months("order_time", month)} {only}),
         reached_contacts AS (
             SELECT msisdn, campaign_id, contact_time, wave FROM contacts
             WHERE reached AND contact_time < {end} {only}),
-        attributed AS (
-            SELECT o.campaign_id, o.msisdn,
-                   CASE WHEN r.contact_time >= {start} THEN r.wave END AS wave_no,
-                   CASE WHEN r.contact_time IS NULL THEN '{UNATTRIBUTED}'
-                        WHEN r.contact_time < {start} THEN '{CARRIED}'
-                        ELSE CAST(r.wave AS VARCHAR) END AS wave
-            FROM platform_orders o ASOF LEFT JOIN reached_contacts r
+        -- each order's latest reached contact at or before it (an as-of match, written as a
+        -- ranked join so Spark runs the same text; equal times go to the later wave)
+        matched AS (
+            SELECT o.campaign_id, o.msisdn, r.contact_time, r.wave,
+                   row_number() OVER (PARTITION BY o.order_id
+                                      ORDER BY r.contact_time DESC NULLS LAST, r.wave DESC) AS latest
+            FROM platform_orders o LEFT JOIN reached_contacts r
               ON o.msisdn = r.msisdn AND o.campaign_id = r.campaign_id AND o.order_time >= r.contact_time),
+        attributed AS (
+            SELECT campaign_id, msisdn,
+                   CASE WHEN contact_time >= {start} THEN wave END AS wave_no,
+                   CASE WHEN contact_time IS NULL THEN '{UNATTRIBUTED}'
+                        WHEN contact_time < {start} THEN '{CARRIED}'
+                        ELSE CAST(wave AS VARCHAR) END AS wave
+            FROM matched WHERE latest = 1),
         converted AS (
             SELECT campaign_id, wave, count(DISTINCT msisdn) AS converted FROM attributed GROUP BY campaign_id, wave),
         cumulative AS (
@@ -69,7 +78,8 @@ def funnel(con: duckdb.DuckDBPyConnection, month: str, campaign: str | None = No
                CASE WHEN sum(converted) OVER (PARTITION BY campaign_id) > 0
                     THEN converted / sum(converted) OVER (PARTITION BY campaign_id) END AS wave_share
         FROM joined
-        ORDER BY campaign_id, wave_no NULLS LAST, wave = '{UNATTRIBUTED}', wave""").pl()
+        ORDER BY campaign_id, wave_no NULLS LAST, wave = '{UNATTRIBUTED}', wave""")
+    )
 
 
 def campaign_funnel(

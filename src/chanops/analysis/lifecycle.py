@@ -13,10 +13,10 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from chanops.engines import first_row
+from chanops.engines import as_engine, first_row
 from chanops.errors import NoData, UsageError
 from chanops.months import add_months
-from chanops.sql import customer_state, lit, lit_list, month_end, month_first_day, not_churned_by
+from chanops.sql import customer_state, lit, lit_list, month_end, month_first_day, not_churned_by, probe
 from chanops.store.coverage import require_rows
 
 STAGES = ("new", "stable", "at_risk", "churned")
@@ -49,7 +49,7 @@ def stages_sql(month: str) -> str:
 
 
 def _require_customers(con: duckdb.DuckDBPyConnection, month: str) -> None:
-    row = first_row(con, "SELECT EXISTS (SELECT 1 FROM customers)")
+    row = first_row(con, f"SELECT {probe('SELECT 1 AS hit FROM customers')} AS n")
     if not row or not row[0]:
         raise NoData("no customers (客户资料) loaded; load customers first")
     # stages are judged on the month's bills: without any, every customer would look at risk
@@ -60,21 +60,21 @@ def lifecycle(con: duckdb.DuckDBPyConnection, month: str, by_region: bool = Fals
     """Customers and revenue in M per stage (and region)."""
     _require_customers(con, month)
     region = "region, " if by_region else ""
-    order = ", ".join(f"'{s}'" for s in STAGES)
-    return con.sql(f"""
+    order = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STAGES))
+    return as_engine(con).table(f"""
         SELECT {region}stage, count(*) AS customers, CAST(sum(revenue) AS DECIMAL(18,2)) AS revenue,
                count(*) / sum(count(*)) OVER ({"PARTITION BY region" if by_region else ""}) AS share
         FROM ({stages_sql(month)}) GROUP BY {region}stage
-        ORDER BY {region}list_position([{order}], stage)""").to_arrow_table()
+        ORDER BY {region}CASE stage {order} END""")
 
 
 def stage_list(con: duckdb.DuckDBPyConnection, month: str, stage: str) -> pa.Table:
     """The customers of one stage, for the order-dispatch teams."""
     check_stage(stage)
     _require_customers(con, month)
-    return con.sql(
+    return as_engine(con).table(
         f"SELECT * FROM ({stages_sql(month)}) WHERE stage = {lit(stage)} ORDER BY region, msisdn"
-    ).to_arrow_table()
+    )
 
 
 def check_stage(stage: str | None) -> str | None:

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from chanops.channels import Channel
 from chanops.config import PreferConfig
-from chanops.engines import first_row
+from chanops.engines import as_engine, first_row
 from chanops.errors import ConfigError, NoData, UsageError
 from chanops.months import add_months
 from chanops.sql import active_customers, channel_codes, in_months, lit, lit_list, month_start
@@ -162,9 +162,9 @@ def scores(
     if min_score is not None:
         where.append(f"score >= {float(min_score)}")
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    return con.sql(
+    return as_engine(con).table(
         f"SELECT * FROM ({scores_sql(month, config, channels)}) {clause} ORDER BY msisdn, channel"
-    ).to_arrow_table()
+    )
 
 
 def _users_of(channel: str, period: str) -> str:
@@ -187,23 +187,28 @@ def targets(
     w = Window(month, int(config.window))
     _require_usage(con, w)
     limit = f"LIMIT {int(top)}" if top else ""
-    return con.sql(f"""
+    return as_engine(con).table(f"""
         WITH scores AS ({scores_sql(month, config, channels)}),
-        other AS (
-            SELECT msisdn, arg_min(channel, (-score, channel)) AS best_other_channel, max(score) AS best_other_score
-            FROM scores WHERE channel <> {lit(channel)} GROUP BY msisdn),
-        latent AS (SELECT msisdn, max(latent_score) AS latent_score FROM scores
-                   WHERE channel = {lit(channel)} GROUP BY msisdn),
+        other AS (  -- each customer's best other channel: highest score, then the first code
+            SELECT msisdn, channel AS best_other_channel, score AS best_other_score FROM (
+                SELECT msisdn, channel, score,
+                       row_number() OVER (PARTITION BY msisdn ORDER BY score DESC, channel) AS best
+                FROM scores WHERE channel <> {lit(channel)}) ranked
+            WHERE best = 1),
+        -- named apart from scores_sql's own CTEs: Spark refuses a name used twice
+        target_latent AS (SELECT msisdn, max(latent_score) AS latent_score FROM scores
+                          WHERE channel = {lit(channel)} GROUP BY msisdn),
         earlier AS ({_users_of(channel, w.before("event_time"))})
         SELECT row_number() OVER (ORDER BY coalesce(l.latent_score, 0) DESC, coalesce(o.best_other_score, 0) DESC,
                                   a.msisdn) AS rank,
                a.msisdn, a.region, coalesce(l.latent_score, 0) AS latent_score, o.best_other_channel,
                coalesce(o.best_other_score, 0) AS best_other_score,
-               a.msisdn IN (SELECT msisdn FROM earlier) AS churned_from_channel
+               e.msisdn IS NOT NULL AS churned_from_channel
         FROM ({active_customers(month)}) a
-        LEFT JOIN latent l ON l.msisdn = a.msisdn LEFT JOIN other o ON o.msisdn = a.msisdn
+        LEFT JOIN target_latent l ON l.msisdn = a.msisdn LEFT JOIN other o ON o.msisdn = a.msisdn
+        LEFT JOIN earlier e ON e.msisdn = a.msisdn
         WHERE a.msisdn NOT IN ({_users_of(channel, w.covers("event_time"))})
-        ORDER BY rank {limit}""").to_arrow_table()
+        ORDER BY rank {limit}""")
 
 
 def churned_sql(month: str, channel_filter: str, config: PreferConfig) -> str:
@@ -223,8 +228,8 @@ def churned(
     """Users of `channel` in the W months before the window and not in it (流失客户), with last use."""
     check_channel(channel, channels)
     _require_usage(con, Window(month, int(config.window)))
-    return con.sql(f"""SELECT * FROM ({churned_sql(month, f"channel = {lit(channel)}", config)})
-                       ORDER BY msisdn""").to_arrow_table()
+    return as_engine(con).table(f"""SELECT * FROM ({churned_sql(month, f"channel = {lit(channel)}", config)})
+                       ORDER BY msisdn""")
 
 
 def summary(con: duckdb.DuckDBPyConnection, month: str, config: PreferConfig, channels: dict[str, Channel]) -> pa.Table:
@@ -233,7 +238,7 @@ def summary(con: duckdb.DuckDBPyConnection, month: str, config: PreferConfig, ch
     _require_usage(con, Window(month, int(config.window)))
     electronic = _electronic(channels)
     codes = ", ".join(f"({lit(code)})" for code in channel_codes(channels, "electronic"))
-    return con.sql(f"""
+    return as_engine(con).table(f"""
         WITH scores AS ({scores_sql(month, config, channels)}),
         tiers AS (SELECT channel, count(*) FILTER (WHERE tier = 'high') AS high,
                          count(*) FILTER (WHERE tier = 'medium') AS medium,
@@ -249,4 +254,4 @@ def summary(con: duckdb.DuckDBPyConnection, month: str, config: PreferConfig, ch
                coalesce(l.churned, 0) AS churned
         FROM (VALUES {codes}) AS c(channel) CROSS JOIN active a
         LEFT JOIN users u USING (channel) LEFT JOIN tiers t USING (channel) LEFT JOIN lost l USING (channel)
-        ORDER BY users DESC, channel""").to_arrow_table()
+        ORDER BY users DESC, channel""")

@@ -9,7 +9,7 @@ import typer
 from chanops.cli.common import FromOpt, MonthOpt, Shared, ToOpt, notice, shared_options
 
 
-@shared_options()
+@shared_options(engines=True)
 def funnel(
     month: MonthOpt = None,
     campaign: Annotated[
@@ -22,7 +22,7 @@ def funnel(
     from chanops.analysis.funnel import campaign_funnel
     from chanops.present.output import Section, emit
 
-    with shared.warehouse() as con:
+    with shared.query_engine() as con:
         the_month, frame = campaign_funnel(con, month, campaign)
     emit(
         Section(frame, f"funnel {the_month}", percent=("reach_rate", "conversion_rate", "wave_share")),
@@ -31,7 +31,7 @@ def funnel(
     )
 
 
-@shared_options(config=True)
+@shared_options(config=True, engines=True)
 def quota(
     month: MonthOpt = None,
     check: Annotated[bool, typer.Option("--check", help="Exit 3 when a touchpoint is over its quota.")] = False,
@@ -43,7 +43,7 @@ def quota(
     from chanops.errors import CheckBreached
     from chanops.present.output import Section, emit
 
-    with shared.warehouse() as con:
+    with shared.query_engine() as con:
         the_month, frame = touchpoint_quotas(con, shared.config, month, shared.lang)
     if not shared.config.quota.for_month(the_month):
         notice("note: no [quota] in the config; showing contacts per touchpoint only")

@@ -20,14 +20,14 @@ def _prefer(shared: Shared, month: str | None, title: str, compute, percent=()) 
     from chanops.present.output import Section, emit
     from chanops.store.coverage import resolve_months
 
-    with shared.warehouse() as con:
+    with shared.query_engine() as con:
         [the_month] = resolve_months(con, month)
         table = compute(con, shared.config.channels, shared.config.prefer, the_month)
     emit(Section(table, f"{title} {the_month}", percent=percent), shared.out, notice=notice)
 
 
 @prefer_app.command("scores")
-@shared_options(config=True)
+@shared_options(config=True, engines=True)
 def scores(
     month: MonthOpt = None,
     channel: Annotated[str | None, typer.Option("--channel", help="Only this channel.", show_default=False)] = None,
@@ -50,7 +50,7 @@ def scores(
 
 
 @prefer_app.command("targets")
-@shared_options(config=True)
+@shared_options(config=True, engines=True)
 def targets(
     channel: ChannelOpt,
     month: MonthOpt = None,
@@ -70,7 +70,7 @@ def targets(
 
 
 @prefer_app.command("churned")
-@shared_options(config=True)
+@shared_options(config=True, engines=True)
 def churned(channel: ChannelOpt, month: MonthOpt = None, *, shared: Shared) -> None:
     """Users of a channel before the window who stopped using it (流失客户), with their last use."""
     from chanops.analysis import prefer
@@ -84,7 +84,7 @@ def churned(channel: ChannelOpt, month: MonthOpt = None, *, shared: Shared) -> N
 
 
 @prefer_app.command("summary")
-@shared_options(config=True)
+@shared_options(config=True, engines=True)
 def summary(month: MonthOpt = None, *, shared: Shared) -> None:
     """Per electronic channel: users, penetration, tier distribution, churned users."""
     from chanops.analysis import prefer
@@ -98,7 +98,7 @@ def summary(month: MonthOpt = None, *, shared: Shared) -> None:
     )
 
 
-@shared_options(config=True)
+@shared_options(config=True, engines=True)
 def retention(
     month: MonthOpt = None,
     base: Annotated[
@@ -112,7 +112,7 @@ def retention(
     from chanops.analysis.retention import run_retention
     from chanops.present.output import Section, emit
 
-    with shared.warehouse() as con:
+    with shared.query_engine() as con:
         the_month, table = run_retention(con, shared.config, month, base, split_list(by))
     emit(
         Section(table, f"retention {the_month}", percent=("user_retention", "revenue_retention")),
@@ -121,7 +121,7 @@ def retention(
     )
 
 
-@shared_options()
+@shared_options(engines=True)
 def lifecycle(
     month: MonthOpt = None,
     by: Annotated[str | None, typer.Option("--by", help="region", show_default=False)] = None,
@@ -141,7 +141,7 @@ def lifecycle(
     if by not in (None, "region"):
         raise UsageError("--by must be region")
     check_stage(stage)
-    with shared.warehouse() as con:
+    with shared.query_engine() as con:
         [the_month] = resolve_months(con, month)
         table = lifecycle_view(con, the_month, by == "region", stage, as_list)
     title = f"{stage} {the_month}" if as_list else f"lifecycle {the_month}"

@@ -29,17 +29,17 @@ def _month(text: str) -> str:
 
 
 def _month_table(shared: Shared, month: str, title: str, compute, percent=()) -> None:
-    """Read one month's table from the warehouse with compute(con, month) and emit it."""
+    """Read one month's table (the warehouse, or Spark) with compute(con, month) and emit it."""
     from chanops.present.output import Section, emit
 
     the_month = _month(month)
-    with shared.warehouse() as con:
+    with shared.query_engine() as con:
         table = compute(con, the_month)
     emit(Section(table, f"{title} {the_month}", percent=percent), shared.out, notice=notice)
 
 
 @points_app.command("match")
-@shared_options()
+@shared_options(engines=True)
 def match(month: RequiredMonth, *, shared: Shared) -> None:
     """One row per claim in the month: status, held_by, fee, earned."""
     from chanops.points import reconcile
@@ -75,7 +75,7 @@ def statement(month: RequiredMonth, budget: BudgetOpt = None, *, shared: Shared)
 
 
 @points_app.command("payout")
-@shared_options(config=True)
+@shared_options(config=True, engines=True)
 def payout(month: RequiredMonth, budget: BudgetOpt = None, *, shared: Shared) -> None:
     """The bank-transfer file: staff_id, staff_name, payout (1 point = 1 yuan). Written with -o,
     formula-like names are neutralized; `[points] payout_excel = true` makes it Excel's CSV.
@@ -91,7 +91,7 @@ def payout(month: RequiredMonth, budget: BudgetOpt = None, *, shared: Shared) ->
 
 
 @points_app.command("summary")
-@shared_options()
+@shared_options(engines=True)
 def summary(
     month: RequiredMonth,
     by: Annotated[str, typer.Option("--by", help="store | region | department | product")] = "store",
@@ -105,7 +105,7 @@ def summary(
 
 
 @points_app.command("unclaimed")
-@shared_options()
+@shared_options(engines=True)
 def unclaimed(month: RequiredMonth, *, shared: Shared) -> None:
     """Valid records billing has that no staff claimed."""
     from chanops.points import reconcile

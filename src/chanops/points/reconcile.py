@@ -83,7 +83,7 @@ def _require_entries(con, month: str) -> None:
 def match(con: duckdb.DuckDBPyConnection, month: str) -> pa.Table:
     """Per-claim status for `month`, in claim order."""
     _require_entries(con, month)
-    return con.sql(f"SELECT * FROM ({claims_sql(month)}) ORDER BY entry_time, entry_id").to_arrow_table()
+    return as_engine(con).table(f"SELECT * FROM ({claims_sql(month)}) ORDER BY entry_time, entry_id")
 
 
 def _status_counts() -> str:
@@ -191,22 +191,22 @@ def summary(con: duckdb.DuckDBPyConnection, month: str, by: str) -> pa.Table:
     if by not in SUMMARY_KEYS:
         raise UsageError(f"--by must be one of: {', '.join(SUMMARY_KEYS)}")
     _require_entries(con, month)
-    return con.sql(f"""
+    return as_engine(con).table(f"""
         SELECT {by}, count(*) AS claims, {_status_counts()},
                (count(*) FILTER (WHERE status IN ('valid', 'no_rule'))) / count(*) AS match_rate,
                CAST(sum(earned) AS DECIMAL(18,2)) AS earned
-        FROM ({claims_sql(month)}) GROUP BY {by} ORDER BY earned DESC, {by}""").to_arrow_table()
+        FROM ({claims_sql(month)}) GROUP BY {by} ORDER BY earned DESC, {by}""")
 
 
 def unclaimed(con: duckdb.DuckDBPyConnection, month: str) -> pa.Table:
     """Valid records (billing has them) that no claim in `month` points at (step 7)."""
     require_rows(con, month, ["entries", "valid"])
-    return con.sql(f"""
+    return as_engine(con).table(f"""
         SELECT msisdn, product, max(fee) AS fee FROM valid v
         WHERE month = {lit(month)} AND NOT EXISTS (
             SELECT 1 FROM entries e WHERE e.msisdn = v.msisdn AND e.product = v.product
               AND {in_months("e.entry_time", month)})
-        GROUP BY msisdn, product ORDER BY msisdn, product""").to_arrow_table()
+        GROUP BY msisdn, product ORDER BY msisdn, product""")
 
 
 def payout_file(statement_table: pa.Table) -> pa.Table:
