@@ -193,6 +193,12 @@ def _with_kpis() -> None:
 _with_kpis()
 
 
+def is_identifier(column: str) -> bool:
+    """Numbers that name rather than count (a load id, a line number): shown without
+    thousands separators."""
+    return column.endswith("_id") or column in {"line", "list_row", "wave", "rank"}
+
+
 def label(column_id: str, lang: str) -> str:
     pair = LABELS.get(column_id)
     if pair is None:

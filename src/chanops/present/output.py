@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from chanops.errors import UsageError
 from chanops.present.formats import BINARY_FORMATS, OutputOptions
-from chanops.present.labels import label, worded
+from chanops.present.labels import is_identifier, label, worded
 from chanops.present.numbers import percent_text, points_text
 from chanops.sql import ident, lit
 
@@ -142,7 +142,7 @@ def display_frame(section: Section, options: OutputOptions) -> tuple[pl.DataFram
             col = col.map_elements(percent_text, return_dtype=pl.String)
         elif name in section.points and human is None:
             col = col.map_elements(points_text, return_dtype=pl.String)
-        elif (dtype.is_integer() or isinstance(dtype, pl.Decimal)) and not _is_identifier(name):
+        elif (dtype.is_integer() or isinstance(dtype, pl.Decimal)) and not is_identifier(name):
             col = with_thousands(col.cast(pl.String))
         elif dtype.is_float():  # scores, means: two decimals, as money reads
             col = with_thousands(col.round(2).cast(pl.Decimal(38, 2)).cast(pl.String))
@@ -154,11 +154,6 @@ def display_frame(section: Section, options: OutputOptions) -> tuple[pl.DataFram
             col = col.cast(pl.String)
         exprs.append(col.fill_null("").alias(label(name, options.lang)))
     return (source.select(exprs) if exprs else source), numeric
-
-
-def _is_identifier(column: str) -> bool:
-    """Numbers that name rather than count (a load id, a line number): no separators."""
-    return column.endswith("_id") or column in {"line", "list_row", "wave", "rank"}
 
 
 def with_thousands(text: pl.Expr) -> pl.Expr:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from chanops.present.formats import OutputOptions
-from chanops.present.labels import label, worded
+from chanops.present.labels import is_identifier, label, worded
 
 if TYPE_CHECKING:
     import polars as pl
@@ -118,7 +118,7 @@ def _kinds(frame: pl.DataFrame, section: Section) -> dict[str, str]:
         elif name in section.points:
             kinds[name] = "pp"
         elif dtype.is_integer():
-            kinds[name] = "id" if name.endswith("_id") or name in {"line", "list_row", "wave", "rank"} else "count"
+            kinds[name] = "id" if is_identifier(name) else "count"
         elif isinstance(dtype, pl.Decimal):
             kinds[name] = "money"
         elif dtype.is_float():
