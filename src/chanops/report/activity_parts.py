@@ -47,9 +47,7 @@ def funnel_part(con, month: str, lang: str) -> Part | None:
         [Section(waves, "funnel_by_wave", percent=("reach_rate", "conversion_rate", "wave_share"))],
         folded=[Section(frame, "funnel", percent=("reach_rate", "conversion_rate", "wave_share"))],
     )
-    part.charts.append(
-        charts.funnel(words(lang, "营销漏斗（各波次合计）", "Funnel, all waves"), stages, percent_text, "")
-    )
+    part.charts.append(charts.funnel(words(lang, "营销漏斗（各波次合计）", "Funnel, all waves"), stages, percent_text))
     wave_names = [words(lang, f"第{w}波", f"Wave {w}") for w in waves["wave"].to_list()]
     part.charts.append(
         charts.grouped_bars(

@@ -192,7 +192,7 @@ def grouped_bars(
     return _svg(width, height, title, body)
 
 
-def funnel(title: str, stages: Sequence[tuple[str, float]], fmt: Formatter, rate_words: str, width: int = 460) -> str:
+def funnel(title: str, stages: Sequence[tuple[str, float]], fmt: Formatter, width: int = 460) -> str:
     """Stages as centred bars narrowing with their counts, the step rate between each two."""
     if not stages or not stages[0][1]:
         return ""
@@ -216,5 +216,5 @@ def funnel(title: str, stages: Sequence[tuple[str, float]], fmt: Formatter, rate
         if i:
             before = stages[i - 1][1]
             rate = count / before if before else 0.0
-            body.append(_text(width / 2, y - 4, f"↓ {rate_words} {fmt(rate)}", 11, "middle", f' fill="{MUTED}"'))
+            body.append(_text(width / 2, y - 4, f"↓ {fmt(rate)}", 11, "middle", f' fill="{MUTED}"'))
     return _svg(width, height, title, body)

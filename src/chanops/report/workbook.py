@@ -55,9 +55,5 @@ def _cover(sheet, report: Report, options: OutputOptions, formats: dict) -> None
         row += 1
     headline = report.part("headline")
     if headline is not None:
+        # the table sets column widths; the lines above it run on into the empty cells beside them
         write_table(sheet, headline.tables[0], options, formats, first_row=row + 1)
-    sheet.set_column(0, 0, max(24, _widest_line(report) * 0.9))
-
-
-def _widest_line(report: Report) -> int:
-    return max((len(b.words(report.lang)) * 2 for b in [*report.breaches, *report.region_breaches]), default=24)
