@@ -230,3 +230,33 @@ o1,2022-11-01,13800000001,,app,流量包,1
     )
     load(db, "orders", csv, max_reject_rate=1.0)
     assert query(db, 'SELECT "column", reason FROM _rejects') == [("region", "missing region")]
+
+
+def test_numbers_are_told_by_their_text_not_by_a_cast(tmp_path, db):
+    """A cast alone would take '1.000000000' (11 characters) for a phone number, '1.5' for
+    wave 2 and '1e2' for an amount of 100. Only the plain forms pass:
+      c1 wave 2, msisdn plain             → loaded
+      c2 msisdn 1.000000000               → rejected, msisdn
+      c3 msisdn 1_000000000               → rejected, msisdn
+      c4 wave 1.5                         → rejected, wave
+      c5 wave 0x1F                        → rejected, wave
+    Loaded 1 of 5."""
+    csv = write_text(
+        tmp_path / "c.csv",
+        """contact_id,contact_time,msisdn,region,touchpoint,campaign_id,wave,reached
+c1,2022-11-01 09:00:00,13800000001,包头,outbound,K1,2,1
+c2,2022-11-01 09:00:00,1.000000000,包头,outbound,K1,1,1
+c3,2022-11-01 09:00:00,1_000000000,包头,outbound,K1,1,1
+c4,2022-11-01 09:00:00,13800000004,包头,outbound,K1,1.5,1
+c5,2022-11-01 09:00:00,13800000005,包头,outbound,K1,0x1F,1
+""",
+    )
+    [result] = load(db, "contacts", csv, max_reject_rate=1.0)
+    assert (result.rows_loaded, result.rows_rejected) == (1, 4)
+    assert query(db, "SELECT contact_id, wave FROM contacts") == [("c1", 2)]
+    assert query(db, 'SELECT line, "column", value FROM _rejects ORDER BY line') == [
+        (3, "msisdn", "1.000000000"),
+        (4, "msisdn", "1_000000000"),
+        (5, "wave", "1.5"),
+        (6, "wave", "0x1F"),
+    ]

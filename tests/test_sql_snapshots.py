@@ -55,7 +55,7 @@ def pretty_duckdb(sql: str) -> str:
 
 
 def pretty_spark(sql: str) -> str:
-    from chanops.engines.spark import to_spark_sql
+    from chanops.engines.dialect import to_spark_sql
 
     return to_spark_sql(sql, pretty=True)
 

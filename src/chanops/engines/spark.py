@@ -13,22 +13,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from chanops.engines import EngineError
+from chanops.engines.dialect import to_spark_sql
 from chanops.errors import UsageError
-
-
-def to_spark_sql(sql: str, pretty: bool = False) -> str:
-    """DuckDB SQL → Spark SQL. MATERIALIZED is a DuckDB hint about CTEs; Spark plans its own."""
-    import sqlglot
-    from sqlglot import exp
-
-    try:
-        tree = sqlglot.parse_one(sql, read="duckdb")
-        for cte in tree.find_all(exp.CTE):
-            cte.set("materialized", None)
-        return tree.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE, pretty=pretty)
-    except sqlglot.errors.SqlglotError as exc:
-        raise EngineError(f"this query cannot be expressed in Spark SQL: {str(exc).splitlines()[0]}") from None
-
 
 # Views the export layout provides, by directory name.
 VIEW_NAMES = {"adjustments": "_adjustments"}

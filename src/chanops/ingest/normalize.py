@@ -63,18 +63,21 @@ def raw_text_sql(x: str) -> str:
     wherever the value is used: one flat CASE (a nested one cost 3x), markers tested only on
     values of 4 bytes or fewer, the edge test the code points of the first and last
     character (ord() and x[-1] copy no string: half the cost of left()/right(); trim() with a
-    character list costs 4x a plain trim, so it runs only on values that need it), and a
-    marker that needed trimming found by list position, not another CASE."""
+    character list costs 4x a plain trim, so it runs only on values that need it). Spark runs
+    the same text, transpiled (engines/dialect.py)."""
     chars = lit(TRIM_CHARS)
     edge_points = ", ".join(str(ord(c)) for c in TRIM_CHARS)
     markers = _in_list(NULL_MARKERS)
     trimmed = f"trim({x}, {chars})"
-    marker_of_trimmed = f"list_extract([{markers}], list_position([{markers}], {trimmed}))"
     return (
         f"CASE WHEN strlen({x}) <= 4 AND {x} IN ({markers}) THEN NULL "
         f"WHEN ord({x}) IN ({edge_points}) OR ord({x}[-1]) IN ({edge_points}) "
-        f"THEN nullif({trimmed}, {marker_of_trimmed}) ELSE {x} END"
+        f"THEN (CASE WHEN {trimmed} IN ({markers}) THEN NULL ELSE {trimmed} END) ELSE {x} END"
     )
+
+
+WHOLE = "'[+-]?[0-9]+'"
+DECIMAL = "'[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)'"
 
 
 def _in_list(words: tuple[str, ...]) -> str:
@@ -91,11 +94,11 @@ def value_sql(type_: str, x: str, channels: dict[str, Channel]) -> str:
         return x
     if type_ == "msisdn":
         # +86 / 86 / 0086 prefixes, spaces, dashes and brackets are all common in CRM exports.
-        # Most numbers are already 11 plain digits: a cast tells, before any regular expression.
+        # Most numbers are already 11 plain digits: they need no cleaning. (A cast is no test of
+        # digits: DuckDB casts '1.000000000' and '1_000000000' to integers.)
         digits = f"regexp_replace({x}, '[\\s\\-()]', '', 'g')"
-        plain = f"strlen({x}) = 11 AND starts_with({x}, '1') AND TRY_CAST({x} AS UBIGINT) IS NOT NULL"
         return (
-            f"CASE WHEN {plain} THEN {x} "
+            f"CASE WHEN regexp_full_match({x}, '1[0-9]{{10}}') THEN {x} "
             f"WHEN regexp_full_match({digits}, '(\\+?86|0086)?1[0-9]{{10}}') THEN right({digits}, 11) END"
         )
     if type_ == "status":
@@ -118,14 +121,17 @@ def value_sql(type_: str, x: str, channels: dict[str, Channel]) -> str:
         year = f"regexp_extract({x}, {pattern}, 1)"
         month = f"TRY_CAST(regexp_extract({x}, {pattern}, 2) AS INTEGER)"
         return f"CASE WHEN {month} BETWEEN 1 AND 12 THEN {year} || '-' || lpad(CAST({month} AS VARCHAR), 2, '0') END"
+    # Numbers are told by their text before the cast: casts also take '1.5' as a whole number
+    # (rounded), '1e3', '0x1F' and '1_000', and the engines differ on which.
     if type_ == "int":
-        return f"TRY_CAST({x} AS BIGINT)"
+        return f"CASE WHEN regexp_full_match({x}, {WHOLE}) THEN TRY_CAST({x} AS BIGINT) END"
     if type_ == "dec":
         cleaned = f"regexp_replace({x}, '[,¥￥元\\s]', '', 'g')"
-        return f"TRY_CAST({cleaned} AS DECIMAL(18,2))"
+        return f"CASE WHEN regexp_full_match({cleaned}, {DECIMAL}) THEN TRY_CAST({cleaned} AS DECIMAL(18,2)) END"
     if type_ == "ratio":
         # 0.25 or 25%: a percent sign divides by 100
-        number = f"TRY_CAST(replace({x}, '%', '') AS DECIMAL(18,6))"
+        bare = f"replace({x}, '%', '')"
+        number = f"CASE WHEN regexp_full_match({bare}, {DECIMAL}) THEN TRY_CAST({bare} AS DECIMAL(18,6)) END"
         return f"CASE WHEN {x} LIKE '%\\%' ESCAPE '\\' THEN CAST({number} / 100 AS DECIMAL(18,6)) ELSE {number} END"
     if type_ == "channel":
         # canonical codes first (what most extracts hold), then every label and alias
