@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from chanops.cli.common import KindName, Shared, notice, shared_options
+from chanops.cli.common import EngineOpt, KindName, Shared, SparkConfOpt, SparkMasterOpt, notice, shared_options
 from chanops.config import DEFAULT_MAX_REJECT_RATE, parse_column_maps, read_toml
 from chanops.errors import ConfigError
 from chanops.months import parse_day
@@ -71,7 +71,10 @@ def load(
             "complaints, usage, signals, customers, billing."
         ),
     ],
-    files: Annotated[list[Path], typer.Argument(help="CSV/TSV/TXT (optionally .gz), Parquet or XLSX files.")],
+    files: Annotated[
+        list[str],  # not Path: hdfs:///… must keep its slashes
+        typer.Argument(help="CSV/TSV/TXT (optionally .gz), Parquet or XLSX files; with --engine spark also URLs."),
+    ],
     encoding: Annotated[str, typer.Option(help="auto | utf-8 | gb18030 | utf-16 (text files).")] = "auto",
     map_file: Annotated[
         Path | None, typer.Option("--map", help="TOML header mapping for this load.", show_default=False)
@@ -93,10 +96,22 @@ def load(
             "--as-of", help="customers: the date the snapshot describes (default: today).", show_default=False
         ),
     ] = None,
+    engine: EngineOpt = "duckdb",
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="With --engine spark: the lake to load into (a directory, or an hdfs://, s3a:// or file:// URL).",
+            show_default=False,
+        ),
+    ] = None,
+    spark_master: SparkMasterOpt = "local[2]",
+    spark_conf: SparkConfOpt = None,
     *,
     shared: Shared,
 ) -> None:
-    """Load extract files into the warehouse table KIND (one transaction for all files)."""
+    """Load extract files into the warehouse table KIND (one transaction for all files);
+    with --engine spark, into the Parquet lake at --to."""
     from chanops.ingest.loader import LoadOptions, load_files
 
     cfg = shared.config
@@ -112,8 +127,13 @@ def load(
         as_of=parse_day(as_of, "--as-of") if as_of else None,
     )
 
+    if shared.engine != "duckdb" or to is not None:  # the engine options land in `shared`
+        _load_with_spark(kind.value, files, options, shared, to, cfg.channels)
+        return
+
     from chanops.present.progress import steps
 
+    files = [Path(f) for f in files]
     sizes = {Path(f): Path(f).stat().st_size if Path(f).is_file() else 0 for f in files}
     with shared.warehouse(write=True) as con, steps(con, sum(sizes.values()), in_bytes=True) as bar:
 
@@ -131,3 +151,19 @@ def load(
                     notice(line)
 
         load_files(con, kind.value, files, cfg.channels, options, on_file=report, on_start=start if bar else None)
+
+
+def _load_with_spark(kind, files, options, shared: Shared, to, channels) -> None:
+    from chanops.engines.spark import spark_session
+    from chanops.errors import UsageError
+    from chanops.lake.load import load_to_lake
+
+    if shared.engine != "spark":
+        raise UsageError("--to is where --engine spark loads; the DuckDB loader writes to --db")
+    if to is None:
+        raise UsageError("--engine spark needs --to DIR|URL: the lake to load into")
+    spark = spark_session(shared.spark_master, shared.spark_conf or [])
+    try:
+        load_to_lake(spark, to, kind, files, channels, options, on_file=lambda r: [notice(x) for x in describe(r)])
+    finally:
+        spark.stop()

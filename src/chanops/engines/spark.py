@@ -5,8 +5,10 @@ Only aggregated results come back, as Arrow tables, to the same rendering and ou
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,12 +18,70 @@ from chanops.engines import EngineError
 from chanops.engines.dialect import to_spark_sql
 from chanops.errors import UsageError
 
+# Where Spark's own messages go (its JVM's stderr).
+SPARK_LOG = Path(tempfile.gettempdir()) / f"chanops-spark-{os.getuid()}.log"
+
 # Views the export layout provides, by directory name.
 VIEW_NAMES = {"adjustments": "_adjustments"}
 
 
+def spark_session(master: str = "local[2]", conf: Sequence[str] = ()):
+    """The one way chanops starts Spark, for queries and loads alike."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise UsageError("--engine spark needs pyspark: pip install 'chanops[spark]'") from None
+    # Spark's console progress bars and start-up chatter would land on chanops' stderr.
+    log_config = Path(__file__).with_name("spark-log4j2.properties")
+    os.environ.setdefault(
+        "PYSPARK_SUBMIT_ARGS", f"--driver-java-options -Dlog4j2.configurationFile=file:{log_config} pyspark-shell"
+    )
+    if master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("chanops")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "8")
+        # timestamps without a zone, as DuckDB's TIMESTAMP: an extract's 08:00 stays 08:00
+        .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
+        # GB18030 extracts: Spark 4 reads only a short list of charsets unless told otherwise
+        .config("spark.sql.legacy.javaCharsets", "true")
+    )
+    settings = []
+    for item in conf:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--spark-conf takes key=value, got '{item}'")
+        settings.append((key.strip(), value.strip()))
+        builder = builder.config(key.strip(), value.strip())
+    _launch_quietly(settings)
+    spark = builder.getOrCreate()
+    # chanops reports failures itself, in one line; Spark's own logs would repeat them at length
+    spark.sparkContext.setLogLevel("OFF")
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL + 1)
+    return spark
+
+
+def _launch_quietly(settings: list[tuple[str, str]]) -> None:
+    """Start the JVM with its stderr in a log file: the JVM's own warnings and Spark's start-up
+    lines are not for chanops' stderr, which carries one line per problem. Settings that
+    shape the JVM (driver memory, Java options) must be known at launch."""
+    from pyspark import SparkConf, SparkContext
+    from pyspark.java_gateway import launch_gateway
+
+    if SparkContext._gateway is not None:
+        return
+    with open(SPARK_LOG, "ab") as log:
+        SparkContext._gateway = launch_gateway(SparkConf(loadDefaults=False).setAll(settings), {"stderr": log})
+    SparkContext._jvm = SparkContext._gateway.jvm
+
+
 class SparkEngine:
-    """pyspark over `chanops export` output; local[2] by default, any cluster via conf."""
+    """pyspark over the lake (`chanops load --engine spark`, `chanops export`); local[2] by
+    default, any cluster via conf."""
 
     name = "spark"
 
@@ -30,61 +90,46 @@ class SparkEngine:
         remote = "://" in source  # hdfs://, s3a://, …: the cluster's storage, listed by Spark itself
         if not remote and not Path(source).is_dir():
             raise UsageError(f"--source {source} is not a directory (write one with chanops export --to DIR)")
-        try:
-            from pyspark.sql import SparkSession
-        except ImportError:
-            raise UsageError("--engine spark needs pyspark: pip install 'chanops[spark]'") from None
-        # Spark's console progress bars and start-up chatter would land on chanops' stderr.
-        log_config = Path(__file__).with_name("spark-log4j2.properties")
-        os.environ.setdefault(
-            "PYSPARK_SUBMIT_ARGS", f"--driver-java-options -Dlog4j2.configurationFile=file:{log_config} pyspark-shell"
-        )
-        if master.startswith("local"):
-            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        builder = (
-            SparkSession.builder.master(master)
-            .appName("chanops")
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", "8")
-        )
-        for item in conf:
-            key, sep, value = item.partition("=")
-            if not sep or not key:
-                raise UsageError(f"--spark-conf takes key=value, got '{item}'")
-            builder = builder.config(key.strip(), value.strip())
-        self.spark = builder.getOrCreate()
-        # chanops reports failures itself, in one line; Spark's own logs would repeat them at length
-        self.spark.sparkContext.setLogLevel("OFF")
-        logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL + 1)
-        self._register(source, remote)
+        self.spark = spark_session(master, conf)
+        self._finish_interrupted_load(source)
+        self._register(source)
 
-    def _register(self, source: str, remote: bool) -> None:
+    def _finish_interrupted_load(self, source: str) -> None:
+        """A load interrupted after its commit is finished before anything reads the lake."""
+        from chanops.lake.store import Lake
+
+        lake = Lake(self.spark, source)
+        if lake.fs.exists(lake.path("_staging")) and not lake.fs.exists(lake.path("_lock")):
+            lake.lock()
+            try:
+                lake.recover()
+            finally:
+                lake.unlock()
+
+    def _register(self, source: str) -> None:
         from pyspark.errors import AnalysisException
 
-        names = (
-            [*_empty_views()]
-            if remote
-            else [d.name for d in sorted(Path(source).iterdir()) if d.is_dir() and not d.name.startswith(".")]
-        )
+        from chanops.lake.fs import LakeFS
+
+        fs = LakeFS(self.spark)
+        names = [e.name for e in sorted(fs.list(source), key=lambda e: e.name) if e.is_dir]
         exported = set()
-        for name in names:
-            directory = name.lstrip("_")
+        for directory in names:
+            view = VIEW_NAMES.get(directory, directory)
+            if view not in table_columns():
+                continue  # _staging, and anything that is not a table
             try:
                 frame = self.spark.read.parquet(f"{source.rstrip('/')}/{directory}")
-            except AnalysisException:  # not in this export
+            except AnalysisException:  # a directory without data files
                 continue
-            view = VIEW_NAMES.get(directory, directory)
             frame.createOrReplaceTempView(view)
             exported.add(view)
-        if not exported:
-            raise UsageError(f"--source {source} holds no exported kinds (chanops export --to DIR)")
-        # A kind not exported is an empty table, as in a warehouse where it was never loaded.
-        for view, columns in _empty_views().items():
+        if not exported - {"_loads", "_rejects"}:
+            raise UsageError(f"--source {source} holds no kinds (chanops load --engine spark, or chanops export)")
+        # A kind not loaded is an empty table, as in a warehouse where it was never loaded.
+        for view in table_columns():
             if view not in exported:
-                select = ", ".join(f"CAST(NULL AS {sql_type}) AS {name}" for name, sql_type in columns)
-                self.spark.sql(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {select} WHERE 1 = 0")
+                self.spark.sql(empty_view_sql(view, view))
 
     def table(self, sql: str) -> pa.Table:
         from pyspark.errors import PySparkException
@@ -99,7 +144,14 @@ class SparkEngine:
         self.spark.stop()
 
 
-def _empty_views() -> dict[str, list[tuple[str, str]]]:
+def empty_view_sql(view: str, table: str) -> str:
+    """A temp view with the columns of `table` and no rows."""
+    select = ", ".join(f"CAST(NULL AS {sql_type}) AS {name}" for name, sql_type in table_columns()[table])
+    return f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {select} WHERE 1 = 0"
+
+
+@functools.cache
+def table_columns() -> dict[str, list[tuple[str, str]]]:
     """Spark column types of every table the queries read, for kinds missing from an export."""
     from chanops.ingest.schema import KINDS, SQL_TYPES
 
@@ -117,5 +169,25 @@ def _empty_views() -> dict[str, list[tuple[str, str]]]:
         ("points", "DECIMAL(18,2)"),
         ("note", "STRING"),
         ("created_at", "TIMESTAMP_NTZ"),
+    ]
+    views["_loads"] = [
+        ("load_id", "BIGINT"),
+        ("kind", "STRING"),
+        ("file", "STRING"),
+        ("fingerprint", "STRING"),
+        ("loaded_at", "TIMESTAMP_NTZ"),
+        ("encoding", "STRING"),
+        ("rows_read", "BIGINT"),
+        ("rows_loaded", "BIGINT"),
+        ("rows_rejected", "BIGINT"),
+    ]
+    views["_rejects"] = [
+        ("load_id", "BIGINT"),
+        ("kind", "STRING"),
+        ("file", "STRING"),
+        ("line", "BIGINT"),
+        ("`column`", "STRING"),
+        ("value", "STRING"),
+        ("reason", "STRING"),
     ]
     return views

@@ -37,16 +37,20 @@ def _mark(stage: str, k: Kind, reason: str, where: str) -> str:
     )
 
 
-def fill_generated_key(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> None:
+def generated_key_sql(k: Kind) -> str:
     """Entries without entry_id get one made from (entry_time, staff_id, msisdn, product): the
     same claim re-sent with other line ends, column order or file name gets the same id."""
-    if not k.key_from:
-        return
-    [key] = k.key
     parts = ", ".join(
         f"strftime({c}, '%Y-%m-%d %H:%M:%S')" if k.column(c).type == "ts" else ident(c) for c in k.key_from
     )
-    con.execute(f"UPDATE {stage} SET {key} = 'G' || left(md5(concat_ws('|', {parts})), 20) WHERE {key} IS NULL")
+    return f"'G' || left(md5(concat_ws('|', {parts})), 20)"
+
+
+def fill_generated_key(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> None:
+    if not k.key_from:
+        return
+    [key] = k.key
+    con.execute(f"UPDATE {stage} SET {key} = {generated_key_sql(k)} WHERE {key} IS NULL")
 
 
 def _same_key(k: Kind, left: str, right: str) -> str:

@@ -134,12 +134,14 @@ def stage_sql(
     *,
     with_spans: bool = False,
     raw_table: str | None = None,
+    carry: Sequence[str] = (),
 ) -> str:
     """SELECT producing the normalized columns plus the first bad column of each row.
 
     `with_spans` adds `_span`, the physical lines a record covers (1 + the line breaks
     inside its quoted fields), and `_suspect`, a quoted field holding both a line break and
-    the delimiter — what an unterminated quote swallowing whole lines looks like."""
+    the delimiter — what an unterminated quote swallowing whole lines looks like. `carry`
+    names columns of the source passed through unchanged (the Spark loader's line numbers)."""
     layout = source.layout
     raw, values = [], []
     for col in k.columns:
@@ -159,6 +161,8 @@ def stage_sql(
         suspect = " OR ".join(f"(strpos(c{i}, chr(10)) > 0 AND strpos(c{i}, {delimiter}) > 0)" for i in range(width))
         extra_source = f", 1 + {newlines} AS _span, {suspect} AS _suspect"
         extra = ", _span, _suspect"
+    for name in carry:
+        extra_source, extra = f"{extra_source}, {name}", f"{extra}, {name}"
     bad_bytes = source.encoding if layout and layout.replaced_bytes else None
     checks = list(enumerate(_checks(k, bad_bytes, line_mode), 1))
     first_bad = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in checks)
