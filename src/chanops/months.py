@@ -48,3 +48,11 @@ def parse_day(text: str, option: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(f"{option} must be a date like 2022-11-30, got '{text}'") from None
+
+
+def days_of(month: str) -> list[str]:
+    """Every day of 'YYYY-MM' as 'YYYY-MM-DD'."""
+    import calendar
+
+    year, number = int(month[:4]), int(month[5:7])
+    return [f"{month}-{day:02d}" for day in range(1, calendar.monthrange(year, number)[1] + 1)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chanops.cli.common import MonthOpt, Shared, notice, shared_options
 
 
-@shared_options(config=True)
+@shared_options(config=True, engines=True)
 def check(month: MonthOpt = None, *, shared: Shared) -> None:
     """Data completeness of a month before the report goes out: kinds loaded, volume against the
     previous 3 months (overall and per region), days without orders or contacts, reject share.
@@ -16,7 +16,7 @@ def check(month: MonthOpt = None, *, shared: Shared) -> None:
     from chanops.store.coverage import resolve_months
 
     settings = shared.config.check  # a bad [check] is a usage error before the warehouse is opened
-    with shared.warehouse() as con:
+    with shared.query_engine() as con:
         [the_month] = resolve_months(con, month)
         result = check_month(con, the_month, settings)
     emit(

@@ -11,8 +11,13 @@ from chanops.cli.common import (
     DEFAULT_WAIT,
     ConfigOpt,
     DbOpt,
+    EngineOpt,
     Lang,
     LangOpt,
+    Shared,
+    SourceOpt,
+    SparkConfOpt,
+    SparkMasterOpt,
     UnmaskOpt,
     WaitOpt,
     notice,
@@ -45,6 +50,10 @@ def monthly(
     wait: WaitOpt = DEFAULT_WAIT,
     lang: LangOpt = Lang.zh,
     unmask: UnmaskOpt = False,
+    engine: EngineOpt = "duckdb",
+    source: SourceOpt = None,
+    spark_master: SparkMasterOpt = "local[2]",
+    spark_conf: SparkConfOpt = None,
 ) -> None:
     """Write the monthly report: HTML (offline, inline charts), XLSX and Markdown, atomically."""
     from chanops.amounts import parse_amount
@@ -53,7 +62,6 @@ def monthly(
     from chanops.present.formats import OutputOptions
     from chanops.present.progress import steps
     from chanops.report import STEP_COUNT, ReportRequest, build_report, write_report
-    from chanops.store.warehouse import open_warehouse
 
     chosen = split_list(formats)
     unknown = [f for f in chosen if f not in REPORT_FORMATS]
@@ -61,7 +69,8 @@ def monthly(
         raise UsageError(f"--formats takes any of {', '.join(REPORT_FORMATS)}, got '{formats}'")
     request = ReportRequest(month, lang.value, parse_amount(budget, "--budget"))
     settings = load_config(config)
-    with open_warehouse(db, read_only=True, wait=wait) as con, steps(con, STEP_COUNT, in_bytes=False, unit="") as bar:
+    shared = Shared(db=db, wait=wait, engine=engine, source=source, spark_master=spark_master, spark_conf=spark_conf)
+    with shared.query_engine() as con, steps(con, STEP_COUNT, in_bytes=False, unit="") as bar:
         report = build_report(con, settings, request, progress=_stepper(bar))
     options = OutputOptions(lang=lang.value, unmask=unmask, channels=settings.channels)
     written = write_report(report, out, chosen, options)

@@ -55,7 +55,7 @@ def steps(
     con: duckdb.DuckDBPyConnection, total: float, *, in_bytes: bool, unit: str = "rows"
 ) -> Iterator[Steps | None]:
     """A Steps tracker with its bar, or None off a terminal (callers skip updates then)."""
-    if not sys.stderr.isatty():
+    if not sys.stderr.isatty() or not isinstance(con, duckdb.DuckDBPyConnection):  # Spark: no DuckDB progress
         yield None
         return
     from rich.console import Console

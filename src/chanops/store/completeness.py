@@ -19,11 +19,11 @@ from dataclasses import dataclass, field, fields
 
 import pyarrow as pa
 
-from chanops.engines import first_row
+from chanops.engines import as_engine, first_row
 from chanops.errors import ConfigError
 from chanops.ingest.schema import KINDS
-from chanops.months import add_months
-from chanops.sql import lit, month_end
+from chanops.months import add_months, days_of
+from chanops.sql import lit
 
 # test ids and statuses as people read them (machine formats keep the ids)
 WORDS = {
@@ -149,11 +149,11 @@ def _per_month(con, kind: str, month: str, by_region: bool) -> dict[tuple[str, s
     k = KINDS[kind]
     first = add_months(month, -HISTORY)
     region = "region" if by_region else "NULL"
-    rows = con.execute(
-        f"SELECT {k.month_sql} AS m, {region} AS r, count(*) FROM {kind} "
-        f"WHERE {KINDS[kind].in_months(first, month)} GROUP BY ALL"
-    ).fetchall()
-    return {(m, r): int(n) for m, r, n in rows}
+    rows = as_engine(con).table(
+        f"SELECT {k.month_sql} AS m, {region} AS r, count(*) AS n FROM {kind} "
+        f"WHERE {KINDS[kind].in_months(first, month)} GROUP BY 1, 2"
+    )
+    return {(row["m"], row["r"]): int(row["n"]) for row in rows.to_pylist()}
 
 
 def _volume(result: CheckResult, test: str, kind: str, region: str | None, now: int, history: list[int], cfg) -> None:
@@ -203,14 +203,10 @@ def check_month(con, month: str, config: CheckConfig | None = None) -> CheckResu
             _volume(result, "region_volume", kind, region, now, history, cfg)
     for kind in (k for k in DAILY_KINDS if k in cfg.kinds):
         column = KINDS[kind].time_column
-        missing = con.execute(
-            f"""SELECT strftime(d, '%Y-%m-%d') FROM range(CAST({lit(month + "-01")} AS DATE),
-                       {month_end(month)} + INTERVAL 1 DAY, INTERVAL 1 DAY) t(d)
-                WHERE CAST(d AS DATE) NOT IN (SELECT DISTINCT CAST({column} AS DATE) FROM {kind}
-                                              WHERE {KINDS[kind].in_months(month)})
-                ORDER BY 1"""
-        ).fetchall()
-        days = [d for (d,) in missing]
+        present = as_engine(con).table(
+            f"SELECT DISTINCT strftime({column}, '%Y-%m-%d') AS d FROM {kind} WHERE {KINDS[kind].in_months(month)}"
+        )
+        days = [d for d in days_of(month) if d not in set(present.column("d").to_pylist())]
         shown = ", ".join(days[:5]) + (" …" if len(days) > 5 else "")
         result.add(
             "empty_days",

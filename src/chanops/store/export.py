@@ -17,8 +17,11 @@ from chanops.errors import UsageError
 from chanops.ingest.schema import KINDS
 from chanops.sql import lit
 
-UNPARTITIONED = ("customers", "rules")
-EXTRA_TABLES = {"_adjustments": "month"}  # points adjustments travel with the data they adjust
+UNPARTITIONED = ("customers", "rules", "_loads", "_rejects")
+# Points adjustments travel with the data they adjust; the load ledger and the rejects with
+# the rows they account for (`check` reads them).
+EXTRA_TABLES = {"_adjustments": "month", "_loads": None, "_rejects": None}
+DIRECTORY_NAMES = {"_adjustments": "adjustments"}
 
 
 def export_warehouse(
@@ -36,7 +39,7 @@ def export_warehouse(
     to.mkdir(parents=True, exist_ok=True)
     written = {}
     for kind in chosen:
-        month = EXTRA_TABLES.get(kind) or KINDS[kind].month_sql
+        month = EXTRA_TABLES[kind] if kind in EXTRA_TABLES else KINDS[kind].month_sql
         where = []
         if kind not in UNPARTITIONED:
             if first:
@@ -44,7 +47,7 @@ def export_warehouse(
             if last:
                 where.append(f"{month} <= {lit(last)}")
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        name = kind.lstrip("_")
+        name = DIRECTORY_NAMES.get(kind, kind)
         staging = to / f".{name}.partial"
         shutil.rmtree(staging, ignore_errors=True)
         if kind in UNPARTITIONED:
