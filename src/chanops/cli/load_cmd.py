@@ -73,7 +73,9 @@ def load(
     ],
     files: Annotated[
         list[str],  # not Path: hdfs:///… must keep its slashes
-        typer.Argument(help="CSV/TSV/TXT (optionally .gz), Parquet or XLSX files; with --engine spark also URLs."),
+        typer.Argument(
+            metavar="FILES", help="CSV/TSV/TXT (optionally .gz), Parquet or XLSX files; with --engine spark also URLs."
+        ),
     ],
     encoding: Annotated[str, typer.Option(help="auto | utf-8 | gb18030 | utf-16 (text files).")] = "auto",
     map_file: Annotated[

@@ -60,7 +60,7 @@ def _statement_run(command: str, month: str, budget: str | None, shared: Shared)
     else:
         with shared.query_engine() as engine:
             run = run_statement(engine, shared.config, request)
-        notice(f"note: run not recorded (--engine {shared.engine} reads the export, not the warehouse)")
+        notice(f"recorded run {run.run_id} ({command} {run.month}) in {shared.source}/_points_runs")
     return run
 
 
@@ -135,7 +135,7 @@ def adjust(
 
 
 @points_app.command("runs")
-@shared_options()
+@shared_options(engines=True)
 def runs(
     month: Annotated[str | None, typer.Option("--month", help="Only this month.", show_default=False)] = None,
     *,
@@ -145,6 +145,6 @@ def runs(
     from chanops.points import runs as ledger
     from chanops.present.output import Section, emit
 
-    with shared.warehouse() as con:
+    with shared.query_engine() as con:
         table = ledger.runs(con, _month(month) if month else None)
     emit(Section(table, "runs"), shared.out, notice=notice)

@@ -91,6 +91,7 @@ class SparkEngine:
         if not remote and not Path(source).is_dir():
             raise UsageError(f"--source {source} is not a directory (write one with chanops export --to DIR)")
         self.spark = spark_session(master, conf)
+        self.source = source.rstrip("/")
         self._finish_interrupted_load(source)
         self._register(source)
 
@@ -140,6 +141,21 @@ class SparkEngine:
             detail = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
             raise EngineError(f"Spark could not run the query: {detail}") from None
 
+    def append(self, directory: str, name: str, table: pa.Table) -> None:
+        """Add `table` as the file `name` of the lake's `directory` (a ledger), written aside
+        and put in place by one rename, then seen by this session's view of it."""
+        import time
+
+        from chanops.lake.fs import LakeFS
+
+        fs = LakeFS(self.spark)
+        aside = f"{self.source}/_staging/append-{time.time_ns()}"
+        self.spark.createDataFrame(table).coalesce(1).write.parquet(aside)
+        [part] = [e.path for e in fs.list(aside) if e.name.endswith(".parquet")]
+        fs.rename(part, f"{self.source}/{directory}/{name}")
+        fs.delete(aside)
+        self.spark.read.parquet(f"{self.source}/{directory}").createOrReplaceTempView(directory)
+
     def close(self) -> None:
         self.spark.stop()
 
@@ -180,6 +196,22 @@ def table_columns() -> dict[str, list[tuple[str, str]]]:
         ("rows_read", "BIGINT"),
         ("rows_loaded", "BIGINT"),
         ("rows_rejected", "BIGINT"),
+    ]
+    views["_points_runs"] = [
+        ("run_id", "BIGINT"),
+        ("created_at", "TIMESTAMP_NTZ"),
+        ("command", "STRING"),
+        ("month", "STRING"),
+        ("budget", "DECIMAL(18,2)"),
+        ("inputs_fingerprint", "STRING"),
+        ("config_fingerprint", "STRING"),
+        ("output_fingerprint", "STRING"),
+        ("staff", "BIGINT"),
+        ("claims", "BIGINT"),
+        ("earned", "DECIMAL(18,2)"),
+        ("deductions", "DECIMAL(18,2)"),
+        ("net", "DECIMAL(18,2)"),
+        ("payout", "DECIMAL(18,2)"),
     ]
     views["_rejects"] = [
         ("load_id", "BIGINT"),

@@ -17,7 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from chanops.config import PointsConfig
-from chanops.engines import first_row
+from chanops.engines import as_engine, first_row
 from chanops.errors import UsageError
 from chanops.months import parse_month
 from chanops.points.reconcile import payout_file, statement
@@ -39,7 +39,7 @@ class PointsRequest:
 @dataclass(frozen=True)
 class PointsRun:
     """What a statement run returns: the per-staff statement (or the payout file) and the
-    run id in the ledger (None when the run read a Spark export and was not recorded)."""
+    run id in the ledger (the warehouse's, or on Spark the one beside the Parquet data)."""
 
     month: str
     table: pa.Table
@@ -53,10 +53,11 @@ def run_statement(con, config: Config, request: PointsRequest) -> PointsRun:
     if request.budget is not None and request.budget < 0:
         raise UsageError("--budget cannot be negative")
     table = statement(con, month, config.points, request.budget)
-    run_id = None
+    inputs = inputs_fingerprint(con, month)
     if isinstance(con, duckdb.DuckDBPyConnection):
-        inputs = inputs_fingerprint(con, month)
         run_id = record_run(con, request.command, month, request.budget, config.points, table, inputs)
+    else:  # the ledger beside the Parquet data
+        run_id = record_run_in_lake(con, request.command, month, request.budget, config.points, table, inputs)
     return PointsRun(month, payout_file(table) if request.command == "payout" else table, run_id)
 
 
@@ -75,8 +76,9 @@ def add_adjustment(con: duckdb.DuckDBPyConnection, month: str, staff_id: str, po
     return adjust_id
 
 
-def inputs_fingerprint(con: duckdb.DuckDBPyConnection, month: str) -> str:
-    """Order-independent digest of every row the reconciliation of `month` reads."""
+def inputs_fingerprint(con, month: str) -> str:
+    """Order-independent digest of every row the reconciliation of `month` reads. (Each engine
+    hashes rows its own way: compare fingerprints of runs on one engine.)"""
     m = lit(month)
     parts = {
         "entries": f"SELECT count(*), sum(hash(entry_id, entry_time, staff_id, staff_name, store, region, department, "
@@ -93,6 +95,10 @@ def inputs_fingerprint(con: duckdb.DuckDBPyConnection, month: str) -> str:
     return "sha256:" + digest.hexdigest()
 
 
+def _output_fingerprint(table: pa.Table) -> str:
+    return "sha256:" + hashlib.sha256(repr(table.to_pylist()).encode()).hexdigest()
+
+
 def record_run(
     con: duckdb.DuckDBPyConnection,
     command: str,
@@ -103,26 +109,48 @@ def record_run(
     inputs: str,
 ) -> int:
     """Append the run to _points_runs; returns the run id."""
-    output = "sha256:" + hashlib.sha256(repr(table.to_pylist()).encode()).hexdigest()
     run_id = int(first_row(con, "SELECT coalesce(max(run_id), 0) + 1 FROM _points_runs")[0])
     con.register("_statement", table)
     try:
         con.execute(
-            """INSERT INTO _points_runs
-                SELECT ?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?, count(*), coalesce(sum(claims), 0),
-                       coalesce(sum(earned), 0), coalesce(sum(deductions), 0), coalesce(sum(net), 0),
-                       coalesce(sum(payout), 0)
-                FROM _statement""",
-            [run_id, command, month, budget, inputs, config.fingerprint(), output],
+            f"INSERT INTO _points_runs {_RUN_ROW}",
+            [run_id, command, month, budget, inputs, config.fingerprint(), _output_fingerprint(table)],
         )
     finally:
         con.unregister("_statement")
     return run_id
 
 
-def runs(con: duckdb.DuckDBPyConnection, month: str | None = None) -> pa.Table:
+# One run's ledger row from its statement (registered as _statement), in the ledger's columns.
+_RUN_ROW = """
+    SELECT ? AS run_id, now()::TIMESTAMP AS created_at, ? AS command, ? AS month, CAST(? AS DECIMAL(18,2)) AS budget,
+           ? AS inputs_fingerprint, ? AS config_fingerprint, ? AS output_fingerprint, count(*) AS staff,
+           coalesce(sum(claims), 0) AS claims, CAST(coalesce(sum(earned), 0) AS DECIMAL(18,2)) AS earned,
+           CAST(coalesce(sum(deductions), 0) AS DECIMAL(18,2)) AS deductions,
+           CAST(coalesce(sum(net), 0) AS DECIMAL(18,2)) AS net,
+           CAST(coalesce(sum(payout), 0) AS DECIMAL(18,2)) AS payout
+    FROM _statement"""
+
+
+def record_run_in_lake(engine, command, month, budget, config: PointsConfig, table: pa.Table, inputs: str) -> int:
+    """Append the run to the lake's _points_runs (a file per run, put in place by a rename);
+    the same columns as the warehouse's ledger, computed by DuckDB from the statement."""
+    run_id = int(first_row(engine, "SELECT coalesce(max(run_id), 0) + 1 FROM _points_runs")[0])
+    scratch = duckdb.connect()
+    try:
+        scratch.register("_statement", table)
+        params = [run_id, command, month, budget, inputs, config.fingerprint(), _output_fingerprint(table)]
+        row = scratch.sql(_RUN_ROW, params=params).to_arrow_table()
+    finally:
+        scratch.close()
+    engine.append("_points_runs", f"run-{run_id}.parquet", row)
+    return run_id
+
+
+def runs(con, month: str | None = None) -> pa.Table:
     where = f"WHERE month = {lit(month)}" if month else ""
-    return con.sql(f"""SELECT run_id, strftime(created_at, '%Y-%m-%d %H:%M:%S') AS created_at, command, month, budget,
+    return as_engine(con).table(f"""SELECT run_id, strftime(created_at, '%Y-%m-%d %H:%M:%S') AS created_at,
+                              command, month, budget,
                               staff, claims, earned, deductions, net, payout,
                               inputs_fingerprint, config_fingerprint, output_fingerprint
-                       FROM _points_runs {where} ORDER BY run_id""").to_arrow_table()
+                       FROM _points_runs {where} ORDER BY run_id""")
