@@ -258,7 +258,7 @@ class _LakeLoader:
             same = " AND ".join(f"s.{ident(c)} IS NOT DISTINCT FROM e.{ident(c)}" for c in k.key)
             kept = existing
             if self.replaced_cover and k.mode == "reference":
-                kept = f"(SELECT * FROM {existing} WHERE product NOT IN ({self.replaced_cover}))"
+                kept = f"(SELECT * FROM {existing} WHERE true{self.not_replaced('product')})"
             seen = f"(SELECT DISTINCT {keys}, true AS _seen FROM {kept})"
             reason = lit(f"duplicate {key_name(k)} (already loaded)")
             stage = self.restage(stage, self.mark(reason, "e._seen", f"{stage} s LEFT JOIN {seen} e ON {same}"))
@@ -275,7 +275,7 @@ class _LakeLoader:
         )
         kept = existing
         if self.replaced_cover:
-            kept = f"(SELECT * FROM {existing} WHERE product NOT IN ({self.replaced_cover}))"
+            kept = f"(SELECT * FROM {existing} WHERE true{self.not_replaced('product')})"
         clashing = f"""
             SELECT s._line FROM {stage} s JOIN {kept} r ON {overlaps.format(a="r", b="s")} WHERE s.{GOOD}
             UNION
@@ -318,7 +318,8 @@ class _LakeLoader:
         return self.options.as_of or date.today()
 
     def not_replaced(self, column: str) -> str:
-        return f" AND {column} NOT IN ({self.replaced_cover})" if self.replaced_cover else ""
+        # as DuckDB's DELETE … WHERE column IN (…): a row the test cannot decide is kept
+        return f" AND NOT coalesce({column} IN ({self.replaced_cover}), false)" if self.replaced_cover else ""
 
     # ── writing ────────────────────────────────────────────────────────────────────────────
     def write_rows(self, stage: str, existing: str, load_id: int) -> None:
@@ -354,7 +355,8 @@ class _LakeLoader:
         changed = f"SELECT msisdn FROM {stage} WHERE {GOOD}"
         kept = f"SELECT * FROM {existing} WHERE true{self.not_replaced('msisdn')}"
         survivors = f"""
-            SELECT * FROM ({kept}) WHERE NOT (_valid_to IS NULL AND _valid_from = {day} AND msisdn IN ({changed}))"""
+            SELECT * FROM ({kept}) kept
+            WHERE NOT coalesce(_valid_to IS NULL AND _valid_from = {day} AND msisdn IN ({changed}), false)"""
         return f"""
             WITH survivors AS ({survivors})
             SELECT {names}, _load_id, _valid_from,
