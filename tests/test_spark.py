@@ -1,7 +1,9 @@
-"""The same definitions on Spark: every KPI (all slices), failures and the points statement
-from --engine spark equal the DuckDB results exactly, on the sample data and on the
-seed-figure and points fixtures. The slow tier: needs the spark extra and Java (`make test-all`
-has both, and fails rather than skips without them)."""
+"""The same definitions on Spark, loaded both ways: the sample extracts go into a DuckDB
+warehouse with the DuckDB loader and into a Parquet lake with `load --engine spark`; the
+two hold the same rows and rejects, and every analysis and command run on them agrees —
+every KPI (all slices), failures, points, preference, funnel, quota, lifecycle, retention,
+check and the monthly report — also on a two-executor local cluster. The slow tier: needs
+the spark extra and Java (`make test-all` has both, and fails rather than skips without them)."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from chanops.analysis import funnel, lifecycle, prefer, quota, retention  # noqa
 from chanops.analysis.failures import analyse_failures  # noqa: E402
 from chanops.channels import build_catalog  # noqa: E402
 from chanops.config import Config  # noqa: E402
-from chanops.engines.spark import SparkEngine  # noqa: E402
+from chanops.engines.spark import SparkEngine, spark_session  # noqa: E402
 from chanops.ingest.schema import KINDS  # noqa: E402
 from chanops.kpi.catalog import build_kpi_catalog  # noqa: E402
 from chanops.kpi.evaluate import evaluate  # noqa: E402
@@ -70,8 +72,22 @@ def warehouse_and_export(directory: Path, tables: dict[str, Path]) -> tuple[Path
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
+    """(warehouse loaded by DuckDB, lake loaded by Spark) from the same sample extracts."""
+    from chanops.ingest.loader import LoadOptions, load_files
+    from chanops.lake.load import load_to_lake
+    from chanops.store.warehouse import connect
+
     directory = tmp_path_factory.mktemp("spark-sample")
-    return warehouse_and_export(directory, {k: SAMPLE / f"{k}.csv" for k in KINDS})
+    db, lake = directory / "wh.duckdb", directory / "lake"
+    spark = spark_session()
+    con = connect(db, read_only=False)
+    try:
+        for kind in KINDS:
+            load_files(con, kind, [SAMPLE / f"{kind}.csv"], CHANNELS, LoadOptions())
+            load_to_lake(spark, str(lake), kind, [str(SAMPLE / f"{kind}.csv")], CHANNELS, LoadOptions())
+    finally:
+        con.close()
+    return db, lake
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +95,35 @@ def spark(sample):
     engine = SparkEngine(sample[1])
     yield engine
     engine.close()
+
+
+def test_the_spark_loader_loads_the_sample_as_the_duckdb_loader(sample):
+    """Every kind row for row (values and types as read back), every reject with its line,
+    column, value and reason, and the ledger's counts per file."""
+    db, lake = sample
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for name, kind in KINDS.items():
+            columns = ", ".join(f'"{c.name}"' for c in kind.columns)
+            if kind.mode == "snapshot":
+                columns += ", _valid_from, _valid_to"
+            files = f"'{lake}/{name}/*.parquet'" if name in ("customers", "rules") else f"'{lake}/{name}/*/*.parquet'"
+            ours = con.sql(f"SELECT {columns} FROM {name} ORDER BY ALL").fetchall()
+            theirs = con.sql(f"SELECT {columns} FROM read_parquet({files}) ORDER BY ALL").fetchall()
+            assert theirs == ours, name
+            assert len(ours) > 0, name
+        rejects = 'SELECT kind, file, line, "column", value, reason FROM {} ORDER BY ALL'
+        assert (
+            con.sql(rejects.format(f"read_parquet('{lake}/_rejects/*.parquet')")).fetchall()
+            == con.sql(rejects.format("_rejects")).fetchall()
+        )
+        ledger = "SELECT kind, file, fingerprint, encoding, rows_read, rows_loaded, rows_rejected FROM {} ORDER BY ALL"
+        assert (
+            con.sql(ledger.format(f"read_parquet('{lake}/_loads/*.parquet')")).fetchall()
+            == con.sql(ledger.format("_loads")).fetchall()
+        )
+    finally:
+        con.close()
 
 
 @pytest.mark.parametrize(
@@ -149,7 +194,7 @@ def test_seed_figures_and_points_fixture_on_spark(tmp_path):
 def test_a_kpi_spark_cannot_run_is_a_clear_error(sample):
     from chanops.errors import ConfigError
 
-    spark = SparkEngine(sample[1])  # the shared session's views again over the sample export
+    spark = SparkEngine(sample[1])  # the shared session's views again over the sample lake
 
     catalog = build_kpi_catalog(
         {"odd": {"numerator": {"source": "orders", "where": "success"}, "denominator": {"source": "orders"}}}
@@ -193,23 +238,116 @@ def test_every_analysis_equals_duckdb(sample, spark, name):
     assert plain(theirs.to_dicts()) == plain(ours.to_dicts())
 
 
-def test_cli_engine_spark_output_is_byte_identical(chanops, sample):
-    # last in the module: the CLI stops the Spark session when it is done
-    db, export = sample
-    args = ["kpi", "--month", "2022-11", "--by", "region", "--format", "csv"]
-    on_duckdb = chanops(*args, "--db", db)
-    on_spark = chanops(*args, "--engine", "spark", "--source", export)
-    assert on_spark.exit_code == 0, on_spark.stderr
-    assert on_spark.stdout == on_duckdb.stdout
-    for command in (
-        ["funnel", "--month", "2022-11"],
-        ["prefer", "targets", "--channel", "wechat", "--top", "20"],
-        ["points", "summary", "--month", "2022-11", "--by", "region"],
-        ["lifecycle", "--month", "2022-11", "--by", "region"],
-    ):
+COMMANDS = [
+    ["kpi", "--month", "2022-11", "--by", "region"],
+    ["kpi", "--month", "2022-11", "--compare", "yoy"],
+    ["funnel", "--month", "2022-11"],
+    ["quota", "--month", "2022-11"],
+    ["failures", "--month", "2022-11"],
+    ["retention", "--month", "2022-11", "--by", "region"],
+    ["lifecycle", "--month", "2022-11", "--by", "region"],
+    ["prefer", "scores", "--month", "2022-11", "--limit", "50"],
+    ["prefer", "targets", "--channel", "wechat", "--top", "20"],
+    ["prefer", "churned", "--channel", "app", "--month", "2022-11"],
+    ["prefer", "summary", "--month", "2022-11"],
+    ["points", "match", "--month", "2022-11", "--limit", "50"],
+    ["points", "summary", "--month", "2022-11", "--by", "region"],
+    ["points", "unclaimed", "--month", "2022-11"],
+    ["points", "statement", "--month", "2022-11"],
+    ["points", "payout", "--month", "2022-11", "--budget", "5000"],
+    ["check", "--month", "2022-11"],
+]
+
+
+def test_every_command_prints_the_same_csv_on_both_engines(chanops, sample, tmp_path, monkeypatch):
+    """Each command's CSV byte for byte; the monthly report's Markdown and HTML byte for
+    byte and its workbook cell for cell; points runs on Spark land in the lake's ledger."""
+    import openpyxl
+
+    db, lake = sample
+    monkeypatch.chdir(SAMPLE)  # its chanops.toml: thresholds, quotas
+    # the CLI stops Spark when a command ends; here the next command reuses the session
+    monkeypatch.setattr(SparkEngine, "close", lambda self: None)
+    for command in COMMANDS:
         on_duckdb = chanops(*command, "--format", "csv", "--db", db)
-        on_spark = chanops(*command, "--format", "csv", "--engine", "spark", "--source", export)
-        assert on_duckdb.exit_code == 0 and on_spark.exit_code == 0, (command, on_spark.stderr)
+        on_spark = chanops(*command, "--format", "csv", "--engine", "spark", "--source", lake)
+        assert on_duckdb.exit_code == on_spark.exit_code, (command, on_spark.stderr)
         assert on_spark.stdout == on_duckdb.stdout, command
+        assert len(on_duckdb.stdout.splitlines()) > 1, command
+    runs = chanops("points", "runs", "--format", "csv", "--engine", "spark", "--source", lake)
+    assert [line.split(",")[2:4] for line in runs.stdout.splitlines()[1:]] == [
+        ["statement", "2022-11"],
+        ["payout", "2022-11"],
+    ]
+
+    report = ["report", "monthly", "--month", "2022-11"]
+    assert chanops(*report, "--out", tmp_path / "duckdb", "--db", db).exit_code == 0
+    on_spark = chanops(*report, "--out", tmp_path / "spark", "--engine", "spark", "--source", lake)
+    assert on_spark.exit_code == 0, on_spark.stderr
+    for suffix in ("md", "html"):
+        name = f"chanops-report-2022-11.{suffix}"
+        assert (tmp_path / "spark" / name).read_bytes() == (tmp_path / "duckdb" / name).read_bytes(), name
+
+    def cells(path):
+        book = openpyxl.load_workbook(path)
+        return {sheet.title: [[c.value for c in row] for row in sheet.iter_rows()] for sheet in book}
+
+    workbook = "chanops-report-2022-11.xlsx"
+    assert cells(tmp_path / "spark" / workbook) == cells(tmp_path / "duckdb" / workbook)
+
     missing = chanops("kpi", "--engine", "spark")
     assert missing.exit_code == 2 and "--engine spark needs --source DIR" in missing.stderr
+
+
+CLUSTER_RUN = """
+import pickle
+import sys
+import polars as pl
+from chanops.analysis import funnel
+from chanops.channels import build_catalog
+from chanops.engines.spark import SparkEngine, spark_session
+from chanops.ingest.loader import LoadOptions
+from chanops.kpi.catalog import build_kpi_catalog
+from chanops.kpi.evaluate import evaluate
+from chanops.lake.load import load_to_lake
+from chanops.points import reconcile
+
+sample, lake = sys.argv[1], sys.argv[2]
+spark = spark_session("local-cluster[2,1,1024]")
+for kind in ("orders", "contacts", "entries", "valid", "rules"):  # what the three results read
+    load_to_lake(spark, lake, kind, [f"{sample}/{kind}.csv"], build_catalog(None), LoadOptions())
+engine = SparkEngine(lake, "local-cluster[2,1,1024]")
+kpis = evaluate(engine, build_kpi_catalog(None), build_catalog(None), ["2022-11"], ["region"],
+                ["online_share", "outbound_connect_rate"]).frame
+with open(f"{lake}/results.pickle", "wb") as out:
+    results = [kpis, funnel.funnel(engine, "2022-11"), reconcile.summary(engine, "2022-11", "store")]
+    pickle.dump([pl.DataFrame(r).to_dicts() for r in results], out)
+"""
+
+
+def test_on_a_two_executor_cluster(sample, tmp_path):
+    """local-cluster[2,1,1024]: two executor JVMs, so shuffles cross processes. Orders,
+    contacts, entries, valid and rules loaded there, then KPIs by region, the funnel and
+    points by store computed there: the same rows as the warehouse's. (One process: a
+    session's master is fixed when it starts.)"""
+    import subprocess
+    import sys
+
+    db, _lake = sample
+    run = subprocess.run(
+        [sys.executable, "-c", CLUSTER_RUN, str(SAMPLE), str(tmp_path / "lake")], capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    import pickle
+
+    with open(tmp_path / "lake" / "results.pickle", "rb") as results:
+        kpis, funnel_rows, by_store = (plain(rows) for rows in pickle.load(results))  # noqa: S301 - our own file
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        ours = evaluate(con, CATALOG, CHANNELS, ["2022-11"], ["region"], ["online_share", "outbound_connect_rate"])
+        assert kpis == plain(pl.DataFrame(ours.frame).to_dicts())
+        assert funnel_rows == plain(pl.DataFrame(funnel.funnel(con, "2022-11")).to_dicts())
+        assert by_store == plain(pl.DataFrame(points.summary(con, "2022-11", "store")).to_dicts())
+    finally:
+        con.close()
+    assert len(kpis) == 12 and len(by_store) > 0

@@ -45,7 +45,9 @@ def write(path: Path, lines: list[str], encoding: str = "utf-8", end: str = "\n"
 def lake_rows(lake: Path, sql: str, kind: str = "orders") -> list[tuple]:
     con = duckdb.connect()
     scan = f"read_parquet('{lake}/{kind}/**/*.parquet', hive_partitioning=true)"
-    return con.sql(sql.replace("{t}", scan).replace("{rejects}", f"read_parquet('{lake}/_rejects/*.parquet')")).fetchall()
+    return con.sql(
+        sql.replace("{t}", scan).replace("{rejects}", f"read_parquet('{lake}/_rejects/*.parquet')")
+    ).fetchall()
 
 
 def test_gb18030_lines_are_numbered_as_in_an_editor(spark, tmp_path):

@@ -108,7 +108,7 @@ SourceOpt = Annotated[
     str | None,  # not Path: hdfs:///… must keep its slashes
     typer.Option(
         "--source",
-        help="With --engine spark: what chanops export wrote (a directory, or an hdfs://, s3a:// or file:// URL).",
+        help="With --engine spark: the lake that load --engine spark or export wrote (a directory or a URL).",
         show_default=False,
     ),
 ]

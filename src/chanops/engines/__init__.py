@@ -66,5 +66,5 @@ def open_engine(name: str, source: str | None, master: str, conf: Sequence[str])
     if name not in ENGINES:
         raise UsageError(f"--engine must be one of: {', '.join(ENGINES)}")
     if source is None:
-        raise UsageError("--engine spark needs --source DIR (the layout chanops export writes)")
+        raise UsageError("--engine spark needs --source DIR (what load --engine spark or export wrote)")
     return SparkEngine(source, master, conf)
