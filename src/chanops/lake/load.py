@@ -45,6 +45,8 @@ class _LakeLoader:
         self.fingerprints: set[str] = set()
         self.moves: list[dict] = []
         self.step = 0
+        # --replace on a whole-table kind: SELECT of the products or customers the file covers
+        self.replaced_cover: str | None = None
 
     # ── helpers ────────────────────────────────────────────────────────────────────────────
     def sql(self, duckdb_sql: str):
@@ -184,7 +186,7 @@ class _LakeLoader:
                    coalesce(_fault, _bad_reason) AS _bad_reason
             FROM ({staged}) staged"""
 
-    def restage(self, stage: str, select: str) -> str:
+    def restage(self, select: str) -> str:
         return self.materialize(self.sql(select), "stage")
 
     def mark(
@@ -211,7 +213,7 @@ class _LakeLoader:
             f"coalesce({ident(n)}, {generated_key_sql(self.k)}) AS {ident(n)}" if n == key else ident(n)
             for n in [*self.names, "_line", *BAD_COLUMNS]
         )
-        return self.restage(stage, f"SELECT {columns} FROM {stage}")
+        return self.restage(f"SELECT {columns} FROM {stage}")
 
     def replace_partitions(self, stage: str) -> list[tuple[str, int]]:
         """--replace: the partitions the good rows cover start empty; (partition, earlier rows)."""
@@ -249,8 +251,6 @@ class _LakeLoader:
                 replaced.append((month, int(counts[month])))
         return replaced
 
-    replaced_cover: str | None = None
-
     def mark_duplicates(self, stage: str, existing: str) -> str:
         k = self.k
         keys = ", ".join(ident(c) for c in k.key)
@@ -261,10 +261,10 @@ class _LakeLoader:
                 kept = f"(SELECT * FROM {existing} WHERE true{self.not_replaced('product')})"
             seen = f"(SELECT DISTINCT {keys}, true AS _seen FROM {kept})"
             reason = lit(f"duplicate {key_name(k)} (already loaded)")
-            stage = self.restage(stage, self.mark(reason, "e._seen", f"{stage} s LEFT JOIN {seen} e ON {same}"))
+            stage = self.restage(self.mark(reason, "e._seen", f"{stage} s LEFT JOIN {seen} e ON {same}"))
         repeated = f"row_number() OVER (PARTITION BY {keys}, ({GOOD}) ORDER BY _line) > 1"
         reason = lit(f"duplicate {key_name(k)} (repeated in file)")
-        return self.restage(stage, self.mark(reason, "s._repeat", f"(SELECT *, {repeated} AS _repeat FROM {stage}) s"))
+        return self.restage(self.mark(reason, "s._repeat", f"(SELECT *, {repeated} AS _repeat FROM {stage}) s"))
 
     def mark_overlapping_rules(self, stage: str, existing: str) -> str:
         """Two rules for one product may not be in force in the same month: a rule overlapping
@@ -288,7 +288,7 @@ class _LakeLoader:
             column="'valid_from'",
             value="s.valid_from",
         )
-        return self.restage(stage, select)
+        return self.restage(select)
 
     def snapshot_judge(self, stage: str, existing: str) -> str:
         """A customer whose state in force is unchanged is a duplicate; one whose state in
@@ -298,9 +298,7 @@ class _LakeLoader:
         same = " AND ".join(f"c.{ident(n)} IS NOT DISTINCT FROM s.{ident(n)}" for n in self.names)
         unchanged = f"(SELECT DISTINCT c.msisdn, true AS _same FROM {current} c JOIN {stage} s ON {same})"
         reason = "'duplicate customer (the same state is already loaded)'"
-        stage = self.restage(
-            stage, self.mark(reason, "d._same", f"{stage} s LEFT JOIN {unchanged} d ON d.msisdn = s.msisdn")
-        )
+        stage = self.restage(self.mark(reason, "d._same", f"{stage} s LEFT JOIN {unchanged} d ON d.msisdn = s.msisdn"))
         newer = (
             f"(SELECT msisdn, max(_valid_from) AS newest FROM {current} GROUP BY msisdn "
             f"HAVING max(_valid_from) > {day})"
@@ -310,7 +308,7 @@ class _LakeLoader:
             "'); load snapshots oldest first'"
         )
         return self.restage(
-            stage, self.mark(reason, "n.newest IS NOT NULL", f"{stage} s LEFT JOIN {newer} n ON n.msisdn = s.msisdn")
+            self.mark(reason, "n.newest IS NOT NULL", f"{stage} s LEFT JOIN {newer} n ON n.msisdn = s.msisdn")
         )
 
     @property
