@@ -262,6 +262,7 @@ def test_the_rounds_equal_serving_one_by_one(seed):
     result; no touchpoint exceeds its quota; each candidate gets at most one touchpoint."""
     import duckdb
 
+    from chanops.engines import as_engine
     from chanops.plan import assign
 
     rng = random.Random(seed)
@@ -279,7 +280,7 @@ def test_the_rounds_equal_serving_one_by_one(seed):
     con.executemany("INSERT INTO raw VALUES (?, ?, ?)", rows)
     con.execute(f"""CREATE TEMP TABLE {assign.OPTIONS} AS SELECT seq, touchpoint, expected, NULL AS tier,
                     row_number() OVER (PARTITION BY seq ORDER BY expected DESC, touchpoint) AS choice FROM raw""")
-    assign.assign(con, quota_left)
+    assign.assign(as_engine(con), quota_left)
     got = dict(con.execute(f"SELECT seq, touchpoint FROM {assign.ASSIGNED}").fetchall())
     assert got == _one_by_one(order, options, quota_left, {})
     for t, q in quota_left.items():

@@ -256,6 +256,7 @@ COMMANDS = [
     ["points", "statement", "--month", "2022-11"],
     ["points", "payout", "--month", "2022-11", "--budget", "5000"],
     ["check", "--month", "2022-11"],
+    ["plan", "plan.toml", "--month", "2022-12"],
 ]
 
 
@@ -295,8 +296,42 @@ def test_every_command_prints_the_same_csv_on_both_engines(chanops, sample, tmp_
     workbook = "chanops-report-2022-11.xlsx"
     assert cells(tmp_path / "spark" / workbook) == cells(tmp_path / "duckdb" / workbook)
 
+    plan = ["plan", "plan.toml", "--month", "2022-12", "--out"]
+    assert chanops(*plan, tmp_path / "plan-duckdb", "--db", db).exit_code == 0
+    assert chanops(*plan, tmp_path / "plan-spark", "--engine", "spark", "--source", lake).exit_code == 0
+    dispatch = sorted(p.name for p in (tmp_path / "plan-duckdb").iterdir())
+    assert len(dispatch) == 7 and sorted(p.name for p in (tmp_path / "plan-spark").iterdir()) == dispatch
+    for name in dispatch:
+        assert (tmp_path / "plan-spark" / name).read_bytes() == (tmp_path / "plan-duckdb" / name).read_bytes(), name
+
     missing = chanops("kpi", "--engine", "spark")
     assert missing.exit_code == 2 and "--engine spark needs --source DIR" in missing.stderr
+
+
+def test_plan_on_spark_every_status(chanops, tmp_path, db, monkeypatch):
+    """test_plan's hand-made warehouse, where every status occurs (its docstring works each
+    row out), as a lake: on Spark the plan writes the same bytes, with 01 → outbound,
+    06 and 07 → sms, 03 a conflict over 4G飞享套餐 and 10 beyond MK-B's cap of 1."""
+    from .test_plan import _plan, _read, _warehouse, n
+
+    _warehouse(chanops, tmp_path, db)
+    plan = _plan(tmp_path)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        export_warehouse(con, tmp_path / "lake")
+    finally:
+        con.close()
+    monkeypatch.setattr(SparkEngine, "close", lambda self: None)
+    common = ["plan", plan, "--month", "2022-12", "--config", tmp_path / "chanops.toml", "--out"]
+    assert chanops(*common, tmp_path / "duckdb", "--db", db).exit_code == 0
+    on_spark = chanops(*common, tmp_path / "spark", "--engine", "spark", "--source", tmp_path / "lake")
+    assert on_spark.exit_code == 0, on_spark.stderr
+    for path in sorted((tmp_path / "duckdb").iterdir()):
+        assert (tmp_path / "spark" / path.name).read_bytes() == path.read_bytes(), path.name
+    rows = {(r["campaign_id"], r["msisdn"]): r for r in _read(tmp_path / "spark" / "candidates.csv")}
+    assert [rows["MK-A", n(m)]["touchpoint"] for m in (1, 6, 7)] == ["outbound", "sms", "sms"]
+    assert rows["MK-A", n(3)]["evidence"] == "holds 4G飞享套餐, named in 2 failed 5G套餐 orders"
+    assert rows["MK-B", n(10)]["evidence"] == "campaign cap of 1 reached"
 
 
 CLUSTER_RUN = """

@@ -10,7 +10,7 @@ import typer
 from chanops.cli.common import Shared, notice, shared_options
 
 
-@shared_options(config=True)
+@shared_options(config=True, engines=True)
 def plan(
     plan_file: Annotated[
         Path,
@@ -42,9 +42,9 @@ def plan(
     from chanops.present.output import Section, emit
 
     config = shared.config
-    with shared.warehouse() as con:
-        result = run_plan(con, config, PlanRequest(plan_file, month, with_candidates=out is None))
-        written = write_out(con, result, out) if out else []
+    with shared.query_engine() as engine:
+        result = run_plan(engine, config, PlanRequest(plan_file, month, with_candidates=out is None))
+        written = write_out(engine, result, out) if out else []
     by_status = {s: sum(result.statuses.column(s).to_pylist()) for s in ("assigned", "over_quota")}
     total = sum(result.statuses.column("candidates").to_pylist())
     notice(

@@ -9,12 +9,14 @@ results come back, as Arrow tables, to the same rendering and output code.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import duckdb
 import pyarrow as pa
 
 from chanops.errors import ChanopsError, UsageError
+from chanops.sql import lit
 
 ENGINES = ("duckdb", "spark")
 
@@ -29,6 +31,17 @@ class Engine(Protocol):
     def table(self, sql: str) -> pa.Table:
         """Run a query written in DuckDB SQL; the result as an Arrow table."""
 
+    def materialize(self, name: str, sql: str) -> None:
+        """Keep the result of a query as the scratch table `name`, computed once: later queries
+        read the same rows however often they read it (a window over ties is not re-drawn)."""
+
+    def register(self, name: str, table: pa.Table) -> None:
+        """Make an Arrow table the scratch table `name`."""
+
+    def write_csv(self, sql: str, path: Path) -> None:
+        """The rows of a query as a CSV file with a header, written by DuckDB's writer whichever
+        engine ran the query, so both engines write the same bytes."""
+
 
 class DuckDBEngine:
     name = "duckdb"
@@ -38,6 +51,29 @@ class DuckDBEngine:
 
     def table(self, sql: str) -> pa.Table:
         return self.con.sql(sql).to_arrow_table()
+
+    def materialize(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+
+    def register(self, name: str, table: pa.Table) -> None:
+        self.con.register("_arrow_in", table)
+        try:
+            self.materialize(name, "SELECT * FROM _arrow_in")
+        finally:
+            self.con.unregister("_arrow_in")
+
+    def write_csv(self, sql: str, path: Path) -> None:
+        self.con.execute(f"COPY ({sql}) TO {lit(str(path))} (FORMAT csv, HEADER)")
+
+
+def write_arrow_csv(table: pa.Table, path: Path) -> None:
+    """An Arrow table through DuckDB's CSV writer (what DuckDBEngine.write_csv writes)."""
+    scratch = duckdb.connect()
+    try:
+        scratch.register("result_rows", table)
+        DuckDBEngine(scratch).write_csv("SELECT * FROM result_rows", path)
+    finally:
+        scratch.close()
 
 
 def as_engine(con_or_engine) -> Engine:

@@ -5,16 +5,17 @@ Only aggregated results come back, as Arrow tables, to the same rendering and ou
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pyarrow as pa
 
-from chanops.engines import EngineError
+from chanops.engines import EngineError, write_arrow_csv
 from chanops.engines.dialect import to_spark_sql
 from chanops.errors import UsageError
 
@@ -133,13 +134,21 @@ class SparkEngine:
                 self.spark.sql(empty_view_sql(view, view))
 
     def table(self, sql: str) -> pa.Table:
-        from pyspark.errors import PySparkException
-
-        try:
+        with _spark_errors():
             return self.spark.sql(to_spark_sql(sql)).toArrow()
-        except PySparkException as exc:
-            detail = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
-            raise EngineError(f"Spark could not run the query: {detail}") from None
+
+    def materialize(self, name: str, sql: str) -> None:
+        # a local checkpoint computes the rows once and cuts the plan there, so an iterative
+        # step (touchpoint assignment) does not grow one query plan per round
+        with _spark_errors():
+            self.spark.sql(to_spark_sql(sql)).localCheckpoint(eager=True).createOrReplaceTempView(name)
+
+    def register(self, name: str, table: pa.Table) -> None:
+        with _spark_errors():
+            self.spark.createDataFrame(table).createOrReplaceTempView(name)
+
+    def write_csv(self, sql: str, path: Path) -> None:
+        write_arrow_csv(self.table(sql), path)
 
     def append(self, directory: str, name: str, table: pa.Table) -> None:
         """Add `table` as the file `name` of the lake's `directory` (a ledger), written aside
@@ -158,6 +167,18 @@ class SparkEngine:
 
     def close(self) -> None:
         self.spark.stop()
+
+
+@contextlib.contextmanager
+def _spark_errors() -> Iterator[None]:
+    """Spark's failure as one line, without its stack or the query text."""
+    from pyspark.errors import PySparkException
+
+    try:
+        yield
+    except PySparkException as exc:
+        detail = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        raise EngineError(f"Spark could not run the query: {detail}") from None
 
 
 def empty_view_sql(view: str, table: str) -> str:

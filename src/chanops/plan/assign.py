@@ -21,8 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import duckdb
-
+from chanops.engines import Engine
 from chanops.sql import lit
 
 OPTIONS = "_plan_options"  # seq, touchpoint, expected, tier, choice (1 = best for this candidate)
@@ -31,10 +30,10 @@ TOUCHPOINTS = "_plan_touchpoints"  # campaign_id, touchpoint
 OPEN = 2**62  # a touchpoint without a quota never closes
 
 
-def assign(con: duckdb.DuckDBPyConnection, quota_left: Mapping[str, int | None]) -> int:
+def assign(engine: Engine, quota_left: Mapping[str, int | None]) -> int:
     """Fill ASSIGNED (seq, touchpoint) for every candidate in OPTIONS that gets a touchpoint;
     `quota_left[t]` is None when t has no quota. Returns the rounds it took."""
-    touchpoints = [row[0] for row in con.execute(f"SELECT DISTINCT touchpoint FROM {OPTIONS}").fetchall()]
+    touchpoints = engine.table(f"SELECT DISTINCT touchpoint FROM {OPTIONS}").column(0).to_pylist()
     closes = {t: 0 if quota_left.get(t) is not None and quota_left[t] <= 0 else OPEN for t in touchpoints}
     limits = {t: quota_left[t] for t in touchpoints if quota_left.get(t) is not None and quota_left[t] > 0}
     rounds = 0
@@ -42,30 +41,27 @@ def assign(con: duckdb.DuckDBPyConnection, quota_left: Mapping[str, int | None])
         rounds += 1
         # closing positions only move earlier, one touchpoint settling per round at least
         assert rounds <= len(touchpoints) + 2, "touchpoint assignment did not settle"
-        moved = {t: at for t, at in _closing_positions(con, closes, limits).items() if closes[t] != at}
+        moved = {t: at for t, at in _closing_positions(engine, closes, limits).items() if closes[t] != at}
         if not moved:
             break
         closes.update(moved)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {ASSIGNED} AS {_picks_sql(closes)}")
+    engine.materialize(ASSIGNED, _picks_sql(closes))
     return rounds
 
 
-def _closing_positions(
-    con: duckdb.DuckDBPyConnection, closes: Mapping[str, int], limits: Mapping[str, int]
-) -> dict[str, int]:
+def _closing_positions(engine: Engine, closes: Mapping[str, int], limits: Mapping[str, int]) -> dict[str, int]:
     """Where each limited touchpoint closes given everyone's picks under `closes`: the turn of
     the candidate taking its last unit of quota (OPEN when its quota is not used up)."""
     found = dict.fromkeys(limits, OPEN)
     if limits:
         limit_rows = ", ".join(f"({lit(t)}, {n})" for t, n in limits.items())
-        found.update(
-            con.execute(f"""
-                SELECT touchpoint, seq FROM (
-                    SELECT p.touchpoint, p.seq, l.quota,
-                           row_number() OVER (PARTITION BY p.touchpoint ORDER BY p.seq) AS n
-                    FROM ({_picks_sql(closes)}) p JOIN (VALUES {limit_rows}) l(touchpoint, quota) USING (touchpoint))
-                WHERE n = quota""").fetchall()
-        )
+        closing = engine.table(f"""
+            SELECT touchpoint, seq FROM (
+                SELECT p.touchpoint, p.seq, l.quota,
+                       row_number() OVER (PARTITION BY p.touchpoint ORDER BY p.seq) AS n
+                FROM ({_picks_sql(closes)}) p JOIN (VALUES {limit_rows}) l(touchpoint, quota) USING (touchpoint))
+            WHERE n = quota""")
+        found.update(zip(closing.column("touchpoint").to_pylist(), closing.column("seq").to_pylist(), strict=True))
     return found
 
 
@@ -80,7 +76,7 @@ def _picks_sql(closes: Mapping[str, int]) -> str:
 
 
 def options_sql(served: str, history: str, tiers: str, weights: Mapping[str, float], electronic: list[str]) -> str:
-    """OPTIONS from the served candidates (seq, campaign_id, msisdn, product), each allowed
+    """OPTIONS, as a query, from the served candidates (seq, campaign_id, msisdn, product), each allowed
     touchpoint's conversion history (product, touchpoint, conversion) and the customers'
     preference tiers (msisdn, channel, tier): expected = history × the tier's weight on an
     electronic touchpoint (the `none` weight when the customer has no score there)."""
@@ -91,7 +87,6 @@ def options_sql(served: str, history: str, tiers: str, weights: Mapping[str, flo
     )
     is_electronic = f"a.touchpoint IN ({', '.join(lit(c) for c in electronic)})" if electronic else "false"
     return f"""
-        CREATE OR REPLACE TEMP TABLE {OPTIONS} AS
         SELECT seq, touchpoint, expected, tier,
                row_number() OVER (PARTITION BY seq ORDER BY expected DESC, touchpoint) AS choice
         FROM (

@@ -12,7 +12,7 @@
 
 Every window reaches back from the first day of M and takes in whatever of M is already
 loaded, so a plan re-run in the middle of M sees this month's orders, complaints and
-contacts too. One statement, run by DuckDB; the survivors (status NULL) go on to
+contacts too. One query, run by the engine; the survivors (status NULL) go on to
 touchpoint assignment.
 """
 
@@ -30,10 +30,11 @@ LISTED = "_plan_listed"  # msisdn
 
 def listed_sql() -> str:
     """LISTED: each readable number of any list once, for the lookups below."""
-    return f"CREATE OR REPLACE TEMP TABLE {LISTED} AS SELECT DISTINCT msisdn FROM {CANDIDATES} WHERE msisdn IS NOT NULL"
+    return f"SELECT DISTINCT msisdn FROM {CANDIDATES} WHERE msisdn IS NOT NULL"
 
 
 def checks_sql(month: str, config: PlanConfig) -> str:
+    """CHECKED: every candidate with its status (NULL: passed) and the evidence for it."""
     start, end = month_start(month), month_start(add_months(month, 1))
     day = month_first_day(month)
 
@@ -45,7 +46,6 @@ def checks_sql(month: str, config: PlanConfig) -> str:
 
     listed = f"SELECT msisdn FROM {LISTED}"
     return f"""
-        CREATE OR REPLACE TEMP TABLE {CHECKED} AS
         WITH cand AS (
             SELECT k.*, p.product, p.priority FROM {CANDIDATES} k JOIN {CAMPAIGNS} p USING (campaign_id)),
         active AS (

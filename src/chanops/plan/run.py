@@ -1,6 +1,7 @@
 """`chanops plan`: campaign target lists checked and dispatched before anyone is contacted
-(SPEC §12). Every step is SQL over the warehouse and the lists, in temp tables of a
-read-only connection; the result is deterministic, so a re-run writes the same bytes.
+(SPEC §12). Every step is SQL over the warehouse (or, on Spark, the lake) and the lists,
+kept in the engine's scratch tables; the result is deterministic, so a re-run writes the
+same bytes, and both engines write the same bytes.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import duckdb
 import pyarrow as pa
 
 from chanops.config import Config
-from chanops.engines import first_row
+from chanops.engines import DuckDBEngine, Engine, as_engine, first_row
 from chanops.errors import NoData, UsageError
 from chanops.months import add_months, parse_month
 from chanops.plan import assign, checks
-from chanops.plan.candidates import read_candidates
+from chanops.plan.candidates import CANDIDATES, read_candidates
 from chanops.plan.planfile import PlanFile, read_plan
 from chanops.sql import channel_codes, in_months, lit, month_start
 from chanops.store.coverage import latest_month
@@ -47,28 +48,47 @@ class PlanResult:
     notes: list[str] = field(default_factory=list)  # what the people reading the plan must know
 
 
-def run_plan(con: duckdb.DuckDBPyConnection, config: Config, request: PlanRequest) -> PlanResult:
+def run_plan(con_or_engine, config: Config, request: PlanRequest) -> PlanResult:
+    """On the warehouse (a DuckDB connection) or any Engine; the plan's steps stay in the
+    engine's scratch tables for write_out."""
+    engine = as_engine(con_or_engine)
     plan = read_plan(request.plan, config.channels)
-    _require_inputs(con)
-    month = parse_month(request.month) if request.month else add_months(latest_month(con), 1)
-    _check_products(con, plan)
-    _campaign_tables(con, plan)
-    read_candidates(con, plan, config.channels)
-    con.execute(checks.listed_sql())
-    con.execute(checks.checks_sql(month, config.plan))
-    quota_left = _quota_left(con, config, month, plan)
-    rounds = _assign(con, config, month, quota_left)
-    con.execute(_result_sql())
+    _require_inputs(engine)
+    month = parse_month(request.month) if request.month else add_months(latest_month(engine), 1)
+    _check_products(engine, plan)
+    _campaign_tables(engine, plan)
+    _read_lists(engine, plan, config)
+    engine.materialize(checks.LISTED, checks.listed_sql())
+    engine.materialize(checks.CHECKED, checks.checks_sql(month, config.plan))
+    quota_left = _quota_left(engine, config, month, plan)
+    rounds = _assign(engine, config, month, quota_left)
+    engine.materialize(RESULT, _result_sql())
     return PlanResult(
         month=month,
         plan=plan,
-        candidates=con.sql(CANDIDATES_SQL).to_arrow_table() if request.with_candidates else None,
-        summary=con.sql(_summary_sql(quota_left)).to_arrow_table(),
-        statuses=con.sql(_statuses_sql()).to_arrow_table(),
+        candidates=engine.table(CANDIDATES_SQL) if request.with_candidates else None,
+        summary=engine.table(_summary_sql(quota_left)),
+        statuses=engine.table(_statuses_sql()),
         quota_left=quota_left,
         rounds=rounds,
-        notes=_notes(con, config, month),
+        notes=_notes(engine, config, month),
     )
+
+
+def _read_lists(engine: Engine, plan: PlanFile, config: Config) -> None:
+    """The lists are read by the loader's DuckDB machinery (sniffing, header mapping,
+    normalization) — into the warehouse connection's scratch tables, or into a scratch
+    DuckDB whose result another engine takes over as Arrow."""
+    if isinstance(engine, DuckDBEngine):
+        read_candidates(engine.con, plan, config.channels)
+        return
+    scratch = duckdb.connect()
+    try:
+        scratch.execute("SET enable_progress_bar = false")
+        read_candidates(scratch, plan, config.channels)
+        engine.register(CANDIDATES, scratch.table(CANDIDATES).to_arrow_table())
+    finally:
+        scratch.close()
 
 
 CANDIDATES_SQL = f"""
@@ -77,10 +97,10 @@ CANDIDATES_SQL = f"""
     FROM {RESULT} ORDER BY priority, campaign_id, list_row"""
 
 
-def _notes(con: duckdb.DuckDBPyConnection, config: Config, month: str) -> list[str]:
+def _notes(engine: Engine, config: Config, month: str) -> list[str]:
     """Said loudly rather than planned on quietly: no conversion history means every expected
     conversion is 0 and touchpoints are chosen by code alone."""
-    if first_row(con, f"SELECT count(*) FROM {HISTORY} WHERE reached_users > 0")[0]:
+    if first_row(engine, f"SELECT count(*) FROM {HISTORY} WHERE reached_users > 0")[0]:
         return []
     first = add_months(month, -config.plan.conversion_months)
     return [
@@ -95,21 +115,22 @@ def dispatch_sql(touchpoint: str) -> str:
                WHERE status = 'assigned' AND touchpoint = {lit(touchpoint)} ORDER BY seq"""
 
 
-def _require_inputs(con: duckdb.DuckDBPyConnection) -> None:
+def _require_inputs(engine: Engine) -> None:
     for kind in ("customers", "orders"):
-        if not first_row(con, f"SELECT count(*) FROM (SELECT 1 FROM {kind} LIMIT 1)")[0]:
+        if not first_row(engine, f"SELECT count(*) FROM (SELECT 1 FROM {kind} LIMIT 1)")[0]:
             raise NoData(f"plan needs {kind} in the warehouse (who is active, who holds what); load them first")
 
 
-def _check_products(con: duckdb.DuckDBPyConnection, plan: PlanFile) -> None:
-    products = sorted({c.product for c in plan.campaigns})
-    known = {
-        row[0]
-        for row in con.execute(
-            f"""SELECT DISTINCT product FROM orders WHERE product IN ({", ".join(map(lit, products))})
-                UNION SELECT DISTINCT product FROM contacts WHERE product IN ({", ".join(map(lit, products))})"""
-        ).fetchall()
-    }
+def _check_products(engine: Engine, plan: PlanFile) -> None:
+    products = ", ".join(map(lit, sorted({c.product for c in plan.campaigns})))
+    known = set(
+        engine.table(
+            f"""SELECT DISTINCT product FROM orders WHERE product IN ({products})
+                UNION SELECT DISTINCT product FROM contacts WHERE product IN ({products})"""
+        )
+        .column(0)
+        .to_pylist()
+    )
     for campaign in plan.campaigns:
         if campaign.product not in known:
             raise UsageError(
@@ -118,52 +139,48 @@ def _check_products(con: duckdb.DuckDBPyConnection, plan: PlanFile) -> None:
             )
 
 
-def _campaign_tables(con: duckdb.DuckDBPyConnection, plan: PlanFile) -> None:
+def _campaign_tables(engine: Engine, plan: PlanFile) -> None:
     campaigns = ", ".join(
         f"({lit(c.id)}, {lit(c.product)}, {c.priority}, {'NULL' if c.cap is None else c.cap})" for c in plan.campaigns
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {checks.CAMPAIGNS} AS "
-        f"SELECT * FROM (VALUES {campaigns}) v(campaign_id, product, priority, cap)"
-    )
+    engine.materialize(checks.CAMPAIGNS, f"SELECT * FROM (VALUES {campaigns}) v(campaign_id, product, priority, cap)")
     touchpoints = ", ".join(f"({lit(c.id)}, {lit(t)})" for c in plan.campaigns for t in c.touchpoints)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {assign.TOUCHPOINTS} AS "
-        f"SELECT * FROM (VALUES {touchpoints}) v(campaign_id, touchpoint)"
-    )
+    engine.materialize(assign.TOUCHPOINTS, f"SELECT * FROM (VALUES {touchpoints}) v(campaign_id, touchpoint)")
 
 
-def _quota_left(con: duckdb.DuckDBPyConnection, config: Config, month: str, plan: PlanFile) -> dict[str, int | None]:
+def _quota_left(engine: Engine, config: Config, month: str, plan: PlanFile) -> dict[str, int | None]:
     """Quota for M less the contacts M already holds, per touchpoint of the plan; None: no quota."""
     quotas = config.quota.for_month(month)
-    used = dict(
-        con.execute(
-            f"SELECT touchpoint, count(*) FROM contacts WHERE {in_months('contact_time', month)} GROUP BY touchpoint"
-        ).fetchall()
+    counts = engine.table(
+        f"SELECT touchpoint, count(*) AS n FROM contacts WHERE {in_months('contact_time', month)} GROUP BY touchpoint"
     )
+    used = dict(zip(counts.column("touchpoint").to_pylist(), counts.column("n").to_pylist(), strict=True))
     touchpoints = sorted({t for c in plan.campaigns for t in c.touchpoints})
     return {t: (None if t not in quotas else max(quotas[t] - used.get(t, 0), 0)) for t in touchpoints}
 
 
-def _assign(con: duckdb.DuckDBPyConnection, config: Config, month: str, quota_left: dict[str, int | None]) -> int:
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {SERVED} AS
+def _assign(engine: Engine, config: Config, month: str, quota_left: dict[str, int | None]) -> int:
+    engine.materialize(
+        SERVED,
+        f"""
         SELECT s.*, p.cap IS NOT NULL AND s.nth > p.cap AS capped FROM (
             SELECT row_number() OVER (ORDER BY priority, score DESC NULLS LAST, msisdn, campaign_id) AS seq,
                    row_number() OVER (PARTITION BY campaign_id ORDER BY score DESC NULLS LAST, msisdn) AS nth,
                    campaign_id, list_row, msisdn, product
             FROM {checks.CHECKED} WHERE status IS NULL) s
-        JOIN {checks.CAMPAIGNS} p USING (campaign_id)""")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {HISTORY} AS {_history_sql(config, month)}")
+        JOIN {checks.CAMPAIGNS} p USING (campaign_id)""",
+    )
+    engine.materialize(HISTORY, _history_sql(config, month))
     electronic = channel_codes(config.channels, "electronic")
     prefer = config.plan
     weights = {"high": prefer.tier_high, "medium": prefer.tier_medium, "low": prefer.tier_low, "none": prefer.tier_none}
-    con.execute(
+    engine.materialize(
+        assign.OPTIONS,
         assign.options_sql(
             f"SELECT * FROM {SERVED} WHERE NOT capped", HISTORY, _tiers_sql(config, month), weights, electronic
-        )
+        ),
     )
-    return assign.assign(con, quota_left)
+    return assign.assign(engine, quota_left)
 
 
 def _history_sql(config: Config, month: str) -> str:
@@ -197,7 +214,6 @@ def _tiers_sql(config: Config, month: str) -> str:
 
 def _result_sql() -> str:
     return f"""
-        CREATE OR REPLACE TEMP TABLE {RESULT} AS
         WITH lists AS (
             SELECT campaign_id, string_agg(touchpoint, ', ' ORDER BY touchpoint) AS touchpoints
             FROM {assign.TOUCHPOINTS} GROUP BY campaign_id)
@@ -245,10 +261,11 @@ def _statuses_sql() -> str:
                FROM {RESULT} GROUP BY campaign_id, product, priority ORDER BY priority, campaign_id"""
 
 
-def write_out(con: duckdb.DuckDBPyConnection, result: PlanResult, out: Path) -> list[Path]:
+def write_out(con_or_engine, result: PlanResult, out: Path) -> list[Path]:
     """--out DIR: candidates, summary and statuses, and one dispatch file per touchpoint of the
     plan (header only when none was assigned there, so a team sees "nothing" rather than a
     missing file). Each is written to a temp name and renamed: never half a file."""
+    engine = as_engine(con_or_engine)
     out.mkdir(parents=True, exist_ok=True)
     files = {
         "candidates.csv": CANDIDATES_SQL,
@@ -262,7 +279,7 @@ def write_out(con: duckdb.DuckDBPyConnection, result: PlanResult, out: Path) -> 
         target = out / name
         partial = out / f".{name}.partial"
         try:
-            con.execute(f"COPY ({query}) TO {lit(str(partial))} (FORMAT csv, HEADER)")
+            engine.write_csv(query, partial)
             partial.replace(target)
         finally:
             partial.unlink(missing_ok=True)
