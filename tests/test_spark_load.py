@@ -95,7 +95,8 @@ def test_resent_files_replace_and_a_refused_load(spark, tmp_path):
     """November o1–o3 loaded. The same bytes again: skipped. The same rows with CRLF ends:
     every row a duplicate, skipped. --replace with o7 alone for November: November holds o7
     only (3 earlier rows replaced). A file with 1 bad row of 2 at the default 1% limit:
-    refused, and the lake — rows, ledger, staging — is exactly as before."""
+    refused, and the lake — rows, ledger, staging — is exactly as before; refused as the
+    first load of a new lake, no directory is left."""
     lake = str(tmp_path / "lake")
     first = write(tmp_path / "nov.csv", [HEADER, *(GOOD.format(n=n) for n in (1, 2, 3))])
     [loaded] = load_to_lake(spark, lake, "orders", [str(first)], CHANNELS)
@@ -117,6 +118,9 @@ def test_resent_files_replace_and_a_refused_load(spark, tmp_path):
         load_to_lake(spark, lake, "orders", [str(bad)], CHANNELS)
     assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "lake").rglob("*")) == before
     assert sorted(Lake(spark, lake).load_ids()) == [1, 2]
+    with pytest.raises(LoadRejected):  # the first load of a new lake: no lake is left behind
+        load_to_lake(spark, str(tmp_path / "new-lake"), "orders", [str(bad)], CHANNELS)
+    assert not (tmp_path / "new-lake").exists()
 
 
 def test_an_interrupted_commit_is_finished_before_anything_reads(spark, tmp_path, monkeypatch):

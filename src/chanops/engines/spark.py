@@ -109,23 +109,33 @@ class SparkEngine:
                 lake.unlock()
 
     def _register(self, source: str) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         from pyspark.errors import AnalysisException
 
         from chanops.lake.fs import LakeFS
 
         fs = LakeFS(self.spark)
-        names = [e.name for e in sorted(fs.list(source), key=lambda e: e.name) if e.is_dir]
-        exported = set()
-        for directory in names:
-            view = VIEW_NAMES.get(directory, directory)
-            if view not in table_columns():
-                continue  # _staging, and anything that is not a table
+        views = {
+            e.name: VIEW_NAMES.get(e.name, e.name)
+            for e in sorted(fs.list(source), key=lambda e: e.name)
+            if e.is_dir and VIEW_NAMES.get(e.name, e.name) in table_columns()  # not _staging and the like
+        }
+
+        def read(directory: str):
             try:
-                frame = self.spark.read.parquet(f"{source.rstrip('/')}/{directory}")
+                return self.spark.read.parquet(f"{source.rstrip('/')}/{directory}")
             except AnalysisException:  # a directory without data files
-                continue
-            frame.createOrReplaceTempView(view)
-            exported.add(view)
+                return None
+
+        # each read lists its directory and reads a footer: side by side, not one after another
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            frames = dict(zip(views, pool.map(read, views), strict=True))
+        exported = set()
+        for directory, frame in frames.items():
+            if frame is not None:
+                frame.createOrReplaceTempView(views[directory])
+                exported.add(views[directory])
         if not exported - {"_loads", "_rejects"}:
             raise UsageError(f"--source {source} holds no kinds (chanops load --engine spark, or chanops export)")
         # A kind not loaded is an empty table, as in a warehouse where it was never loaded.

@@ -28,7 +28,7 @@ from chanops.ingest.loader import DUPLICATE, FileLoad, LoadOptions
 from chanops.ingest.schema import KINDS, Kind
 from chanops.ingest.staging import header_fit, map_headers, stage_sql
 from chanops.lake import lines
-from chanops.lake.store import UNPARTITIONED, Lake, Partition
+from chanops.lake.store import COMMITTED, UNPARTITIONED, Lake, Partition
 from chanops.sql import ident, lit
 
 GOOD = "_bad_reason IS NULL"
@@ -258,7 +258,7 @@ class _LakeLoader:
             same = " AND ".join(f"s.{ident(c)} IS NOT DISTINCT FROM e.{ident(c)}" for c in k.key)
             kept = existing
             if self.replaced_cover and k.mode == "reference":
-                kept = f"(SELECT * FROM {existing} WHERE true{self.not_replaced('product')})"
+                kept = f"(SELECT * FROM {existing} WHERE {self.not_replaced('product')})"
             seen = f"(SELECT DISTINCT {keys}, true AS _seen FROM {kept})"
             reason = lit(f"duplicate {key_name(k)} (already loaded)")
             stage = self.restage(self.mark(reason, "e._seen", f"{stage} s LEFT JOIN {seen} e ON {same}"))
@@ -275,7 +275,7 @@ class _LakeLoader:
         )
         kept = existing
         if self.replaced_cover:
-            kept = f"(SELECT * FROM {existing} WHERE true{self.not_replaced('product')})"
+            kept = f"(SELECT * FROM {existing} WHERE {self.not_replaced('product')})"
         clashing = f"""
             SELECT s._line FROM {stage} s JOIN {kept} r ON {overlaps.format(a="r", b="s")} WHERE s.{GOOD}
             UNION
@@ -294,7 +294,7 @@ class _LakeLoader:
         """A customer whose state in force is unchanged is a duplicate; one whose state in
         force dates from after --as-of is rejected (load snapshots oldest first)."""
         day = f"DATE {lit(self.as_of.isoformat())}"
-        current = f"(SELECT * FROM {existing} WHERE _valid_to IS NULL{self.not_replaced('msisdn')})"
+        current = f"(SELECT * FROM {existing} WHERE _valid_to IS NULL AND {self.not_replaced('msisdn')})"
         same = " AND ".join(f"c.{ident(n)} IS NOT DISTINCT FROM s.{ident(n)}" for n in self.names)
         unchanged = f"(SELECT DISTINCT c.msisdn, true AS _same FROM {current} c JOIN {stage} s ON {same})"
         reason = "'duplicate customer (the same state is already loaded)'"
@@ -316,8 +316,9 @@ class _LakeLoader:
         return self.options.as_of or date.today()
 
     def not_replaced(self, column: str) -> str:
+        """The test that keeps a row of the lake's table through --replace."""
         # as DuckDB's DELETE … WHERE column IN (…): a row the test cannot decide is kept
-        return f" AND NOT coalesce({column} IN ({self.replaced_cover}), false)" if self.replaced_cover else ""
+        return f"NOT coalesce({column} IN ({self.replaced_cover}), false)" if self.replaced_cover else "true"
 
     # ── writing ────────────────────────────────────────────────────────────────────────────
     def write_rows(self, stage: str, existing: str, load_id: int) -> None:
@@ -336,7 +337,7 @@ class _LakeLoader:
                     self.partition(entry.name.removeprefix("month=")).staged.append(entry.path)
             return
         if k.mode == "reference":
-            kept = f"SELECT {names}, _load_id FROM {existing} WHERE true{self.not_replaced('product')}"
+            kept = f"SELECT {names}, _load_id FROM {existing} WHERE {self.not_replaced('product')}"
             table = f"{kept} UNION ALL SELECT {names}, CAST({load_id} AS BIGINT) FROM {stage} WHERE {GOOD}"
         else:
             table = self.snapshot_table(stage, existing, load_id, names)
@@ -351,7 +352,7 @@ class _LakeLoader:
         a customer seen for the first time is in force from the beginning (NULL)."""
         day = f"DATE {lit(self.as_of.isoformat())}"
         changed = f"SELECT msisdn FROM {stage} WHERE {GOOD}"
-        kept = f"SELECT * FROM {existing} WHERE true{self.not_replaced('msisdn')}"
+        kept = f"SELECT * FROM {existing} WHERE {self.not_replaced('msisdn')}"
         survivors = f"""
             SELECT * FROM ({kept}) kept
             WHERE NOT coalesce(_valid_to IS NULL AND _valid_from = {day} AND msisdn IN ({changed}), false)"""
@@ -439,8 +440,10 @@ def load_to_lake(
         raise UsageError(f"unknown kind '{kind_name}'; kinds: {', '.join(KINDS)}")
     options = options or LoadOptions()
     lake = Lake(spark, root)
+    new_lake = not lake.fs.exists(lake.root)
     lake.lock()
     txn = lake.path("_staging", f"txn-{time.time_ns()}")
+    committed = False
     try:
         lake.recover()
         loader = _LakeLoader(lake, KINDS[kind_name], channels, options, txn)
@@ -460,8 +463,13 @@ def load_to_lake(
         moves = loader.plan()
         if moves:
             lake.commit(txn, moves)
+        committed = True
         return results
     finally:
-        if lake.fs.exists(txn) and not lake.fs.exists(f"{txn}/COMMITTED"):
+        # a transaction whose marker is written is never undone: the next load or read finishes it
+        settled = committed or lake.fs.exists(f"{txn}/{COMMITTED}")
+        if not settled:
             lake.fs.delete(txn)
         lake.unlock()
+        if new_lake and not settled:  # a first load that failed leaves no empty lake behind
+            lake.fs.delete(lake.root)

@@ -98,7 +98,8 @@ def _completeness(check: CheckResult, lang: str) -> Part:
 
 def _history(con, config: Config, months: list[str]) -> dict[str, dict]:
     """Every KPI for each month with data among `months`: month → {kpi id: value}."""
-    present = [m for m in months if m in months_with_data(con, months)]
+    with_data = months_with_data(con, months)  # once: on Spark each probe is a job
+    present = [m for m in months if m in with_data]
     result = evaluate(con, config.kpis, config.channels, present)
     return {row["month"]: row for row in result.frame.to_pylist()}
 
