@@ -23,13 +23,15 @@ demo: $(STAMP)
 	$(BIN)/chanops plan sample_data/plan.toml --db $(DEMO_DB) --config sample_data/chanops.toml --out demo-dispatch --format table
 	$(BIN)/chanops report monthly --db $(DEMO_DB) --config sample_data/chanops.toml --out demo-report
 
-## test: the fast tier — everything but Spark and the browser (about a minute on 2 cores)
+## test: the fast tier — everything but Spark and the browser (about two minutes on 2 cores)
 test: $(STAMP)
-	$(BIN)/python -m pytest -m "not spark and not browser"
+	$(BIN)/python -m pytest -m "not spark and not browser" -n 2
 
-## test-all: the fast tier plus Spark (needs Java 17) and Chromium; a missing one fails, never skips
+## test-all: the fast tier plus Spark (needs Java 17) and Chromium; a missing one fails, never skips.
+## The DuckDB and browser tests on both cores, then the Spark tier in one process (one shared JVM).
 test-all: $(STAMP) chromium
-	CHANOPS_REQUIRE_SLOW_TIER=1 $(BIN)/python -m pytest
+	CHANOPS_REQUIRE_SLOW_TIER=1 $(BIN)/python -m pytest -m "not spark" -n 2
+	CHANOPS_REQUIRE_SLOW_TIER=1 $(BIN)/python -m pytest -m spark
 
 # Debian's chromium for the report's browser test (playwright drives the system browser)
 chromium:
