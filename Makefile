@@ -6,13 +6,25 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_DB := demo.duckdb
 KINDS  := orders contacts entries valid rules complaints usage signals customers billing
 
-.PHONY: demo test test-all check lint bench sample-data clean chromium
+.PHONY: demo test test-all check lint lock bench sample-data clean chromium
 
-$(STAMP): pyproject.toml
+LOCK   := requirements.lock
+PIP_TOOLS := pip-tools==7.6.2
+
+# The install takes every package at the version and hash in the lock, nothing resolved on the day;
+# chanops itself goes in editable, without dependencies (the lock has them all).
+$(STAMP): $(LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,spark]'
+	$(BIN)/python -m pip install -q --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $(STAMP)
+
+## lock: re-resolve every dependency to the newest versions pyproject allows (on purpose; run `make check` after)
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q $(PIP_TOOLS)
+	$(BIN)/pip-compile -q --upgrade --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links --extra dev --extra spark -o $(LOCK) pyproject.toml
 
 ## demo: load sample_data/ into a fresh embedded warehouse, print the latest month's KPIs, plan next month's campaigns and write the monthly report into demo-report/
 demo: $(STAMP)

@@ -76,7 +76,8 @@ def _picks_sql(closes: Mapping[str, int]) -> str:
 
 
 def options_sql(served: str, history: str, tiers: str, weights: Mapping[str, float], electronic: list[str]) -> str:
-    """OPTIONS, as a query, from the served candidates (seq, campaign_id, msisdn, product), each allowed
+    """OPTIONS, as a query, from three queries (never bare table names: only a subquery goes in
+    parentheses in a FROM slot): the served candidates (seq, campaign_id, msisdn, product), each allowed
     touchpoint's conversion history (product, touchpoint, conversion) and the customers'
     preference tiers (msisdn, channel, tier): expected = history × the tier's weight on an
     electronic touchpoint (the `none` weight when the customer has no score there)."""
