@@ -93,3 +93,20 @@ def campaign_funnel(
         which = f"campaign {campaign} in " if campaign else ""
         raise NoData(f"no contacts or platform orders for {which}{the_month}")
     return the_month, frame
+
+
+def by_wave(frame: pl.DataFrame) -> pl.DataFrame:
+    """The numbered waves of every campaign added up: contacts, reaches and conversions per
+    wave (人次: a user in two campaigns counts twice), with the same rates as a campaign's row
+    — what the report's funnel chart draws."""
+    return (
+        frame.filter(pl.col("wave").str.contains(r"^\d+$"))
+        .group_by("wave")
+        .agg(pl.col("contacted", "reached", "converted").sum())
+        .with_columns(
+            reach_rate=pl.col("reached") / pl.col("contacted"),
+            conversion_rate=pl.col("converted") / pl.col("reached"),
+            wave_share=pl.when(pl.col("converted").sum() > 0).then(pl.col("converted") / pl.col("converted").sum()),
+        )
+        .sort(pl.col("wave").cast(pl.Int64))
+    )

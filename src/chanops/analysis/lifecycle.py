@@ -99,3 +99,13 @@ def lifecycle_view(
 
         table = table.filter(pc.equal(table["stage"], stage))
     return table
+
+
+def biggest_drops(at_risk: pa.Table, top: int) -> pa.Table:
+    """The `top` at-risk customers whose revenue fell most below their earlier mean (ties by
+    msisdn): the first calls of a retention team."""
+    import pyarrow.compute as pc
+
+    drop = pc.subtract(at_risk["prior_mean"], at_risk["revenue"])
+    ranked = at_risk.append_column("_drop", drop).sort_by([("_drop", "descending"), ("msisdn", "ascending")])
+    return ranked.slice(0, top).drop_columns(["_drop"])

@@ -39,10 +39,13 @@ def retention_table(
 ) -> pa.Table:
     """base_month, base_customers, retained, user_retention, base_revenue, revenue, revenue_retention."""
     result = evaluate(con, catalog, channels, [month], dims or [], ["user_retention", "revenue_retention"], base=base)
-    frame = result.frame
+    return retention_view(result.frame, base or add_months(month, -1))
+
+
+def retention_view(frame: pa.Table, base_month: str) -> pa.Table:
+    """The retention columns of a KPI result, named for people, with the base month."""
     kept = [c for c in COLUMNS if c in frame.column_names]
     table = frame.select(kept).rename_columns([COLUMNS[c] for c in kept])
-    base_month = base or add_months(month, -1)
     return table.add_column(1, "base_month", pa.array([base_month] * table.num_rows, pa.string()))
 
 

@@ -1,4 +1,4 @@
-"""`chanops funnel`, `chanops quota`, `chanops failures`: parse, one library call, render."""
+"""`chanops funnel`, `chanops quota`, `chanops failures`: parse into a request, run the task."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from chanops.cli.common import FromOpt, MonthOpt, Shared, ToOpt, notice, shared_options
+from chanops.cli.common import FromOpt, MonthOpt, Shared, ToOpt, shared_options
 
 
 @shared_options(engines=True)
@@ -19,16 +19,9 @@ def funnel(
     shared: Shared,
 ) -> None:
     """Campaign funnel by wave: users contacted, reached, converted (多波次营销)."""
-    from chanops.analysis.funnel import campaign_funnel
-    from chanops.present.output import Section, emit
+    from chanops.tasks.activity import FunnelRequest
 
-    with shared.query_engine() as con:
-        the_month, frame = campaign_funnel(con, month, campaign)
-    emit(
-        Section(frame, f"funnel {the_month}", percent=("reach_rate", "conversion_rate", "wave_share")),
-        shared.out,
-        notice=notice,
-    )
+    shared.run("funnel", FunnelRequest(month, campaign))
 
 
 @shared_options(config=True, engines=True)
@@ -39,20 +32,9 @@ def quota(
     shared: Shared,
 ) -> None:
     """Contacts per touchpoint against the monthly quotas in chanops.toml [quota] (配额管理)."""
-    from chanops.analysis.quota import over_quota, touchpoint_quotas
-    from chanops.errors import CheckBreached
-    from chanops.present.output import Section, emit
+    from chanops.tasks.activity import QuotaRequest
 
-    with shared.query_engine() as con:
-        the_month, frame = touchpoint_quotas(con, shared.config, month, shared.lang)
-    if not shared.config.quota.for_month(the_month):
-        notice("note: no [quota] in the config; showing contacts per touchpoint only")
-    emit(Section(frame, f"quota {the_month}", percent=("utilization",)), shared.out, notice=notice)
-    breaches = over_quota(frame)
-    if check and breaches:
-        for line in breaches:
-            notice(f"breach: {line}")
-        raise CheckBreached(f"{len(breaches)} touchpoint(s) over quota in {the_month}")
+    shared.run("quota", QuotaRequest(month, shared.lang), check=check)
 
 
 @shared_options(config=True, engines=True)
@@ -67,21 +49,6 @@ def failures(
     shared: Shared,
 ) -> None:
     """Why orders fail: success rate and trend per product, reasons, mutual-exclusion pairs."""
-    from chanops.analysis.failures import FailuresRequest, run_failures
-    from chanops.present.output import Section, emit
+    from chanops.analysis.failures import FailuresRequest
 
-    request = FailuresRequest(month, first, last, product, top, online)
-    with shared.query_engine() as con:
-        analysis = run_failures(con, shared.config, request)
-    emit(
-        [
-            Section(
-                analysis.by_product, "by_product", percent=("success_rate", "prev_success_rate"), points=("change",)
-            ),
-            Section(analysis.by_reason, "by_reason", percent=("share",)),
-            Section(analysis.conflict_pairs, "conflict_pairs"),
-            Section(analysis.conflict_share, "conflict_share", percent=("conflict_share",)),
-        ],
-        shared.out,
-        notice=notice,
-    )
+    shared.run("failures", FailuresRequest(month, first, last, product, top, online))

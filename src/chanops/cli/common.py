@@ -131,20 +131,32 @@ class Shared:
     spark_master: str = "local[2]"
     spark_conf: list[str] | None = None
 
-    @contextmanager
-    def query_engine(self) -> Iterator[Any]:
-        """The warehouse (read-only) or, with --engine spark, Spark over --source."""
-        if self.engine == "duckdb":
-            with self.warehouse() as con:
-                yield con
-            return
-        from chanops.engines import open_engine
+    @property
+    def session_options(self):
+        from chanops.tasks.session import SessionOptions
 
-        engine = open_engine(self.engine, self.source, self.spark_master, self.spark_conf or [])
-        try:
-            yield engine
-        finally:
-            engine.close()
+        return SessionOptions(
+            self.engine, self.db, self.wait, self.source, self.spark_master, tuple(self.spark_conf or ())
+        )
+
+    @contextmanager
+    def query_engine(self, *, write: bool = False) -> Iterator[Any]:
+        """The warehouse (read-only unless `write`) or, with --engine spark, Spark over --source."""
+        from chanops.tasks.session import open_session
+
+        with open_session(self.session_options, write=write) as session:
+            yield session
+
+    def run(self, name: str, request: Any, *, check: bool = False, **hooks: Any) -> Any:
+        """Run the task `name` in a session opened as the task needs, render its result, and
+        exit as the result says (3 when --check and an alert is listed). Returns the result."""
+        from chanops.tasks import TASKS, run_task
+
+        config = self.config  # a bad chanops.toml is a usage error before the warehouse is opened
+        with self.query_engine(write=TASKS[name].writes and self.engine == "duckdb") as session:
+            result = run_task(name, session, config, request, **hooks)
+        render(result, self.out, check)
+        return result
 
     @property
     def lang(self) -> str:
@@ -229,6 +241,25 @@ def shared_options(
         return wrapper
 
     return decorate
+
+
+def render(result: Any, out: OutputOptions | None, check: bool = False) -> None:
+    """A task's result for people and pipes: notes and messages on stderr, the sections in the
+    chosen format, and with --check the alerts and exit code 3 when there are any."""
+    from chanops.errors import CheckBreached
+
+    for note in result.notes:
+        notice(f"note: {note}")
+    for line in result.messages:
+        notice(line)
+    if result.sections and out is not None:
+        from chanops.present.output import emit
+
+        emit(result.sections, out, notice=notice)
+    if result.exit_code(check):
+        for alert in result.alerts:
+            notice(f"breach: {alert.line}")
+        raise CheckBreached(result.breach_summary)
 
 
 def split_list(text: str | None) -> list[str]:

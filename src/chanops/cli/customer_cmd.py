@@ -6,24 +6,12 @@ from typing import Annotated
 
 import typer
 
-from chanops.cli.common import MonthOpt, Shared, notice, shared_options, split_list
+from chanops.cli.common import MonthOpt, Shared, shared_options, split_list
 
 prefer_app = typer.Typer(
     help="Electronic-channel preference scores and promotion targets (电子渠道偏好).", no_args_is_help=True
 )
 ChannelOpt = Annotated[str, typer.Option("--channel", help="An electronic channel code (app, wechat, sms …).")]
-
-
-def _prefer(shared: Shared, month: str | None, title: str, compute, percent=()) -> None:
-    """Settle the month (default: latest with data), run compute(con, channels, prefer_config,
-    month) on the read-only warehouse, and emit its table."""
-    from chanops.present.output import Section, emit
-    from chanops.store.coverage import resolve_months
-
-    with shared.query_engine() as con:
-        [the_month] = resolve_months(con, month)
-        table = compute(con, shared.config.channels, shared.config.prefer, the_month)
-    emit(Section(table, f"{title} {the_month}", percent=percent), shared.out, notice=notice)
 
 
 @prefer_app.command("scores")
@@ -39,14 +27,9 @@ def scores(
     shared: Shared,
 ) -> None:
     """Preference score per (msisdn, electronic channel) with each component (电子渠道偏好得分)."""
-    from chanops.analysis import prefer
+    from chanops.tasks.customers import ScoresRequest
 
-    _prefer(
-        shared,
-        month,
-        "scores",
-        lambda con, channels, config, m: prefer.scores(con, m, config, channels, channel, tier, min_score),
-    )
+    shared.run("prefer scores", ScoresRequest(month, channel, tier, min_score))
 
 
 @prefer_app.command("targets")
@@ -59,43 +42,27 @@ def targets(
     shared: Shared,
 ) -> None:
     """Promotion targets for a channel: active customers not using it, best prospects first."""
-    from chanops.analysis import prefer
+    from chanops.tasks.customers import TargetsRequest
 
-    _prefer(
-        shared,
-        month,
-        f"targets {channel}",
-        lambda con, channels, config, m: prefer.targets(con, m, channel, config, channels, top),
-    )
+    shared.run("prefer targets", TargetsRequest(channel, month, top))
 
 
 @prefer_app.command("churned")
 @shared_options(config=True, engines=True)
 def churned(channel: ChannelOpt, month: MonthOpt = None, *, shared: Shared) -> None:
     """Users of a channel before the window who stopped using it (流失客户), with their last use."""
-    from chanops.analysis import prefer
+    from chanops.tasks.customers import ChurnedRequest
 
-    _prefer(
-        shared,
-        month,
-        f"churned {channel}",
-        lambda con, channels, config, m: prefer.churned(con, m, channel, config, channels),
-    )
+    shared.run("prefer churned", ChurnedRequest(channel, month))
 
 
 @prefer_app.command("summary")
 @shared_options(config=True, engines=True)
 def summary(month: MonthOpt = None, *, shared: Shared) -> None:
     """Per electronic channel: users, penetration, tier distribution, churned users."""
-    from chanops.analysis import prefer
+    from chanops.tasks.customers import PreferSummaryRequest
 
-    _prefer(
-        shared,
-        month,
-        "channels",
-        lambda con, channels, config, m: prefer.summary(con, m, config, channels),
-        percent=("penetration",),
-    )
+    shared.run("prefer summary", PreferSummaryRequest(month))
 
 
 @shared_options(config=True, engines=True)
@@ -109,16 +76,9 @@ def retention(
     shared: Shared,
 ) -> None:
     """User and revenue retention against a base month (用户保有率, 收入保有率)."""
-    from chanops.analysis.retention import run_retention
-    from chanops.present.output import Section, emit
+    from chanops.tasks.customers import RetentionRequest
 
-    with shared.query_engine() as con:
-        the_month, table = run_retention(con, shared.config, month, base, split_list(by))
-    emit(
-        Section(table, f"retention {the_month}", percent=("user_retention", "revenue_retention")),
-        shared.out,
-        notice=notice,
-    )
+    shared.run("retention", RetentionRequest(month, base, tuple(split_list(by))))
 
 
 @shared_options(engines=True)
@@ -133,16 +93,11 @@ def lifecycle(
     shared: Shared,
 ) -> None:
     """Customers and revenue per lifecycle stage (入网期, 在网期, 离网预警期, 离网期), or the list of one stage."""
-    from chanops.analysis.lifecycle import check_stage, lifecycle_view
+    from chanops.analysis.lifecycle import check_stage
     from chanops.errors import UsageError
-    from chanops.present.output import Section, emit
-    from chanops.store.coverage import resolve_months
+    from chanops.tasks.customers import LifecycleRequest
 
     if by not in (None, "region"):
         raise UsageError("--by must be region")
     check_stage(stage)
-    with shared.query_engine() as con:
-        [the_month] = resolve_months(con, month)
-        table = lifecycle_view(con, the_month, by == "region", stage, as_list)
-    title = f"{stage} {the_month}" if as_list else f"lifecycle {the_month}"
-    emit(Section(table, title, percent=("share",)), shared.out, notice=notice)
+    shared.run("lifecycle", LifecycleRequest(month, by == "region", stage, as_list))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from chanops.cli.common import KindName, Shared, notice, shared_options
+from chanops.cli.common import KindName, Shared, shared_options
 
 db_app = typer.Typer(help="Inspect the warehouse.", no_args_is_help=True)
 
@@ -15,27 +15,18 @@ db_app = typer.Typer(help="Inspect the warehouse.", no_args_is_help=True)
 @shared_options()
 def info(*, shared: Shared) -> None:
     """Tables with row counts and months covered, recent loads, reject counts by reason."""
-    from chanops.present.output import Section, emit
-    from chanops.store import inventory
+    from chanops.tasks.warehouse import InfoRequest
 
-    with shared.warehouse() as con:
-        sections = [
-            Section(inventory.tables_summary(con), "tables"),
-            Section(inventory.recent_loads(con), "loads"),
-            Section(inventory.reject_reasons(con), "rejects"),
-        ]
-    emit(sections, shared.out, notice=notice)
+    shared.run("db info", InfoRequest())
 
 
 @db_app.command("migrate")
 @shared_options(output=False)
 def migrate(*, shared: Shared) -> None:
     """Bring a warehouse written by an older chanops up to date, in place (chanops load does it too)."""
-    from chanops.store.warehouse import SCHEMA_VERSION
+    from chanops.tasks.warehouse import InfoRequest
 
-    with shared.warehouse(write=True):
-        pass  # opening for writing migrates (one transaction)
-    notice(f"{shared.db or 'warehouse'}: schema version {SCHEMA_VERSION}")
+    shared.run("db migrate", InfoRequest())
 
 
 @shared_options()
@@ -46,12 +37,9 @@ def rejects(
     shared: Shared,
 ) -> None:
     """List quarantined rows: file, line, column, value and reason."""
-    from chanops.present.output import Section, emit
-    from chanops.store import inventory
+    from chanops.tasks.warehouse import RejectsRequest
 
-    with shared.warehouse() as con:
-        frame = inventory.rejects(con, kind.value if kind else None, load_id)
-    emit(Section(frame, "rejects", free_text=("value",)), shared.out, notice=notice)
+    shared.run("rejects", RejectsRequest(kind.value if kind else None, load_id))
 
 
 @db_app.command("schema")
@@ -60,12 +48,9 @@ def schema(*, shared: Shared) -> None:
     """The warehouse's tables and columns, with what each table holds — what `chanops sql` queries.
 
     Example: chanops db schema --format markdown"""
-    from chanops.present.output import Section, emit
-    from chanops.store import inventory
+    from chanops.tasks.warehouse import InfoRequest
 
-    with shared.warehouse() as con:
-        frame = inventory.schema(con)
-    emit(Section(frame, "schema"), shared.out, notice=notice)
+    shared.run("db schema", InfoRequest())
 
 
 @shared_options()
@@ -78,13 +63,6 @@ def sql(
     cannot be read or written from it.
 
     Example: chanops sql "SELECT region, count(*) AS orders FROM orders GROUP BY 1 ORDER BY 2 DESC\""""
-    from chanops.present.output import Section, emit
-    from chanops.store.query import run_sql
+    from chanops.tasks.warehouse import SqlRequest
 
-    with shared.warehouse() as con:
-        table = run_sql(con, statement)
-    emit(
-        Section(table, "sql", free_text=tuple(n for n in table.column_names if n != "msisdn")),
-        shared.out,
-        notice=notice,
-    )
+    shared.run("sql", SqlRequest(statement))

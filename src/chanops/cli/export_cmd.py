@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from chanops.cli.common import Shared, notice, shared_options, split_list
+from chanops.cli.common import Shared, shared_options, split_list
 
 
 @shared_options(output=False)
@@ -23,16 +23,6 @@ def export(
     shared: Shared,
 ) -> None:
     """Write the warehouse as Parquet partitioned by month, the layout Spark and Hive read."""
-    from chanops.months import parse_month
-    from chanops.store.export import export_warehouse
+    from chanops.tasks.warehouse import ExportRequest
 
-    with shared.warehouse() as con:
-        written = export_warehouse(
-            con,
-            to,
-            split_list(kinds) or None,
-            parse_month(first, "--from") if first else None,
-            parse_month(last, "--until") if last else None,
-        )
-    for kind, rows in written.items():
-        notice(f"exported {rows:,} rows of {kind} to {to / kind}")
+    shared.run("export", ExportRequest(to, tuple(split_list(kinds)), first, last))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from chanops.cli.common import notice
+from chanops.cli.common import render
 
 
 def init(
@@ -18,11 +18,6 @@ def init(
     KPIs and thresholds, quota, points, preference, report, completeness check, plan.
 
     Example: chanops init && $EDITOR chanops.toml"""
-    from chanops.config_template import render
-    from chanops.errors import UsageError
-    from chanops.present.output import write_atomically
+    from chanops.tasks.local import InitRequest, run_init
 
-    if path.exists() and not force:
-        raise UsageError(f"{path} exists; --force overwrites it")
-    write_atomically(path, lambda fh: fh.write(render()), binary=False)
-    notice(f"wrote {path}: every setting at its default; edit what you need")
+    render(run_init(InitRequest(path, force)), None)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from chanops.cli.common import FromOpt, MonthOpt, Shared, ToOpt, notice, shared_options, split_list
+from chanops.cli.common import FromOpt, MonthOpt, Shared, ToOpt, render, shared_options, split_list
 
 kpi_app = typer.Typer(
     help="Channel KPIs: 线上产能占比, 呼通率, success rates, e-channel share, retention …",
@@ -46,54 +46,18 @@ def kpi(
     """Compute channel KPIs per month and slice, with numerators and denominators."""
     if ctx.invoked_subcommand is not None:
         return
-    from chanops.errors import CheckBreached
-    from chanops.kpi.evaluate import KpiRequest, run_kpis
-    from chanops.kpi.view import long_view
-    from chanops.present.output import Section, emit
+    from chanops.kpi.evaluate import KpiRequest
 
     request = KpiRequest(
         month, first, last, tuple(split_list(by)), tuple(split_list(metric)) or None, base=base, compare=compare
     )
-    with shared.query_engine() as con:
-        result = run_kpis(con, shared.config, request)
-    for note in result.notes:
-        notice(f"note: {note}")
-    percent = [c for k in result.kpis if k.format == "pct" for c in (k.id, f"{k.id}_prev", f"{k.id}_change")]
-    emit(
-        Section(result.frame, "kpi", percent=percent, human=lambda: long_view(result, shared.lang)),
-        shared.out,
-        notice=notice,
-    )
-    if check and result.breaches:
-        for line in result.breaches:
-            notice(f"breach: {line}")
-        raise CheckBreached(f"{len(result.breaches)} KPI value(s) outside their thresholds")
+    shared.run("kpi", request, check=check)
 
 
 @kpi_app.command("list")
 @shared_options(warehouse=False, config=True)
 def kpi_list(*, shared: Shared) -> None:
     """The KPI catalog: ids, labels, definitions in words, dimensions, thresholds."""
-    import polars as pl
+    from chanops.tasks.kpi import KpiListRequest, run_kpi_list
 
-    from chanops.present.output import Section, emit
-
-    catalog = shared.config.kpis
-    frame = pl.DataFrame(
-        [
-            {
-                "id": k.id,
-                "zh": k.zh,
-                "en": k.en,
-                "numerator": k.numerator.words(shared.lang) + (f" × {k.scale:,.0f}" if k.scale != 1 else ""),
-                "denominator": k.denominator.words(shared.lang),
-                "dimensions": ",".join(k.dimensions),
-                "format": k.format,
-                "min": k.min,
-                "max": k.max,
-            }
-            for k in catalog.values()
-        ],
-        schema_overrides={"min": pl.Float64, "max": pl.Float64},
-    )
-    emit(Section(frame, "kpis"), shared.out, notice=notice)
+    render(run_kpi_list(None, shared.config, KpiListRequest(shared.lang)), shared.out)

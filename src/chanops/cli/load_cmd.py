@@ -1,4 +1,4 @@
-"""`chanops load KIND FILE...` — thin: parse options, call loader.load_files, report on stderr."""
+"""`chanops load KIND FILE...` — parse options into a LoadRequest, run the load task, say per file on stderr."""
 
 from __future__ import annotations
 
@@ -7,49 +7,17 @@ from typing import Annotated
 
 import typer
 
-from chanops.cli.common import EngineOpt, KindName, Shared, SparkConfOpt, SparkMasterOpt, notice, shared_options
-from chanops.config import DEFAULT_MAX_REJECT_RATE, parse_column_maps, read_toml
-from chanops.errors import ConfigError
-from chanops.months import parse_day
-
-
-def read_map_file(path: Path, kind: str) -> dict[str, str]:
-    """--map FILE: either `[columns.KIND]` tables or flat `"header" = "column"` pairs."""
-    raw = read_toml(path)
-    if "columns" in raw:
-        return parse_column_maps(raw["columns"], str(path)).get(kind, {})
-    if not all(isinstance(v, str) for v in raw.values()):
-        raise ConfigError(f'{path}: expected "header" = "column" pairs or [columns.{kind}]')
-    return parse_column_maps({kind: raw}, str(path))[kind]
-
-
-def describe(result) -> list[str]:
-    """Summary lines for one loader.FileLoad: what was read, loaded, rejected and replaced."""
-    if result.skipped == "same bytes":
-        return [f"{result.file}: already loaded into {result.kind} (same content); skipped — use --replace to reload"]
-    if result.skipped:
-        return [
-            f"{result.file}: all {result.rows_read:,} rows already loaded into {result.kind}; skipped — "
-            "use --replace to replace the months it covers"
-        ]
-    duplicates = f", {result.duplicates:,} of them duplicates" if result.duplicates else ""
-    lines = [
-        f"{result.file} → {result.kind}: read {result.rows_read:,}, loaded {result.rows_loaded:,}, "
-        f"rejected {result.rows_rejected:,}{duplicates} ({result.encoding})"
-    ]
-    lines += [f"  replaced {part}: {rows:,} earlier rows" for part, rows in result.replaced]
-    if result.preamble:
-        lines.append(f"  skipped {len(result.preamble)} line(s) above the header: {' | '.join(result.preamble)[:120]}")
-    if result.blank_lines:
-        lines.append(f"  skipped {result.blank_lines:,} empty line(s)")
-    if result.line_mode:
-        lines.append("  an unterminated quote swallowed lines: read line by line, each line on its own")
-    lines += [f"  rejected {count:,}: {reason}" for reason, count in result.reasons[:10]]
-    if len(result.reasons) > 10:
-        lines.append(f"  … and {len(result.reasons) - 10} more reasons (chanops rejects --kind {result.kind})")
-    if result.ignored_columns:
-        lines.append(f"  ignored columns: {', '.join(result.ignored_columns)}")
-    return lines
+from chanops.cli.common import (
+    EngineOpt,
+    KindName,
+    Shared,
+    SparkConfOpt,
+    SparkMasterOpt,
+    notice,
+    render,
+    shared_options,
+)
+from chanops.config import DEFAULT_MAX_REJECT_RATE
 
 
 def _fit_line(line: str, width: int) -> list[str]:
@@ -114,30 +82,19 @@ def load(
 ) -> None:
     """Load extract files into the warehouse table KIND (one transaction for all files);
     with --engine spark, into the Parquet lake at --to."""
-    from chanops.ingest.loader import LoadOptions, load_files
+    from chanops.tasks.load import LoadRequest, describe
 
-    cfg = shared.config
-    column_map = dict(cfg.column_maps.get(kind.value, {}))
-    if map_file is not None:
-        column_map.update(read_map_file(map_file, kind.value))
-    options = LoadOptions(
-        encoding=encoding,
-        strict=strict,
-        max_reject_rate=max_reject_rate,
-        replace=replace,
-        column_map=column_map,
-        as_of=parse_day(as_of, "--as-of") if as_of else None,
-    )
-
+    request = LoadRequest(kind.value, list(files), encoding, strict, max_reject_rate, replace, as_of, map_file)
     if shared.engine != "duckdb" or to is not None:  # the engine options land in `shared`
-        _load_with_spark(kind.value, files, options, shared, to, cfg.channels)
+        _load_with_spark(request, shared, to)
         return
 
     from chanops.present.progress import steps
+    from chanops.tasks.load import run_load
 
-    files = [Path(f) for f in files]
     sizes = {Path(f): Path(f).stat().st_size if Path(f).is_file() else 0 for f in files}
-    with shared.warehouse(write=True) as con, steps(con, sum(sizes.values()), in_bytes=True) as bar:
+    config = shared.config
+    with shared.query_engine(write=True) as con, steps(con, sum(sizes.values()), in_bytes=True) as bar:
 
         def start(path: Path) -> None:
             bar.start(f"{kind.value} ← {path.name}", sizes.get(path, 0))
@@ -152,20 +109,15 @@ def load(
                 else:
                     notice(line)
 
-        load_files(con, kind.value, files, cfg.channels, options, on_file=report, on_start=start if bar else None)
+        run_load(con, config, request, on_file=report, on_start=start if bar else None)
 
 
-def _load_with_spark(kind, files, options, shared: Shared, to, channels) -> None:
-    from chanops.engines.spark import spark_session
+def _load_with_spark(request, shared: Shared, to) -> None:
     from chanops.errors import UsageError
-    from chanops.lake.load import load_to_lake
+    from chanops.tasks.load import run_lake_load
 
     if shared.engine != "spark":
         raise UsageError("--to is where --engine spark loads; the DuckDB loader writes to --db")
     if to is None:
         raise UsageError("--engine spark needs --to DIR|URL: the lake to load into")
-    spark = spark_session(shared.spark_master, shared.spark_conf or [])
-    try:
-        load_to_lake(spark, to, kind, files, channels, options, on_file=lambda r: [notice(x) for x in describe(r)])
-    finally:
-        spark.stop()
+    render(run_lake_load(shared.config, request, to, shared.spark_master, shared.spark_conf or []), None)

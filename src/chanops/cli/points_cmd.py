@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from chanops.cli.common import Shared, notice, shared_options
+from chanops.cli.common import Shared, shared_options
 
 points_app = typer.Typer(
     help="Points reconciliation of staff claims against billing (新业务积分写实).", no_args_is_help=True
@@ -19,7 +19,6 @@ BudgetOpt = Annotated[
         "--budget", help="Total to pay out; positive nets are prorated to add up to it exactly.", show_default=False
     ),
 ]
-MATCH_RATE = ("match_rate",)
 
 
 def _month(text: str) -> str:
@@ -28,50 +27,27 @@ def _month(text: str) -> str:
     return parse_month(text)
 
 
-def _month_table(shared: Shared, month: str, title: str, compute, percent=()) -> None:
-    """Read one month's table (the warehouse, or Spark) with compute(con, month) and emit it."""
-    from chanops.present.output import Section, emit
-
-    the_month = _month(month)
-    with shared.query_engine() as con:
-        table = compute(con, the_month)
-    emit(Section(table, f"{title} {the_month}", percent=percent), shared.out, notice=notice)
-
-
 @points_app.command("match")
 @shared_options(engines=True)
 def match(month: RequiredMonth, *, shared: Shared) -> None:
     """One row per claim in the month: status, held_by, fee, earned."""
-    from chanops.points import reconcile
+    from chanops.tasks.points import PointsMonth
 
-    _month_table(shared, month, "claims", reconcile.match)
+    shared.run("points match", PointsMonth(_month(month)))
 
 
-def _statement_run(command: str, month: str, budget: str | None, shared: Shared):
-    """Parse, run the statement (recorded as a run on the warehouse), say what was recorded."""
+def _points_request(command: str, month: str, budget: str | None):
     from chanops.amounts import parse_amount
-    from chanops.points.runs import PointsRequest, run_statement
+    from chanops.points.runs import PointsRequest
 
-    request = PointsRequest(_month(month), parse_amount(budget, "--budget"), command)
-    if shared.engine == "duckdb":
-        with shared.warehouse(write=True) as con:
-            run = run_statement(con, shared.config, request)
-        notice(f"recorded run {run.run_id} ({command} {run.month})")
-    else:
-        with shared.query_engine() as engine:
-            run = run_statement(engine, shared.config, request)
-        notice(f"recorded run {run.run_id} ({command} {run.month}) in {shared.source}/_points_runs")
-    return run
+    return PointsRequest(_month(month), parse_amount(budget, "--budget"), command)
 
 
 @points_app.command("statement")
 @shared_options(config=True, engines=True)
 def statement(month: RequiredMonth, budget: BudgetOpt = None, *, shared: Shared) -> None:
     """Per-staff statement: claims by status, earned, deductions, adjustments, net, payout, rank."""
-    from chanops.present.output import Section, emit
-
-    run = _statement_run("statement", month, budget, shared)
-    emit(Section(run.table, f"statement {run.month}", percent=MATCH_RATE), shared.out, notice=notice)
+    shared.run("points statement", _points_request("statement", month, budget))
 
 
 @points_app.command("payout")
@@ -81,13 +57,10 @@ def payout(month: RequiredMonth, budget: BudgetOpt = None, *, shared: Shared) ->
     formula-like names are neutralized; `[points] payout_excel = true` makes it Excel's CSV.
 
     Example: chanops points payout --month 2022-11 --budget 50000 -o payout.csv"""
-    from chanops.present.output import Section, emit
-
-    run = _statement_run("payout", month, budget, shared)
     out = shared.out
     if shared.config.points.payout_excel and not out.to_stdout and out.resolved_format() == "csv":
         out.excel = True
-    emit(Section(run.table, f"payout {run.month}"), out, notice=notice)
+    shared.run("points payout", _points_request("payout", month, budget))
 
 
 @points_app.command("summary")
@@ -98,19 +71,20 @@ def summary(
     *,
     shared: Shared,
 ) -> None:
-    """Claims by status, match rate and earned points per store, region, department or product."""
-    from chanops.points import reconcile
+    """Claims by status, match rate and earned points per store, region, department or product,
+    and for the whole month."""
+    from chanops.tasks.points import PointsSummaryRequest
 
-    _month_table(shared, month, f"summary by {by}", lambda con, m: reconcile.summary(con, m, by), MATCH_RATE)
+    shared.run("points summary", PointsSummaryRequest(_month(month), by))
 
 
 @points_app.command("unclaimed")
 @shared_options(engines=True)
 def unclaimed(month: RequiredMonth, *, shared: Shared) -> None:
     """Valid records billing has that no staff claimed."""
-    from chanops.points import reconcile
+    from chanops.tasks.points import PointsMonth
 
-    _month_table(shared, month, "unclaimed", reconcile.unclaimed)
+    shared.run("points unclaimed", PointsMonth(_month(month)))
 
 
 @points_app.command("adjust")
@@ -125,13 +99,10 @@ def adjust(
 ) -> None:
     """Record a manual adjustment, shown in the month's statement."""
     from chanops.amounts import parse_amount
-    from chanops.points.runs import add_adjustment
+    from chanops.tasks.points import AdjustRequest
 
-    the_month = _month(month)
     amount = parse_amount(points_, "--points", allow_negative=True)
-    with shared.warehouse(write=True) as con:
-        adjust_id = add_adjustment(con, the_month, staff, amount, note)
-    notice(f"adjustment {adjust_id}: {staff} {amount:+} points for {the_month} ({note.strip()})")
+    shared.run("points adjust", AdjustRequest(_month(month), staff, amount, note))
 
 
 @points_app.command("runs")
@@ -142,9 +113,6 @@ def runs(
     shared: Shared,
 ) -> None:
     """Every statement/payout run: when, month, budget, totals and fingerprints of inputs and config."""
-    from chanops.points import runs as ledger
-    from chanops.present.output import Section, emit
+    from chanops.tasks.points import RunsRequest
 
-    with shared.query_engine() as con:
-        table = ledger.runs(con, _month(month) if month else None)
-    emit(Section(table, "runs"), shared.out, notice=notice)
+    shared.run("points runs", RunsRequest(_month(month) if month else None))

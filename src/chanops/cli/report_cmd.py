@@ -20,7 +20,7 @@ from chanops.cli.common import (
     SparkMasterOpt,
     UnmaskOpt,
     WaitOpt,
-    notice,
+    render,
     split_list,
 )
 
@@ -57,35 +57,35 @@ def monthly(
 ) -> None:
     """Write the monthly report: HTML (offline, inline charts), XLSX and Markdown, atomically."""
     from chanops.amounts import parse_amount
-    from chanops.config import load_config
-    from chanops.errors import CheckBreached, UsageError
+    from chanops.errors import UsageError
     from chanops.present.formats import OutputOptions
     from chanops.present.progress import steps
-    from chanops.report import STEP_COUNT, ReportRequest, build_report, write_report
+    from chanops.report import STEP_COUNT, ReportRequest, write_report
+    from chanops.tasks import run_task
 
     chosen = split_list(formats)
     unknown = [f for f in chosen if f not in REPORT_FORMATS]
     if unknown or not chosen:
         raise UsageError(f"--formats takes any of {', '.join(REPORT_FORMATS)}, got '{formats}'")
     request = ReportRequest(month, lang.value, parse_amount(budget, "--budget"))
-    settings = load_config(config)
-    shared = Shared(db=db, wait=wait, engine=engine, source=source, spark_master=spark_master, spark_conf=spark_conf)
-    with shared.query_engine() as con, steps(con, STEP_COUNT, in_bytes=False, unit="") as bar:
-        report = build_report(con, settings, request, progress=_stepper(bar))
+    shared = Shared(
+        db=db,
+        wait=wait,
+        config_path=config,
+        engine=engine,
+        source=source,
+        spark_master=spark_master,
+        spark_conf=spark_conf,
+    )
+    settings = shared.config
+    with shared.query_engine() as session, steps(session, STEP_COUNT, in_bytes=False, unit="") as bar:
+        result = run_task("report monthly", session, settings, request, progress=_stepper(bar))
     options = OutputOptions(lang=lang.value, unmask=unmask, channels=settings.channels)
-    written = write_report(report, out, chosen, options)
-    for path in written:
-        notice(f"wrote {path}")
-    incomplete = report.check.breach_lines() if report.check else []
-    if check and (report.breaches or incomplete):
-        for line in incomplete:
-            notice(f"breach: {line}")
-        for breach in report.breaches:
-            notice(f"breach: {breach.line()}")
-        raise CheckBreached(
-            f"{len(incomplete)} completeness test(s) and {len(report.breaches)} KPI value(s) breached; "
-            "the report is written"
-        )
+    written = write_report(result.value, out, chosen, options)
+    result.messages.extend(f"wrote {path}" for path in written)
+    # the sections are in the files; stderr gets the notes, what was written and, with --check, the alerts
+    result.sections = []
+    render(result, None, check)
 
 
 def _stepper(bar):

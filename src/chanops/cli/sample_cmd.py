@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from chanops.cli.common import notice
+from chanops.cli.common import render
 
 
 def sample(
@@ -19,12 +19,9 @@ def sample(
     fmt: Annotated[str, typer.Option("--format", help="csv | parquet.")] = "csv",
 ) -> None:
     """Write a consistent synthetic set of all ten extract kinds (Inner Mongolia, 12 盟市)."""
-    from chanops.ingest.sample import SampleSpec, generate_sample
+    from chanops.ingest.sample import SampleSpec
     from chanops.present.progress import steps
+    from chanops.tasks.local import run_sample
 
-    written = generate_sample(
-        SampleSpec(out=out, rows=rows, seed=seed, end_month=end_month, encoding=encoding, format=fmt),
-        track=lambda con, total: steps(con, total, in_bytes=False, unit="files"),
-    )
-    for kind, path in written.items():
-        notice(f"wrote {path} ({kind})")
+    spec = SampleSpec(out=out, rows=rows, seed=seed, end_month=end_month, encoding=encoding, format=fmt)
+    render(run_sample(spec, track=lambda con, total: steps(con, total, in_bytes=False, unit="files")), None)

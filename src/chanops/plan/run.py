@@ -177,7 +177,11 @@ def _assign(engine: Engine, config: Config, month: str, quota_left: dict[str, in
     engine.materialize(
         assign.OPTIONS,
         assign.options_sql(
-            f"SELECT * FROM {SERVED} WHERE NOT capped", f"SELECT * FROM {HISTORY}", _tiers_sql(config, month), weights, electronic
+            f"SELECT * FROM {SERVED} WHERE NOT capped",
+            f"SELECT * FROM {HISTORY}",
+            _tiers_sql(config, month),
+            weights,
+            electronic,
         ),
     )
     return assign.assign(engine, quota_left)

@@ -186,16 +186,19 @@ def statement(con, month: str, config: PointsConfig, budget: Decimal | None = No
     return engine.table(statement_sql(month, config, budget))
 
 
-def summary(con: duckdb.DuckDBPyConnection, month: str, by: str) -> pa.Table:
-    """Claims by status, match rate and earned points per store, region, department or product."""
-    if by not in SUMMARY_KEYS:
+def summary(con: duckdb.DuckDBPyConnection, month: str, by: str | None) -> pa.Table:
+    """Claims by status, match rate and earned points per store, region, department or product;
+    with `by` None, one row for the whole month — the same expressions, so the month's match
+    rate is the one its regions' rates add up to."""
+    if by is not None and by not in SUMMARY_KEYS:
         raise UsageError(f"--by must be one of: {', '.join(SUMMARY_KEYS)}")
     _require_entries(con, month)
+    key, group = (f"{by}, ", f"GROUP BY {by} ORDER BY earned DESC, {by}") if by else ("", "")
     return as_engine(con).table(f"""
-        SELECT {by}, count(*) AS claims, {_status_counts()},
+        SELECT {key}count(*) AS claims, {_status_counts()},
                (count(*) FILTER (WHERE status IN ('valid', 'no_rule'))) / count(*) AS match_rate,
                CAST(sum(earned) AS DECIMAL(18,2)) AS earned
-        FROM ({claims_sql(month)}) GROUP BY {by} ORDER BY earned DESC, {by}""")
+        FROM ({claims_sql(month)}) c {group}""")
 
 
 def unclaimed(con: duckdb.DuckDBPyConnection, month: str) -> pa.Table:

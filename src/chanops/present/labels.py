@@ -169,6 +169,7 @@ LABELS.update(
         "points_top20": ("积分排名前20", "Top 20 by points"),
         "points_by_store": ("分营业厅", "By store"),
         "points_by_region": ("分区域", "By region"),
+        "points_total": ("全省积分合计", "Points, whole province"),
         "channels": ("分电子渠道", "By e-channel"),
         "targets_app": ("手机营业厅推广目标前10", "Top 10 app promotion targets"),
         "retention": ("保有率", "Retention"),

@@ -42,9 +42,9 @@ class Section:
     """One titled result table (a Polars frame or an Arrow table).
 
     `percent` names ratio columns shown as percentages and `points` changes of rates
-    shown as +1.23pp. `human`, when given (a frame, or a function making one), is what
-    table and markdown show instead of `frame` — e.g. a long KPI layout that reads
-    better than the wide machine layout."""
+    shown as +1.23pp. `human`, when given (a frame, or a function of the labels' language
+    making one), is what table and markdown show instead of `frame` — e.g. a long KPI
+    layout that reads better than the wide machine layout."""
 
     frame: Any
     title: str = ""
@@ -62,7 +62,9 @@ class Section:
     def head(self, rows: int) -> Section:
         """The first `rows` rows, for a capped table (sliced before any formatting)."""
         frame = self.frame.head(rows) if hasattr(self.frame, "height") else self.frame.slice(0, rows)
-        human = self.human_frame()
+        human = self.human
+        if callable(human):
+            return replace(self, frame=frame, human=lambda lang: human(lang).head(rows))
         return replace(self, frame=frame, human=None if human is None else human.head(rows))
 
     def polars(self) -> pl.DataFrame:
@@ -70,8 +72,8 @@ class Section:
 
         return self.frame if isinstance(self.frame, pl.DataFrame) else pl.from_arrow(self.frame)
 
-    def human_frame(self) -> pl.DataFrame | None:
-        return self.human() if callable(self.human) else self.human
+    def human_frame(self, lang: str = "zh") -> pl.DataFrame | None:
+        return self.human(lang) if callable(self.human) else self.human
 
 
 # Columns holding phone numbers: masked as 138****0001 in table, markdown and xlsx output
@@ -131,7 +133,7 @@ def display_frame(section: Section, options: OutputOptions) -> tuple[pl.DataFram
     columns are numeric so tables can right-align them."""
     import polars as pl
 
-    human = section.human_frame()
+    human = section.human_frame(options.lang)
     source = masked(human if human is not None else section.polars(), options.unmask, section.free_text)
     numeric = [dtype.is_numeric() for dtype in source.dtypes]
     source = worded(source, options.lang, options.channels)
@@ -176,7 +178,7 @@ def _write_table(sections: Sequence[Section], dest: IO, options: OutputOptions) 
     for section in sections:
         frame, numeric = display_frame(section, options)
         if on_terminal:
-            human = section.human_frame()
+            human = section.human_frame(options.lang)
             ids = (human if human is not None else section.polars()).columns
             frame, numeric = _fitted(frame, numeric, ids, console.width, section.title)
         table = Table(title=section.title or None, title_justify="left", header_style="bold")

@@ -1,6 +1,8 @@
 """The report's activity parts: the campaign funnel, why orders failed, points,
-e-channel preference, and customers kept or at risk. Each raises NoData when its data
-is not loaded, and the report leaves it out."""
+e-channel preference, and customers kept or at risk. Each is drawn from the results of the
+tasks the commands run (funnel, failures, points summary, prefer summary and targets,
+lifecycle, kpi by region); a task finding no data raises NoData and build.py puts a line
+saying so in the part's place."""
 
 from __future__ import annotations
 
@@ -9,43 +11,41 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from chanops.analysis import failures, funnel, lifecycle, prefer, retention
+from chanops.analysis.failures import ALL, FailuresRequest
+from chanops.analysis.lifecycle import biggest_drops, stage_list
+from chanops.analysis.retention import retention_view
+from chanops.errors import NoData
 from chanops.months import add_months
 from chanops.points import reconcile as points
 from chanops.present.labels import value_words
 from chanops.present.numbers import amount_text, percent_text, points_text
 from chanops.present.output import Section
 from chanops.report import charts
+from chanops.report.kpi_parts import Built, month_alerts
 from chanops.report.model import Part, title, words
+from chanops.tasks import activity, customers
+from chanops.tasks import points as points_tasks
 
 if TYPE_CHECKING:
     from chanops.config import Config
+    from chanops.kpi.evaluate import KpiResult
 
 
-def funnel_part(con, month: str, lang: str) -> Part | None:
+def funnel_part(session, month: str, config: Config, lang: str) -> Built:
     """Contacted → reached → converted over all waves as a chart, each wave's part beside it;
-    the per-campaign rows are folded away."""
-    frame = funnel.funnel(con, month)
-    if frame.is_empty():
-        return None
-    waves = (
-        frame.filter(pl.col("wave").str.contains(r"^\d+$"))
-        .group_by("wave")
-        .agg(pl.col("contacted", "reached", "converted").sum())
-        .with_columns(
-            reach_rate=pl.col("reached") / pl.col("contacted"),
-            conversion_rate=pl.col("converted") / pl.col("reached"),
-            wave_share=pl.when(pl.col("converted").sum() > 0).then(pl.col("converted") / pl.col("converted").sum()),
-        )
-        .sort(pl.col("wave").cast(pl.Int64))
-    )
+    the per-campaign rows are folded away. Both tables are the funnel command's sections."""
+    result = activity.run_funnel(session, config, activity.FunnelRequest(month))
+    _month, frame, waves = result.value
+    if waves.is_empty():  # only unattributed orders: no campaign reached anyone this month
+        raise NoData(f"no campaign contacts in {month}")
+    by_campaign, by_wave = result.sections
     totals = waves.select(pl.col("contacted", "reached", "converted").sum()).row(0)
     stages = list(zip(words(lang, "接触 触达 转化", "Contacted Reached Converted").split(), totals, strict=True))
     part = Part(
         "funnel",
         title("funnel", lang),
-        [Section(waves, "funnel_by_wave", percent=("reach_rate", "conversion_rate", "wave_share"))],
-        folded=[Section(frame, "funnel", percent=("reach_rate", "conversion_rate", "wave_share"))],
+        [_titled(by_wave, "funnel_by_wave")],
+        folded=[_titled(by_campaign, "funnel")],
     )
     part.charts.append(charts.funnel(words(lang, "营销漏斗（各波次合计）", "Funnel, all waves"), stages, percent_text))
     wave_names = [words(lang, f"第{w}波", f"Wave {w}") for w in waves["wave"].to_list()]
@@ -58,30 +58,22 @@ def funnel_part(con, month: str, lang: str) -> Part | None:
         )
     )
     contacted, reached, converted = totals
-    reach = percent_text(reached / contacted if contacted else 0)
     part.summary = [
         words(
             lang,
-            f"营销接触 {contacted:,} 人次，触达 {reached:,}（{reach}），转化 {converted:,}",
-            f"Campaigns contacted {contacted:,}, reached {reached:,} ({reach}), converted {converted:,}",
+            f"营销接触 {contacted:,} 人次，触达 {reached:,}，转化 {converted:,}",
+            f"Campaigns contacted {contacted:,}, reached {reached:,}, converted {converted:,}",
         )
     ]
-    return part
+    return part, []
 
 
-def failures_part(con, month: str, config: Config, lang: str) -> Part | None:
-    """Why orders failed: the reasons, the mutual-exclusion pairs behind most of them, and the
-    focus product's online success rate over six months."""
-    channels = config.channels
-    analysis = failures.analyse_failures(con, [month], channels, top=10)
-    if analysis.by_product.is_empty():
-        return None
-    reasons = (
-        analysis.by_reason.group_by("fail_reason")
-        .agg(pl.col("failures").sum())
-        .with_columns(share=pl.col("failures") / pl.col("failures").sum())
-        .sort(["failures", "fail_reason"], descending=[True, False])
-    )
+def failures_part(session, month: str, config: Config, lang: str) -> Built:
+    """Why orders failed: the reasons over all products, the mutual-exclusion pairs behind most
+    of them, and the focus product's online success rate over six months — the failures
+    command's sections for the month, and for the six months of the focus product."""
+    analysis = activity.run_failures(session, config, FailuresRequest(month=month, top=10)).value
+    reasons = analysis.by_reason.filter(pl.col("product") == ALL).drop("product")
     part = Part(
         "failures",
         title("failures", lang),
@@ -100,7 +92,7 @@ def failures_part(con, month: str, config: Config, lang: str) -> Part | None:
             percent_text,
         )
     )
-    overall = analysis.by_product.filter(pl.col("product") == "(all)")
+    overall = analysis.by_product.filter(pl.col("product") == ALL)
     if overall.height:
         attempts, failed = overall["attempts"][0], overall["failures"][0]
         top = reasons.row(0, named=True) if reasons.height else None
@@ -122,15 +114,18 @@ def failures_part(con, month: str, config: Config, lang: str) -> Part | None:
                 f"({pair['failed_orders']:,} orders)",
             )
         )
-    _focus_trend(con, month, config, lang, part)
-    return part
+    _focus_trend(session, month, config, lang, part)
+    return part, []
 
 
-def _focus_trend(con, month: str, config: Config, lang: str, part: Part) -> None:
+def _focus_trend(session, month: str, config: Config, lang: str, part: Part) -> None:
     months = [add_months(month, -k) for k in range(5, -1, -1)]
     product = config.report.focus_product
-    trend = failures.analyse_failures(con, months, config.channels, product=product, online_only=True).by_product
-    if trend.is_empty():
+    request = FailuresRequest(first=months[0], last=month, product=product, online_only=True)
+    try:
+        trend = activity.run_failures(session, config, request).value.by_product
+    except NoData:
+        part.notes.append(words(lang, f"{product}：六个月内无线上订单", f"{product}: no online orders in six months"))
         return
     rates = dict(zip(trend["month"].to_list(), trend["success_rate"].to_list(), strict=True))
     name = words(lang, f"{product} 线上办理成功率", f"{product} online success rate")
@@ -145,24 +140,28 @@ def _focus_trend(con, month: str, config: Config, lang: str, part: Part) -> None
         )
 
 
-def points_part(con, month: str, config: Config, lang: str, budget: Decimal | None) -> Part:
-    """The month's statement: the top 20, stores and regions, budget use and unclaimed records."""
-    statement = pl.from_arrow(points.statement(con, month, config.points, budget))
+def points_part(session, month: str, config: Config, lang: str, budget: Decimal | None) -> Built:
+    """The month's statement (top 20), the points summary by region and store — whose whole-month
+    row gives the line's match rate ((valid + no_rule) / claims, SPEC §6.5) — budget use and
+    unclaimed records."""
+    statement = pl.from_arrow(points.statement(session, month, config.points, budget))
     top = statement.head(20).select(
         "rank", "staff_id", "staff_name", "store", "valid", "earned", "deductions", "net", "payout"
     )
-    by_region = pl.from_arrow(points.summary(con, month, "region")).sort("earned", descending=True)
-    unclaimed = points.unclaimed(con, month).num_rows
+    region_summary = points_tasks.run_summary(session, config, points_tasks.PointsSummaryRequest(month, "region"))
+    by_region, total = (pl.from_arrow(t) for t in region_summary.value)
+    by_store = points_tasks.run_summary(session, config, points_tasks.PointsSummaryRequest(month, "store"))
+    unclaimed = points_tasks.run_unclaimed(session, config, points_tasks.PointsMonth(month)).value.num_rows
     paid, net = statement["payout"].sum(), statement["net"].sum()
-    claims, valid = int(by_region["claims"].sum()), int(by_region["valid"].sum())
+    claims, match_rate = int(total["claims"][0]), total["match_rate"][0]
     notes = [
         words(
             lang,
             f"{statement.height:,} 名营业员，净积分 {amount_text(net)}，奖励 {amount_text(paid)}；"
-            f"录入 {claims:,} 笔，匹配率 {percent_text(valid / claims if claims else 0)}；"
+            f"录入 {claims:,} 笔，匹配率 {percent_text(match_rate)}；"
             f"未被认领的有效记录 {unclaimed:,} 条",
             f"{statement.height:,} staff, net points {amount_text(net)}, payout {amount_text(paid)}; "
-            f"{claims:,} claims, match rate {percent_text(valid / claims if claims else 0)}; "
+            f"{claims:,} claims, match rate {percent_text(match_rate)}; "
             f"{unclaimed:,} valid records nobody claimed",
         )
     ]
@@ -177,12 +176,11 @@ def points_part(con, month: str, config: Config, lang: str, budget: Decimal | No
         [
             Section(top, "points_top20"),
             Section(by_region, "points_by_region", percent=("match_rate",)),
+            Section(total, "points_total", percent=("match_rate",)),
         ],
         notes=notes,
         summary=list(notes),
-        folded=[
-            Section(pl.from_arrow(points.summary(con, month, "store")), "points_by_store", percent=("match_rate",))
-        ],
+        folded=[_titled(by_store.sections[0], "points_by_store")],
     )
     part.charts.append(
         charts.ranked_bars(
@@ -200,15 +198,17 @@ def points_part(con, month: str, config: Config, lang: str, budget: Decimal | No
             percent_text,
         )
     )
-    return part
+    return part, []
 
 
-def prefer_part(con, month: str, config: Config, lang: str) -> Part:
-    """Penetration of each e-channel and the customers to promote the app to."""
+def prefer_part(session, month: str, config: Config, lang: str) -> Built:
+    """Penetration of each e-channel and the customers to promote the app to: the prefer
+    summary and targets commands' results."""
     channels = config.channels
-    summary = pl.from_arrow(prefer.summary(con, month, config.prefer, channels))
+    summary_result = customers.run_prefer_summary(session, config, customers.PreferSummaryRequest(month))
+    summary = pl.from_arrow(summary_result.value)
     names = value_words(lang, channels)["channel"]
-    part = Part("prefer", title("prefer", lang), [Section(summary, "channels", percent=("penetration",))])
+    part = Part("prefer", title("prefer", lang), [_titled(summary_result.sections[0], "channels")])
     part.charts.append(
         charts.ranked_bars(
             words(lang, "电子渠道普及率", "E-channel penetration"),
@@ -218,38 +218,31 @@ def prefer_part(con, month: str, config: Config, lang: str) -> Part:
         )
     )
     target = "app" if "app" in channels and channels["app"].electronic else summary["channel"][0]
-    targets = pl.from_arrow(prefer.targets(con, month, target, config.prefer, channels, top=10))
-    part.tables.append(Section(targets, f"targets_{target}"))
-    return part
+    targets = customers.run_targets(session, config, customers.TargetsRequest(target, month, top=10))
+    part.tables.append(_titled(targets.sections[0], f"targets_{target}"))
+    return part, []
 
 
-def customers_part(con, month: str, config: Config, lang: str) -> Part:
-    """Retention by region against the base month, the lifecycle stages, and the customers
-    whose revenue fell most."""
-    stages = pl.from_arrow(lifecycle.lifecycle(con, month))
-    kept = (
-        pl.from_arrow(retention.retention_table(con, config.kpis, config.channels, month, dims=["region"]))
-        .filter(pl.col("region").is_not_null())
-        .drop("month")  # the report's month, on every row
-        .sort(["revenue_retention", "region"], descending=[True, False], nulls_last=True)
-    )
-    at_risk = (
-        pl.from_arrow(lifecycle.stage_list(con, month, "at_risk"))
-        .with_columns(drop=pl.col("prior_mean") - pl.col("revenue"))
-        .sort(["drop", "msisdn"], descending=[True, False])
-        .head(10)
-        .drop("drop")
-    )
+def customers_part(session, month: str, config: Config, lang: str, regional: KpiResult | None) -> Built:
+    """Retention by region against the base month (the kpi result by region the 盟市 part
+    shows), the lifecycle stages, and the customers whose revenue fell most."""
+    stages_result = customers.run_lifecycle(session, config, customers.LifecycleRequest(month))
+    stages = pl.from_arrow(stages_result.value)
+    tables = []
+    alerts = []
+    if regional is not None and {k.id for k in regional.kpis} & {"user_retention", "revenue_retention"}:
+        kept = (
+            pl.from_arrow(retention_view(regional.frame, add_months(month, -1)))
+            .filter(pl.col("region").is_not_null())
+            .drop("month")  # the report's month, on every row
+            .sort(["revenue_retention", "region"], descending=[True, False], nulls_last=True)
+        )
+        tables.append(Section(kept, "retention", percent=("user_retention", "revenue_retention")))
+        alerts = [a for a in month_alerts(regional, month) if a.subject in ("user_retention", "revenue_retention")]
+    at_risk = pl.from_arrow(biggest_drops(stage_list(session, month, "at_risk"), 10))
+    tables += [_titled(stages_result.sections[0], "lifecycle"), Section(at_risk, "at_risk_top10")]
     stage_names = value_words(lang, config.channels)["stage"]
-    part = Part(
-        "customers",
-        title("customers", lang),
-        [
-            Section(kept, "retention", percent=("user_retention", "revenue_retention")),
-            Section(stages, "lifecycle", percent=("share",)),
-            Section(at_risk, "at_risk_top10"),
-        ],
-    )
+    part = Part("customers", title("customers", lang), tables)
     part.charts.append(
         charts.grouped_bars(
             words(lang, "客户生命周期分布", "Customers by lifecycle stage"),
@@ -258,12 +251,21 @@ def customers_part(con, month: str, config: Config, lang: str) -> Part:
             amount_text,
         )
     )
-    part.charts.append(
-        charts.ranked_bars(
-            words(lang, "分盟市收入保有率", "Revenue retention by region"),
-            kept["region"].to_list(),
-            kept["revenue_retention"].to_list(),
-            percent_text,
+    if tables[0].title == "retention":
+        kept = tables[0].polars()
+        part.charts.append(
+            charts.ranked_bars(
+                words(lang, "分盟市收入保有率", "Revenue retention by region"),
+                kept["region"].to_list(),
+                kept["revenue_retention"].to_list(),
+                percent_text,
+            )
         )
-    )
-    return part
+    return part, alerts
+
+
+def _titled(section: Section, name: str) -> Section:
+    """A task's section under the report's name for it (its sheet and heading)."""
+    from dataclasses import replace
+
+    return replace(section, title=name)

@@ -1,9 +1,10 @@
 """The monthly report: what a cron job writes on the 1st and managers read.
 
-`build_report(con, config, ReportRequest(...))` gathers the parts from the library —
-KPIs, funnel, failures, points, preference, retention and lifecycle — each only when
-its data is loaded, with the same Config the commands use (so a [points] deduction or
-a [prefer] weight reads the same in the report as in `chanops points statement`).
+`build_report(session, config, ReportRequest(...))` runs the same tasks the commands run —
+check, kpi (the province over six months, by 盟市, by touchpoint), funnel, failures, points
+summary and statement, prefer summary and targets, lifecycle — once each, and lays their
+results out as parts. It computes no figure of its own: a number in the report is a number
+some command prints. A part whose data is not loaded says so where it would be.
 """
 
 from __future__ import annotations
@@ -11,73 +12,113 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import duckdb
 import polars as pl
 
 from chanops.errors import NoData
-from chanops.kpi.evaluate import evaluate
-from chanops.kpi.view import long_view
+from chanops.ingest.schema import KINDS
+from chanops.kpi.evaluate import KpiRequest
 from chanops.months import add_months
 from chanops.present.output import Section
 from chanops.report import activity_parts, kpi_parts
 from chanops.report.model import Card, Part, Report, ReportRequest, title, words
-from chanops.store.completeness import CheckResult, check_month
 from chanops.store.coverage import months_with_data, resolve_months
+from chanops.tasks.kpi import breach_alert, run_kpi
+from chanops.tasks.warehouse import CheckRequest, run_check
 
 if TYPE_CHECKING:
     from chanops.config import Config
+    from chanops.kpi.evaluate import KpiResult
+    from chanops.store.completeness import CheckResult
+    from chanops.tasks.result import Alert
 
 STEP_COUNT = 10  # the steps build_report tells `progress`: completeness, headline, eight parts
 HISTORY = 6  # months on a card's sparkline and in the trend charts
 
+# The kinds each part is drawn from: when its builder finds no data, the part names the ones
+# missing for the month instead of vanishing.
+PART_KINDS = {
+    "trend": ("orders", "contacts"),
+    "region": ("orders", "contacts"),
+    "touchpoint": ("orders",),
+    "funnel": ("contacts",),
+    "failures": ("orders",),
+    "points": ("entries", "valid", "rules"),
+    "prefer": ("usage", "customers"),
+    "customers": ("customers", "billing"),
+}
+
 
 def build_report(
-    con: duckdb.DuckDBPyConnection,
+    session,
     config: Config,
     request: ReportRequest,
     progress: Callable[[str], None] | None = None,
 ) -> Report:
-    """Every part whose data is loaded for the month. No data for the month at all is NoData."""
-    [month] = resolve_months(con, request.month)
-    if month not in months_with_data(con, [month]):
+    """Every part of the month's report. No data for the month at all is NoData."""
+    [month] = resolve_months(session, request.month)
+    if month not in months_with_data(session, [month]):
         raise NoData(f"no data for {month}: nothing to report")
     lang = request.lang
     step = progress or (lambda _message: None)
     step("data completeness")
-    check = check_month(con, month, config.check)
+    checked = run_check(session, config, CheckRequest(month))
+    check: CheckResult = checked.value
     parts: list[Part] = [_completeness(check, lang)]
+
     step("headline KPIs")
     months = [add_months(month, -k) for k in range(HISTORY - 1, -1, -1)]
-    history = _history(con, config, months)
-    cards, headline = _headline(con, month, config, lang, history)
-    parts.append(headline)
-    region_breaches = []
+    # one evaluation gives the cards, their six-month lines and each month's change
+    province: KpiResult = run_kpi(session, config, KpiRequest(first=months[0], last=month, compare="prev")).value
+    current_alerts = [breach_alert(b) for b in province.breached if b.month == month]
+    cards = _cards(province, month, months, current_alerts)
+    parts.append(_headline(province, cards, month, lang))
+    alerts: list[Alert] = [*checked.alerts, *current_alerts]
 
-    def region() -> Part:
-        part, breached = kpi_parts.by_region(con, month, config, lang)
-        region_breaches.extend(breached)
-        return part
+    missing = {r["kind"] for r in check.rows if r["test"] == "kind_loaded" and r["status"] == "breach"}
+    regional: list[KpiResult] = []  # the 盟市 slice, evaluated once for the ranking and retention
 
-    builders = [
-        ("trend", lambda: kpi_parts.trend(config, lang, months, history)),
+    def region() -> kpi_parts.Built:
+        regional.append(kpi_parts.regional(session, config, month))
+        return kpi_parts.by_region(regional[0], config, lang, month)
+
+    builders: list[tuple[str, Callable[[], kpi_parts.Built]]] = [
+        ("trend", lambda: kpi_parts.trend(province, config, lang, months)),
         ("region", region),
-        ("touchpoint", lambda: kpi_parts.by_touchpoint(con, month, config, lang)),
-        ("funnel", lambda: activity_parts.funnel_part(con, month, lang)),
-        ("failures", lambda: activity_parts.failures_part(con, month, config, lang)),
-        ("points", lambda: activity_parts.points_part(con, month, config, lang, request.points_budget)),
-        ("prefer", lambda: activity_parts.prefer_part(con, month, config, lang)),
-        ("customers", lambda: activity_parts.customers_part(con, month, config, lang)),
+        ("touchpoint", lambda: kpi_parts.by_touchpoint(session, month, config, lang)),
+        ("funnel", lambda: activity_parts.funnel_part(session, month, config, lang)),
+        ("failures", lambda: activity_parts.failures_part(session, month, config, lang)),
+        ("points", lambda: activity_parts.points_part(session, month, config, lang, request.points_budget)),
+        ("prefer", lambda: activity_parts.prefer_part(session, month, config, lang)),
+        (
+            "customers",
+            lambda: activity_parts.customers_part(session, month, config, lang, regional[0] if regional else None),
+        ),
     ]
     for key, build in builders:
         step(title(key, "en").lower())
         try:
-            part = build()
-        except NoData:
-            part = None  # this part's data is not loaded: the report leaves it out
-        if part is not None:
-            parts.append(part)
-    breaches = [card.breach for card in cards if card.breach is not None]
-    return Report(month, lang, parts, cards, breaches, region_breaches, check)
+            part, part_alerts = build()
+        except NoData as exc:
+            part, part_alerts = _without_data(key, lang, missing, str(exc)), []
+        parts.append(part)
+        alerts += part_alerts
+    notes = [n for n in province.notes if not n.startswith("no data for ")]
+    return Report(month, lang, parts, cards, alerts, check, notes)
+
+
+def _without_data(key: str, lang: str, missing: set[str], reason: str) -> Part:
+    """The part's place, saying why it is empty: the kinds not loaded for the month, or the
+    reason the part's task gave."""
+    lacking = [k for k in PART_KINDS[key] if k in missing]
+    if lacking:
+        zh = "未加载" + "、".join(KINDS[k].label for k in lacking)
+        en = f"no {', '.join(lacking)} loaded for the month"
+    else:
+        zh, en = "本月无可展示的数据", reason
+    part = Part(key, title(key, lang))
+    part.notes.append(title(key, lang) + words(lang, f"：{zh}", f": {en}"))
+    part.summary = list(part.notes)
+    return part
 
 
 def _completeness(check: CheckResult, lang: str) -> Part:
@@ -96,42 +137,40 @@ def _completeness(check: CheckResult, lang: str) -> Part:
     return Part("completeness", title("completeness", lang), [Section(table, "completeness")], notes=[summary])
 
 
-def _history(con, config: Config, months: list[str]) -> dict[str, dict]:
-    """Every KPI for each month with data among `months`: month → {kpi id: value}."""
-    with_data = months_with_data(con, months)  # once: on Spark each probe is a job
-    present = [m for m in months if m in with_data]
-    result = evaluate(con, config.kpis, config.channels, present)
-    return {row["month"]: row for row in result.frame.to_pylist()}
-
-
-def _headline(con, month: str, config: Config, lang: str, history: dict[str, dict]) -> tuple[list[Card], Part]:
-    """A card per KPI (value, change on the month before, six-month line, breach), and the
-    same as a table for the workbook."""
-    result = evaluate(con, config.kpis, config.channels, [month], compare="prev")
-    [record] = result.frame.to_pylist()
-    breach_of = {b.kpi.id: b for b in result.breached}
-    months = sorted(history)
-    cards = [
+def _cards(province: KpiResult, month: str, months: list[str], alerts: list[Alert]) -> list[Card]:
+    """A card per KPI: the month's value and change from the kpi result's row of the month, its
+    line from the rows of the six months."""
+    rows = {row["month"]: row for row in province.frame.to_pylist()}
+    record = rows.get(month, {})
+    breach_of = {a.subject: a for a in alerts if not a.where}
+    return [
         Card(
             kpi,
-            record[kpi.id],
-            record[f"{kpi.id}_prev"],
-            record[f"{kpi.id}_change"],
-            [history[m].get(kpi.id) for m in months] if months else [],
+            record.get(kpi.id),
+            record.get(f"{kpi.id}_prev"),
+            record.get(f"{kpi.id}_change"),
+            [rows.get(m, {}).get(kpi.id) for m in months],
             breach_of.get(kpi.id),
         )
-        for kpi in result.kpis
+        for kpi in province.kpis
     ]
+
+
+def _headline(province: KpiResult, cards: list[Card], month: str, lang: str) -> Part:
+    """The cards, and the same as a table for the workbook: the kpi command's long layout."""
+    from chanops.kpi.view import long_view
+
+    human = long_view(province, lang).filter(pl.col("month") == month).drop("month")
     table = Section(
         _headline_numbers(cards, lang),
         "headline",
-        human=long_view(result, lang).drop("month"),
+        human=human,
         percent=("value", "previous", "min", "max"),
         points=("change",),
         row_kinds="format",
         marked=frozenset((i, "value") for i, card in enumerate(cards) if card.breach),
     )
-    return cards, Part("headline", title("headline", lang), [table])
+    return Part("headline", title("headline", lang), [table], notes=[])
 
 
 def _headline_numbers(cards: list[Card], lang: str) -> pl.DataFrame:

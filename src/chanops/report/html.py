@@ -28,7 +28,8 @@ def render_html(report: Report, options: OutputOptions) -> str:
         if part.key == "completeness":
             body.append(_completeness(part, report, options))
         elif part.key == "headline":
-            body.append(_alerts(report) + _cards(report.cards, lang))
+            notes = "".join(f'<p class="note">{escape(note)}</p>' for note in report.notes)
+            body.append(_alerts(report) + notes + _cards(report.cards, lang))
         else:
             body.append(_part(part, options))
         body.append("</section>")
@@ -43,17 +44,21 @@ def render_html(report: Report, options: OutputOptions) -> str:
 
 
 def _meta(report: Report) -> str:
-    """The line under the title: the province's KPIs against their lines, then the 盟市'."""
+    """The line under the title: the province's KPIs against their lines, then the 盟市' and
+    the touchpoints'."""
     lang = report.lang
-    province, regions = len(report.breaches), len(report.region_breaches)
-    first = (
+    sliced_by = [a.where[0][0] if a.where else "" for a in report.kpi_alerts]
+    province, regions, touchpoints = (sliced_by.count(d) for d in ("", "region", "channel"))
+    line = (
         words(lang, f"{province} 项全省指标未达考核线", f"{province} province KPI(s) outside their threshold")
         if province
         else words(lang, "全省指标均在考核线以内", "Every province KPI within its threshold")
     )
-    if not regions:
-        return first
-    return first + words(lang, f"；{regions} 项分盟市指标未达标", f"; {regions} by-region value(s) outside")
+    if regions:
+        line += words(lang, f"；{regions} 项分盟市指标未达标", f"; {regions} by-region value(s) outside")
+    if touchpoints:
+        line += words(lang, f"；{touchpoints} 项分触点指标未达标", f"; {touchpoints} by-touchpoint value(s) outside")
+    return line
 
 
 def _toc(report: Report) -> str:
@@ -80,7 +85,7 @@ def _completeness(part: Part, report: Report, options: OutputOptions) -> str:
 
 def _alerts(report: Report) -> str:
     lang = report.lang
-    every = [*report.breaches, *report.region_breaches]
+    every = report.kpi_alerts
     if not every:
         return ""
     items = "".join(f"<li>{escape(b.words(lang))}</li>" for b in every)

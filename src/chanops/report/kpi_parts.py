@@ -1,4 +1,5 @@
-"""The report's KPI parts: the six-month trend, the 盟市 ranking and the touchpoints."""
+"""The report's KPI parts: the six-month trend, the 盟市 ranking and the touchpoints. Each is
+drawn from a kpi task's result; the alerts a part shows are that result's breaches."""
 
 from __future__ import annotations
 
@@ -7,14 +8,18 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from chanops.kpi.catalog import Kpi
-from chanops.kpi.evaluate import Breach, evaluate
-from chanops.present.numbers import kpi_text, percent_text
+from chanops.kpi.evaluate import KpiRequest, KpiResult
+from chanops.present.numbers import amount_text, kpi_text
 from chanops.present.output import Section
 from chanops.report import charts
 from chanops.report.model import Part, title, words
+from chanops.tasks.kpi import breach_alert, run_kpi
+from chanops.tasks.result import Alert
 
 if TYPE_CHECKING:
     from chanops.config import Config
+
+Built = tuple[Part, list[Alert]]
 
 TREND_KPIS = (
     "online_share",
@@ -25,6 +30,8 @@ TREND_KPIS = (
     "outbound_success_rate",
     "platform_success_rate",
     "complaint_rate_per_million",
+    "user_retention",
+    "revenue_retention",
 )
 REGION_KPIS = (
     "online_share",
@@ -34,6 +41,7 @@ REGION_KPIS = (
     "outbound_connect_rate",
     "outbound_success_rate",
 )
+RETENTION_KPIS = ("user_retention", "revenue_retention")
 
 
 def name(kpi: Kpi, lang: str) -> str:
@@ -44,34 +52,54 @@ def threshold(kpi: Kpi) -> float | None:
     return kpi.min if kpi.min is not None else kpi.max
 
 
-def trend(config: Config, lang: str, months: list[str], history: dict[str, dict]) -> Part | None:
+def month_alerts(result: KpiResult, month: str) -> list[Alert]:
+    """The result's breaches in the report's month, in its slices (the province's are the cards')."""
+    return [breach_alert(b) for b in result.breached if b.month == month and b.where]
+
+
+def trend(province: KpiResult, config: Config, lang: str, months: list[str]) -> Built:
     """One small chart per KPI, each on its own fitted axis: a 1.5% platform rate and a 45%
-    online share cannot share a scale and both show their moves."""
-    if len(history) < 2:
-        return None
+    online share cannot share a scale and both show their moves. The table is the kpi
+    result's rows of the six months."""
     catalog = config.kpis
-    ids = [k for k in TREND_KPIS if k in catalog] + [k for k in catalog if not catalog[k].builtin]
+    computed = {k.id for k in province.kpis}
+    ids = [k for k in TREND_KPIS if k in computed] + [k.id for k in province.kpis if not k.builtin]
+    rows = {row["month"]: row for row in province.frame.to_pylist()}
     part = Part("trend", title("trend", lang))
+    if len(rows) < 2:
+        part.notes.append(words(lang, "不足两个月的数据，无法画出趋势", "fewer than two months with data: no trend"))
+        return part, []
     for kpi_id in ids:
         kpi = catalog[kpi_id]
-        values = [history.get(m, {}).get(kpi_id) for m in months]
+        values = [rows.get(m, {}).get(kpi_id) for m in months]
         if sum(v is not None for v in values) < 2:
             continue
         part.charts.append(
             charts.line_chart(name(kpi, lang), months, {name(kpi, lang): values}, kpi.format == "pct", threshold(kpi))
         )
-    rows = [{"month": m, **{k: history[m].get(k) for k in ids}} for m in months if m in history]
+    table = pl.from_arrow(province.frame).select("month", *ids).filter(pl.col("month").is_in(months)).sort("month")
     percent = [k for k in ids if catalog[k].format == "pct"]
-    part.tables.append(Section(pl.DataFrame(rows, infer_schema_length=None), "trend", percent=percent))
-    return part
+    part.tables.append(Section(table, "trend", percent=percent))
+    return part, []
 
 
-def by_region(con, month: str, config: Config, lang: str) -> tuple[Part, list[Breach]]:
+def regional(session, config: Config, month: str) -> KpiResult:
+    """The 盟市 slice of the month, once for the ranking and the retention table."""
+    computable = [k for k in (*REGION_KPIS, *RETENTION_KPIS) if k in config.kpis]
+    return run_kpi(session, config, KpiRequest(month=month, dims=("region",), metrics=tuple(computable))).value
+
+
+def by_region(result: KpiResult, config: Config, lang: str, month: str) -> Built:
     """Each KPI's 盟市 ranked best first, its threshold drawn and the regions breaching it in
     red; the table marks the same cells."""
     catalog = config.kpis
-    ids = [k for k in REGION_KPIS if k in catalog]
-    result = evaluate(con, catalog, config.channels, [month], ["region"], ids)
+    computed = {k.id for k in result.kpis}
+    ids = [k for k in REGION_KPIS if k in computed]
+    part = Part("region", title("region", lang))
+    alerts = month_alerts(result, month)
+    if not ids:
+        part.notes.append(words(lang, "本月无分盟市指标", "no KPI by region for the month"))
+        return part, []
     frame = (
         pl.from_arrow(result.frame)
         .filter(pl.col("region").is_not_null())
@@ -79,9 +107,9 @@ def by_region(con, month: str, config: Config, lang: str) -> tuple[Part, list[Br
         .sort([ids[0], "region"], descending=[True, False], nulls_last=True)
     )
     regions = frame["region"].to_list()
-    breached = [b for b in result.breached if b.where]
-    marked = {(regions.index(dict(b.where)["region"]), b.kpi.id) for b in breached}
-    part = Part("region", title("region", lang), [Section(frame, "by_region", percent=ids, marked=frozenset(marked))])
+    shown = [a for a in alerts if a.subject in ids]
+    marked = {(regions.index(dict(a.where)["region"]), a.subject) for a in shown}
+    part.tables.append(Section(frame, "by_region", percent=ids, marked=frozenset(marked)))
     for kpi_id in ids:
         kpi = catalog[kpi_id]
         line = threshold(kpi)
@@ -100,19 +128,20 @@ def by_region(con, month: str, config: Config, lang: str) -> tuple[Part, list[Br
                 threshold_label=label,
             )
         )
-    if breached:
+    if shown:
         joiner = words(lang, "；", "; ")
         part.notes.append(
-            words(lang, "未达标：", "Outside the threshold: ") + joiner.join(b.words(lang) for b in breached)
+            words(lang, "未达标：", "Outside the threshold: ") + joiner.join(a.words(lang) for a in shown)
         )
-        part.summary = [b.words(lang) for b in breached]
-    return part, breached
+        part.summary = [a.words(lang) for a in shown]
+    return part, shown
 
 
-def by_touchpoint(con, month: str, config: Config, lang: str) -> Part | None:
-    """Orders, successes and success rate per touchpoint, ranked by its share of successes."""
+def by_touchpoint(session, month: str, config: Config, lang: str) -> Built:
+    """Orders, successes and success rate per touchpoint (the kpi result by channel), ranked by
+    successful orders."""
     channels = config.channels
-    result = evaluate(con, config.kpis, channels, [month], ["channel"], ["order_success_rate"])
+    result = run_kpi(session, config, KpiRequest(month=month, dims=("channel",), metrics=("order_success_rate",))).value
     frame = (
         pl.from_arrow(result.frame)
         .select(
@@ -122,25 +151,42 @@ def by_touchpoint(con, month: str, config: Config, lang: str) -> Part | None:
             pl.col("order_success_rate").alias("success_rate"),
         )
         .filter(pl.col("attempts") > 0)
+        .sort(["successes", "channel"], descending=[True, False])
     )
+    part = Part("touchpoint", title("touchpoint", lang))
     if frame.is_empty():
-        return None
-    frame = frame.with_columns(share=pl.col("successes") / pl.col("successes").sum()).sort("successes", descending=True)
-    labels = [_channel_name(channels, c, lang) for c in frame["channel"].to_list()]
-    part = Part(
-        "touchpoint", title("touchpoint", lang), [Section(frame, "by_touchpoint", percent=("success_rate", "share"))]
-    )
+        part.notes.append(words(lang, "本月无订单", "no orders in the month"))
+        return part, []
+    alerts = month_alerts(result, month)
+    codes = frame["channel"].to_list()
+    marked = {(codes.index(dict(a.where)["channel"]), "success_rate") for a in alerts}
+    part.tables.append(Section(frame, "by_touchpoint", percent=("success_rate",), marked=frozenset(marked)))
+    labels = [_channel_name(channels, c, lang) for c in codes]
     part.charts.append(
         charts.ranked_bars(
-            words(lang, "成功办理占比", "Share of successful orders"), labels, frame["share"].to_list(), percent_text
+            words(lang, "成功办理笔数", "Successful orders"),
+            labels,
+            [float(v) for v in frame["successes"].to_list()],
+            amount_text,
         )
     )
+    kpi = config.kpis["order_success_rate"]
     part.charts.append(
         charts.ranked_bars(
-            words(lang, "办理成功率", "Success rate"), labels, frame["success_rate"].to_list(), percent_text
+            words(lang, "办理成功率", "Success rate"),
+            labels,
+            frame["success_rate"].to_list(),
+            lambda v: kpi_text(kpi, v),
+            threshold=threshold(kpi),
+            breach_below=kpi.min is not None,
         )
     )
-    return part
+    if alerts:
+        part.notes.append(
+            words(lang, "未达标：", "Outside the threshold: ")
+            + words(lang, "；", "; ").join(a.words(lang) for a in alerts)
+        )
+    return part, alerts
 
 
 def _channel_name(channels, code: str, lang: str) -> str:

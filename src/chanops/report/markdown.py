@@ -21,7 +21,8 @@ def render_markdown(report: Report) -> str:
         "|---|---:|---:|---:|---:|",
     ]
     lines += [_headline_row(card, lang) for card in report.cards]
-    every = [*report.breaches, *report.region_breaches]
+    lines += [f"> {note}" for note in report.notes]
+    every = report.kpi_alerts
     if every:
         lines += ["", words(lang, "## 阈值告警", "## Threshold breaches"), ""]
         lines += [f"- {b.words(lang)}" for b in every]
@@ -29,9 +30,9 @@ def render_markdown(report: Report) -> str:
     if movers:
         lines += ["", words(lang, "## 变化最大", "## Biggest moves"), ""]
         lines += [_mover_line(card, lang) for card in movers]
-    for key in DIGEST_PARTS:
-        part = report.part(key)
-        if part is not None and part.summary:
+    for part in report.parts:
+        empty = not (part.tables or part.folded or part.charts)  # a part without data says so here too
+        if (part.key in DIGEST_PARTS or empty) and part.summary:
             lines += ["", f"## {part.title}", ""]
             lines += [f"- {line}" for line in part.summary]
     return "\n".join(lines) + "\n"

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chanops.kpi.catalog import Kpi
-    from chanops.kpi.evaluate import Breach
     from chanops.present.output import Section
     from chanops.store.completeness import CheckResult
+    from chanops.tasks.result import Alert
 
 TITLES = {
     "completeness": ("数据完整性检查", "Data completeness"),
@@ -57,7 +57,7 @@ class Card:
     previous: float | None
     change: float | None
     history: list[float | None]  # the six months ending with the report's month
-    breach: Breach | None = None
+    breach: Alert | None = None
 
     @property
     def good_news(self) -> bool | None:
@@ -84,9 +84,16 @@ class Report:
     lang: str
     parts: list[Part]
     cards: list[Card]
-    breaches: list[Breach]  # province-level KPIs of the month outside their thresholds
-    region_breaches: list[Breach] = field(default_factory=list)
+    # One list: the completeness tests breached, then the KPI values beyond their thresholds
+    # in the province and in every slice the report shows. The cover, the HTML, the Markdown
+    # and the exit code of `report monthly --check` all read it.
+    alerts: list[Alert] = field(default_factory=list)
     check: CheckResult | None = None  # the data-completeness check run before anything else
+    notes: list[str] = field(default_factory=list)  # caveats about the figures, for stderr too
+
+    @property
+    def kpi_alerts(self) -> list[Alert]:
+        return [a for a in self.alerts if a.kind == "kpi"]
 
     @property
     def title(self) -> str:

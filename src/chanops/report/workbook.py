@@ -42,7 +42,7 @@ def _cover(sheet, report: Report, options: OutputOptions, formats: dict) -> None
         for text in check.breach_lines(lang):
             sheet.write(row, 0, f"· {text}", formats["bad"])
             row += 1
-    every = [*report.breaches, *report.region_breaches]
+    every = report.kpi_alerts
     sheet.write(
         row,
         0,
@@ -52,6 +52,9 @@ def _cover(sheet, report: Report, options: OutputOptions, formats: dict) -> None
     row += 1
     for breach in every:
         sheet.write(row, 0, f"· {breach.words(lang)}", formats["bad"])
+        row += 1
+    for note in report.notes + [n for p in report.parts if not (p.tables or p.folded) for n in p.notes]:
+        sheet.write(row, 0, note)  # a KPI left out, a part without data: said on the cover
         row += 1
     headline = report.part("headline")
     if headline is not None:

@@ -1,0 +1,73 @@
+"""`kpi` and `kpi list`: the catalog evaluated for months and slices, and the catalog itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from chanops.present.output import Section
+from chanops.tasks.result import Alert, TaskResult
+
+if TYPE_CHECKING:
+    from chanops.config import Config
+    from chanops.kpi.evaluate import Breach, KpiRequest, KpiResult
+
+
+def breach_alert(breach: Breach) -> Alert:
+    return Alert("kpi", breach.line(), breach.words("zh"), breach.words("en"), breach.kpi.id, breach.where)
+
+
+def kpi_alerts(result: KpiResult) -> list[Alert]:
+    return [breach_alert(b) for b in result.breached]
+
+
+def kpi_section(result: KpiResult, title: str = "kpi") -> Section:
+    """The wide frame pipelines get; people get one row per KPI (kpi/view.py)."""
+    from chanops.kpi.view import long_view
+
+    percent = [c for k in result.kpis if k.format == "pct" for c in (k.id, f"{k.id}_prev", f"{k.id}_change")]
+    return Section(result.frame, title, percent=percent, human=lambda lang: long_view(result, lang))
+
+
+def run_kpi(session, config: Config, request: KpiRequest) -> TaskResult:
+    """SPEC §4: every asked KPI per month and slice, with numerator and denominator."""
+    from chanops.kpi.evaluate import run_kpis
+
+    result = run_kpis(session, config, request)
+    alerts = kpi_alerts(result)
+    return TaskResult(
+        [kpi_section(result)],
+        notes=list(result.notes),
+        alerts=alerts,
+        breach_summary=f"{len(alerts)} KPI value(s) outside their thresholds",
+        value=result,
+    )
+
+
+@dataclass(frozen=True)
+class KpiListRequest:
+    lang: str = "zh"
+
+
+def run_kpi_list(session, config: Config, request: KpiListRequest) -> TaskResult:
+    """The catalog: ids, labels, definitions in words, dimensions, thresholds."""
+    import polars as pl
+
+    frame = pl.DataFrame(
+        [
+            {
+                "id": k.id,
+                "zh": k.zh,
+                "en": k.en,
+                "numerator": k.numerator.words(request.lang) + (f" × {k.scale:,.0f}" if k.scale != 1 else ""),
+                "denominator": k.denominator.words(request.lang),
+                "dimensions": ",".join(k.dimensions),
+                "format": k.format,
+                "min": k.min,
+                "max": k.max,
+            }
+            for k in config.kpis.values()
+        ],
+        schema_overrides={"min": pl.Float64, "max": pl.Float64},
+    )
+    return TaskResult([Section(frame, "kpis")], value=frame)

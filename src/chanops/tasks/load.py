@@ -1,0 +1,138 @@
+"""`load KIND FILE…`: extracts into the warehouse (one transaction for all files), or with
+Spark into a Parquet lake; a summary per file says what was read, loaded, rejected, replaced."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chanops.tasks.result import TaskResult
+
+if TYPE_CHECKING:
+    from chanops.config import Config
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    kind: str
+    files: Sequence[str]  # paths; with Spark also hdfs://, s3a://, file:// URLs
+    encoding: str = "auto"
+    strict: bool = False
+    max_reject_rate: float | None = None  # None: the default share (1%)
+    replace: bool = False
+    as_of: str | None = None  # customers: the day the snapshot describes
+    map_file: Path | None = None  # a TOML header mapping for this load
+    extra_map: dict[str, str] = field(default_factory=dict)
+
+
+def read_map_file(path: Path, kind: str) -> dict[str, str]:
+    """--map FILE: either `[columns.KIND]` tables or flat `"header" = "column"` pairs."""
+    from chanops.config import parse_column_maps, read_toml
+    from chanops.errors import ConfigError
+
+    raw = read_toml(path)
+    if "columns" in raw:
+        return parse_column_maps(raw["columns"], str(path)).get(kind, {})
+    if not all(isinstance(v, str) for v in raw.values()):
+        raise ConfigError(f'{path}: expected "header" = "column" pairs or [columns.{kind}]')
+    return parse_column_maps({kind: raw}, str(path))[kind]
+
+
+def load_options(config: Config, request: LoadRequest):
+    """The loader's options: the config's column maps for the kind, then --map's on top."""
+    from chanops.config import DEFAULT_MAX_REJECT_RATE
+    from chanops.ingest.loader import LoadOptions
+    from chanops.months import parse_day
+
+    column_map = dict(config.column_maps.get(request.kind, {}))
+    if request.map_file is not None:
+        column_map.update(read_map_file(request.map_file, request.kind))
+    return LoadOptions(
+        encoding=request.encoding,
+        strict=request.strict,
+        max_reject_rate=DEFAULT_MAX_REJECT_RATE if request.max_reject_rate is None else request.max_reject_rate,
+        replace=request.replace,
+        column_map=column_map,
+        as_of=parse_day(request.as_of, "--as-of") if request.as_of else None,
+    )
+
+
+def describe(result) -> list[str]:
+    """Summary lines for one loader.FileLoad: what was read, loaded, rejected and replaced."""
+    if result.skipped == "same bytes":
+        return [f"{result.file}: already loaded into {result.kind} (same content); skipped — use --replace to reload"]
+    if result.skipped:
+        return [
+            f"{result.file}: all {result.rows_read:,} rows already loaded into {result.kind}; skipped — "
+            "use --replace to replace the months it covers"
+        ]
+    duplicates = f", {result.duplicates:,} of them duplicates" if result.duplicates else ""
+    lines = [
+        f"{result.file} → {result.kind}: read {result.rows_read:,}, loaded {result.rows_loaded:,}, "
+        f"rejected {result.rows_rejected:,}{duplicates} ({result.encoding})"
+    ]
+    lines += [f"  replaced {part}: {rows:,} earlier rows" for part, rows in result.replaced]
+    if result.preamble:
+        lines.append(f"  skipped {len(result.preamble)} line(s) above the header: {' | '.join(result.preamble)[:120]}")
+    if result.blank_lines:
+        lines.append(f"  skipped {result.blank_lines:,} empty line(s)")
+    if result.line_mode:
+        lines.append("  an unterminated quote swallowed lines: read line by line, each line on its own")
+    lines += [f"  rejected {count:,}: {reason}" for reason, count in result.reasons[:10]]
+    if len(result.reasons) > 10:
+        lines.append(f"  … and {len(result.reasons) - 10} more reasons (chanops rejects --kind {result.kind})")
+    if result.ignored_columns:
+        lines.append(f"  ignored columns: {', '.join(result.ignored_columns)}")
+    return lines
+
+
+def run_load(
+    session,
+    config: Config,
+    request: LoadRequest,
+    on_file: Callable[[Any], None] | None = None,
+    on_start: Callable[[Path], None] | None = None,
+) -> TaskResult:
+    """Load into the warehouse. `on_file` hears each file's result as it is done (the CLI prints
+    its summary then); without it, the summaries are the result's messages."""
+    from chanops.ingest.loader import load_files
+
+    messages: list[str] = []
+
+    def done(result) -> None:
+        if on_file:
+            on_file(result)
+        else:
+            messages.extend(describe(result))
+
+    files = [Path(f) for f in request.files]
+    loads = load_files(
+        session, request.kind, files, config.channels, load_options(config, request), on_file=done, on_start=on_start
+    )
+    return TaskResult([], messages=messages, value=loads)
+
+
+def run_lake_load(
+    config: Config, request: LoadRequest, to: str, master: str, conf: Sequence[str], on_file=None
+) -> TaskResult:
+    """Load with Spark into the Parquet lake at `to` (SPEC §10): the same rules, partitioned by month."""
+    from chanops.engines.spark import spark_session
+    from chanops.lake.load import load_to_lake
+
+    messages: list[str] = []
+    spark = spark_session(master, list(conf))
+    try:
+        load_to_lake(
+            spark,
+            to,
+            request.kind,
+            list(request.files),
+            config.channels,
+            load_options(config, request),
+            on_file=on_file or (lambda r: messages.extend(describe(r))),
+        )
+    finally:
+        spark.stop()
+    return TaskResult([], messages=messages)

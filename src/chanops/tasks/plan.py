@@ -1,0 +1,46 @@
+"""`plan PLAN.toml`: check campaign target lists and assign touchpoints before contact (SPEC §12)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from chanops.present.output import Section
+from chanops.tasks.result import TaskResult
+
+if TYPE_CHECKING:
+    from chanops.config import Config
+
+
+@dataclass(frozen=True)
+class PlanTaskRequest:
+    plan: Path
+    month: str | None = None
+    out: Path | None = None  # a directory for the candidate, summary, status and dispatch files
+
+
+def run_plan_task(session, config: Config, request: PlanTaskRequest) -> TaskResult:
+    """Every candidate's status with its evidence, the assignments per campaign × touchpoint and
+    the statuses per campaign; with `out`, the files the dispatch teams take."""
+    from chanops.plan.run import PlanRequest, run_plan, write_out
+
+    result = run_plan(session, config, PlanRequest(request.plan, request.month, with_candidates=request.out is None))
+    written = write_out(session, result, request.out) if request.out else []
+    statuses = result.statuses
+    assigned, over = (sum(statuses.column(s).to_pylist()) for s in ("assigned", "over_quota"))
+    total = sum(statuses.column("candidates").to_pylist())
+    messages = [
+        f"plan {result.month}: {total:,} candidates in {len(result.plan.campaigns)} campaigns; "
+        f"{assigned:,} assigned, {over:,} over quota",
+        *result.notes,
+    ]
+    if written:
+        messages.append(f"wrote {len(written)} files to {request.out}: " + ", ".join(p.name for p in written))
+    sections = [
+        Section(result.summary, f"plan {result.month} by touchpoint"),
+        Section(result.statuses, f"plan {result.month} by status"),
+    ]
+    if result.candidates is not None:
+        sections.insert(0, Section(result.candidates, f"plan {result.month}", percent=("expected_conversion",)))
+    return TaskResult(sections, messages=messages, value=result)

@@ -1,0 +1,43 @@
+"""Where a task runs: the one way to open an engine — the DuckDB warehouse (read-only unless
+the task writes) or Spark over a lake."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_WAIT = 5.0  # seconds a reader or writer waits while another process holds the warehouse
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """The engine and where its data is: --engine, --db/--wait, or --source and Spark's settings."""
+
+    engine: str = "duckdb"
+    db: Path | None = None
+    wait: float = DEFAULT_WAIT
+    source: str | None = None
+    spark_master: str = "local[2]"
+    spark_conf: Sequence[str] = ()
+
+
+@contextmanager
+def open_session(options: SessionOptions, *, write: bool = False) -> Iterator[Any]:
+    """The engine a task runs on: a connection to the warehouse (read-only unless `write`), or
+    Spark over `options.source`. Library functions take either."""
+    if options.engine == "duckdb":
+        from chanops.store.warehouse import open_warehouse
+
+        with open_warehouse(options.db, read_only=not write, wait=options.wait) as con:
+            yield con
+        return
+    from chanops.engines import open_engine
+
+    engine = open_engine(options.engine, options.source, options.spark_master, list(options.spark_conf))
+    try:
+        yield engine
+    finally:
+        engine.close()

@@ -1,0 +1,132 @@
+"""`check`, `db info|schema|migrate`, `rejects`, `sql`, `export`: what the warehouse holds and
+whether a month is complete enough to report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from chanops.present.output import Section
+from chanops.tasks.result import Alert, TaskResult
+
+if TYPE_CHECKING:
+    from chanops.config import Config
+    from chanops.store.completeness import CheckResult
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    month: str | None = None
+
+
+def completeness_alerts(result: CheckResult) -> list[Alert]:
+    """Each breached test, in the words the check's table uses."""
+    return [
+        Alert("completeness", line, zh, en)
+        for line, zh, en in zip(
+            result.breach_lines("en"), result.breach_lines("zh"), result.breach_lines("en"), strict=True
+        )
+    ]
+
+
+def run_check(session, config: Config, request: CheckRequest) -> TaskResult:
+    """SPEC §13: kinds loaded, volumes against the previous months, days without data, rejects."""
+    import polars as pl
+
+    from chanops.store.completeness import check_month
+    from chanops.store.coverage import resolve_months
+
+    [month] = resolve_months(session, request.month)
+    result = check_month(session, month, config.check)
+    alerts = completeness_alerts(result)
+    return TaskResult(
+        [Section(result.table(), f"check {month}", human=lambda lang: pl.from_arrow(result.for_people(lang)))],
+        alerts=alerts,
+        breach_summary=f"{len(alerts)} completeness test(s) breached for {month}",
+        value=result,
+    )
+
+
+@dataclass(frozen=True)
+class InfoRequest:
+    """db info, db schema and db migrate ask nothing but the warehouse."""
+
+
+def run_info(session, config: Config, request: InfoRequest) -> TaskResult:
+    """Tables with row counts and months covered, recent loads, reject counts by reason."""
+    from chanops.store import inventory
+
+    return TaskResult(
+        [
+            Section(inventory.tables_summary(session), "tables"),
+            Section(inventory.recent_loads(session), "loads"),
+            Section(inventory.reject_reasons(session), "rejects"),
+        ]
+    )
+
+
+def run_schema(session, config: Config, request: InfoRequest) -> TaskResult:
+    """The warehouse's tables and columns, with what each holds."""
+    from chanops.store import inventory
+
+    return TaskResult([Section(inventory.schema(session), "schema")])
+
+
+def run_migrate(session, config: Config, request: InfoRequest) -> TaskResult:
+    """Opening the warehouse for writing migrated it (one transaction); say to which version."""
+    from chanops.store.warehouse import SCHEMA_VERSION
+
+    return TaskResult([], messages=[f"schema version {SCHEMA_VERSION}"], value=SCHEMA_VERSION)
+
+
+@dataclass(frozen=True)
+class RejectsRequest:
+    kind: str | None = None
+    load_id: int | None = None
+
+
+def run_rejects(session, config: Config, request: RejectsRequest) -> TaskResult:
+    """Quarantined rows: file, line, column, value and reason."""
+    from chanops.store import inventory
+
+    frame = inventory.rejects(session, request.kind, request.load_id)
+    return TaskResult([Section(frame, "rejects", free_text=("value",))], value=frame)
+
+
+@dataclass(frozen=True)
+class SqlRequest:
+    statement: str
+
+
+def run_sql_task(session, config: Config, request: SqlRequest) -> TaskResult:
+    """Read-only SQL on the warehouse."""
+    from chanops.store.query import run_sql
+
+    table = run_sql(session, request.statement)
+    free_text = tuple(n for n in table.column_names if n != "msisdn")
+    return TaskResult([Section(table, "sql", free_text=free_text)], value=table)
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    to: Path
+    kinds: tuple[str, ...] = ()
+    first: str | None = None
+    last: str | None = None
+
+
+def run_export(session, config: Config, request: ExportRequest) -> TaskResult:
+    """The warehouse as Parquet partitioned by month (kind/month=YYYY-MM), for Spark and Hive."""
+    from chanops.months import parse_month
+    from chanops.store.export import export_warehouse
+
+    written = export_warehouse(
+        session,
+        request.to,
+        list(request.kinds) or None,
+        parse_month(request.first, "--from") if request.first else None,
+        parse_month(request.last, "--until") if request.last else None,
+    )
+    messages = [f"exported {rows:,} rows of {kind} to {request.to / kind}" for kind, rows in written.items()]
+    return TaskResult([], messages=messages, value=written)
