@@ -8,7 +8,7 @@ results come back, as Arrow tables, to the same rendering and output code.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -26,10 +26,18 @@ class EngineError(ChanopsError):
 
 
 class Engine(Protocol):
+    """What a task may ask of wherever its data is. Everything an engine differs in is a method
+    here, so no code asks which engine it has."""
+
     name: str
+    source: str | None  # where the data is read from: the lake's URL, None for the warehouse
+    progress_connection: duckdb.DuckDBPyConnection | None  # whose query progress a bar can follow
 
     def table(self, sql: str) -> pa.Table:
         """Run a query written in DuckDB SQL; the result as an Arrow table."""
+
+    def rows(self, sql: str, params: Sequence | None = None) -> list[tuple]:
+        """A small query's rows as tuples (parameters on the warehouse only)."""
 
     def materialize(self, name: str, sql: str) -> None:
         """Keep the result of a query as the scratch table `name`, computed once: later queries
@@ -38,19 +46,40 @@ class Engine(Protocol):
     def register(self, name: str, table: pa.Table) -> None:
         """Make an Arrow table the scratch table `name`."""
 
+    def read_locally(self, name: str, fill: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+        """Let DuckDB build the scratch table `name` (`fill` creates it on the connection it is
+        given: the loader's readers run in DuckDB), then make it this engine's table `name`."""
+
     def write_csv(self, sql: str, path: Path) -> None:
         """The rows of a query as a CSV file with a header, written by DuckDB's writer whichever
         engine ran the query, so both engines write the same bytes."""
 
+    def append(self, ledger: str, name: str, rows: pa.Table) -> None:
+        """Add rows to a ledger (a warehouse table, or the file `name` in the lake's folder)."""
+
+    def warehouse(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection, for what only the warehouse does (loads, sql, inventory);
+        a UsageError on another engine."""
+
+    def close(self) -> None:
+        """Release the engine (the warehouse's connection is closed by whoever opened it)."""
+
 
 class DuckDBEngine:
     name = "duckdb"
+    source = None
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
+        self.progress_connection = con
 
     def table(self, sql: str) -> pa.Table:
         return self.con.sql(sql).to_arrow_table()
+
+    def rows(self, sql: str, params: Sequence | None = None) -> list[tuple]:
+        # fetchall, not fetchone: results stream in DuckDB 2.0, and a result not read to the
+        # end blocks the connection (PITFALLS)
+        return self.con.execute(sql, list(params or [])).fetchall()
 
     def materialize(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
@@ -62,8 +91,24 @@ class DuckDBEngine:
         finally:
             self.con.unregister("_arrow_in")
 
+    def read_locally(self, name: str, fill: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+        fill(self.con)  # the table is made where it is read
+
     def write_csv(self, sql: str, path: Path) -> None:
         self.con.execute(f"COPY ({sql}) TO {lit(str(path))} (FORMAT csv, HEADER)")
+
+    def append(self, ledger: str, name: str, rows: pa.Table) -> None:
+        self.con.register("_arrow_in", rows)
+        try:
+            self.con.execute(f"INSERT INTO {ledger} SELECT * FROM _arrow_in")
+        finally:
+            self.con.unregister("_arrow_in")
+
+    def warehouse(self) -> duckdb.DuckDBPyConnection:
+        return self.con
+
+    def close(self) -> None:
+        pass
 
 
 def write_arrow_csv(table: pa.Table, path: Path) -> None:
@@ -77,22 +122,15 @@ def write_arrow_csv(table: pa.Table, path: Path) -> None:
 
 
 def as_engine(con_or_engine) -> Engine:
-    """Library functions take a DuckDB connection or an Engine."""
-    if isinstance(con_or_engine, duckdb.DuckDBPyConnection):
-        return DuckDBEngine(con_or_engine)
-    return con_or_engine
+    """Library functions take an Engine, or for convenience a DuckDB connection, which is
+    wrapped: an engine is whatever can `materialize` (a connection has a `table` method too)."""
+    return con_or_engine if hasattr(con_or_engine, "materialize") else DuckDBEngine(con_or_engine)
 
 
 def first_row(con_or_engine, sql: str, params: Sequence | None = None) -> tuple | None:
-    """First row of a small query, or None. On DuckDB fetchall, not fetchone: results stream in
-    DuckDB 2.0, and a result not read to the end blocks the connection (PITFALLS)."""
-    if isinstance(con_or_engine, duckdb.DuckDBPyConnection):
-        rows = con_or_engine.execute(sql, list(params or [])).fetchall()
-        return rows[0] if rows else None
-    if params:
-        raise ValueError("query parameters are for the DuckDB warehouse only")
-    rows = con_or_engine.table(sql).to_pylist()
-    return tuple(rows[0].values()) if rows else None
+    """First row of a small query, or None."""
+    rows = as_engine(con_or_engine).rows(sql, params)
+    return rows[0] if rows else None
 
 
 def open_engine(name: str, source: str | None, master: str, conf: Sequence[str]) -> Engine:

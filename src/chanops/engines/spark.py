@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from chanops.engines import EngineError, write_arrow_csv
@@ -85,6 +86,7 @@ class SparkEngine:
     default, any cluster via conf."""
 
     name = "spark"
+    progress_connection = None  # Spark has its own UI; no DuckDB query to follow
 
     def __init__(self, source: str | Path, master: str = "local[2]", conf: Sequence[str] = ()):
         source = str(source)
@@ -146,6 +148,23 @@ class SparkEngine:
     def table(self, sql: str) -> pa.Table:
         with _spark_errors():
             return self.spark.sql(to_spark_sql(sql)).toArrow()
+
+    def rows(self, sql: str, params: Sequence | None = None) -> list[tuple]:
+        if params:
+            raise ValueError("query parameters are for the DuckDB warehouse only")
+        return [tuple(row.values()) for row in self.table(sql).to_pylist()]
+
+    def warehouse(self):
+        raise UsageError("this command works on the DuckDB warehouse (--db), not with --engine spark")
+
+    def read_locally(self, name: str, fill) -> None:
+        scratch = duckdb.connect()
+        try:
+            scratch.execute("SET enable_progress_bar = false")
+            fill(scratch)
+            self.register(name, scratch.table(name).to_arrow_table())
+        finally:
+            scratch.close()
 
     def materialize(self, name: str, sql: str) -> None:
         # a local checkpoint computes the rows once and cuts the plan there, so an iterative

@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
 from chanops.config import Config
-from chanops.engines import DuckDBEngine, Engine, as_engine, first_row
+from chanops.engines import Engine, as_engine, first_row
 from chanops.errors import NoData, UsageError
 from chanops.months import add_months, parse_month
 from chanops.plan import assign, checks
@@ -77,18 +76,8 @@ def run_plan(con_or_engine, config: Config, request: PlanRequest) -> PlanResult:
 
 def _read_lists(engine: Engine, plan: PlanFile, config: Config) -> None:
     """The lists are read by the loader's DuckDB machinery (sniffing, header mapping,
-    normalization) — into the warehouse connection's scratch tables, or into a scratch
-    DuckDB whose result another engine takes over as Arrow."""
-    if isinstance(engine, DuckDBEngine):
-        read_candidates(engine.con, plan, config.channels)
-        return
-    scratch = duckdb.connect()
-    try:
-        scratch.execute("SET enable_progress_bar = false")
-        read_candidates(scratch, plan, config.channels)
-        engine.register(CANDIDATES, scratch.table(CANDIDATES).to_arrow_table())
-    finally:
-        scratch.close()
+    normalization), whichever engine then checks them."""
+    engine.read_locally(CANDIDATES, lambda con: read_candidates(con, plan, config.channels))
 
 
 CANDIDATES_SQL = f"""

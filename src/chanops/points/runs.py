@@ -54,10 +54,7 @@ def run_statement(con, config: Config, request: PointsRequest) -> PointsRun:
         raise UsageError("--budget cannot be negative")
     table = statement(con, month, config.points, request.budget)
     inputs = inputs_fingerprint(con, month)
-    if isinstance(con, duckdb.DuckDBPyConnection):
-        run_id = record_run(con, request.command, month, request.budget, config.points, table, inputs)
-    else:  # the ledger beside the Parquet data
-        run_id = record_run_in_lake(con, request.command, month, request.budget, config.points, table, inputs)
+    run_id = record_run(con, request.command, month, request.budget, config.points, table, inputs)
     return PointsRun(month, payout_file(table) if request.command == "payout" else table, run_id)
 
 
@@ -100,24 +97,21 @@ def _output_fingerprint(table: pa.Table) -> str:
 
 
 def record_run(
-    con: duckdb.DuckDBPyConnection,
-    command: str,
-    month: str,
-    budget: Decimal | None,
-    config: PointsConfig,
-    table: pa.Table,
-    inputs: str,
+    con_or_engine, command: str, month: str, budget: Decimal | None, config: PointsConfig, table: pa.Table, inputs: str
 ) -> int:
-    """Append the run to _points_runs; returns the run id."""
-    run_id = int(first_row(con, "SELECT coalesce(max(run_id), 0) + 1 FROM _points_runs")[0])
-    con.register("_statement", table)
+    """Append the run to the ledger _points_runs (the warehouse's table, or on Spark a file per
+    run beside the Parquet data); returns the run id. The row is computed by DuckDB from the
+    statement on either engine, so both ledgers hold the same columns."""
+    engine = as_engine(con_or_engine)
+    run_id = int(first_row(engine, "SELECT coalesce(max(run_id), 0) + 1 FROM _points_runs")[0])
+    scratch = duckdb.connect()
     try:
-        con.execute(
-            f"INSERT INTO _points_runs {_RUN_ROW}",
-            [run_id, command, month, budget, inputs, config.fingerprint(), _output_fingerprint(table)],
-        )
+        scratch.register("_statement", table)
+        params = [run_id, command, month, budget, inputs, config.fingerprint(), _output_fingerprint(table)]
+        row = scratch.sql(_RUN_ROW, params=params).to_arrow_table()
     finally:
-        con.unregister("_statement")
+        scratch.close()
+    engine.append("_points_runs", f"run-{run_id}.parquet", row)
     return run_id
 
 
@@ -130,21 +124,6 @@ _RUN_ROW = """
            CAST(coalesce(sum(net), 0) AS DECIMAL(18,2)) AS net,
            CAST(coalesce(sum(payout), 0) AS DECIMAL(18,2)) AS payout
     FROM _statement"""
-
-
-def record_run_in_lake(engine, command, month, budget, config: PointsConfig, table: pa.Table, inputs: str) -> int:
-    """Append the run to the lake's _points_runs (a file per run, put in place by a rename);
-    the same columns as the warehouse's ledger, computed by DuckDB from the statement."""
-    run_id = int(first_row(engine, "SELECT coalesce(max(run_id), 0) + 1 FROM _points_runs")[0])
-    scratch = duckdb.connect()
-    try:
-        scratch.register("_statement", table)
-        params = [run_id, command, month, budget, inputs, config.fingerprint(), _output_fingerprint(table)]
-        row = scratch.sql(_RUN_ROW, params=params).to_arrow_table()
-    finally:
-        scratch.close()
-    engine.append("_points_runs", f"run-{run_id}.parquet", row)
-    return run_id
 
 
 def runs(con, month: str | None = None) -> pa.Table:

@@ -55,9 +55,13 @@ def steps(
     con: duckdb.DuckDBPyConnection, total: float, *, in_bytes: bool, unit: str = "rows"
 ) -> Iterator[Steps | None]:
     """A Steps tracker with its bar, or None off a terminal (callers skip updates then)."""
-    if not sys.stderr.isatty() or not isinstance(con, duckdb.DuckDBPyConnection):  # Spark: no DuckDB progress
+    from chanops.engines import as_engine
+
+    watched = as_engine(con).progress_connection  # Spark: none to follow
+    if not sys.stderr.isatty() or watched is None:
         yield None
         return
+    con = watched
     from rich.console import Console
     from rich.progress import (
         BarColumn,

@@ -109,7 +109,13 @@ def run_load(
 
     files = [Path(f) for f in request.files]
     loads = load_files(
-        session, request.kind, files, config.channels, load_options(config, request), on_file=done, on_start=on_start
+        session.warehouse(),
+        request.kind,
+        files,
+        config.channels,
+        load_options(config, request),
+        on_file=done,
+        on_start=on_start,
     )
     return TaskResult([], messages=messages, value=loads)
 

@@ -34,7 +34,7 @@ def run_statement_task(session, config: Config, request: PointsRequest) -> TaskR
     from chanops.points.runs import run_statement
 
     run = run_statement(session, config, request)
-    where = "" if getattr(session, "source", None) is None else f" in {session.source}/_points_runs"
+    where = "" if session.source is None else f" in {session.source}/_points_runs"
     message = f"recorded run {run.run_id} ({request.command} {run.month}){where}"
     percent = MATCH_RATE if request.command == "statement" else ()
     return TaskResult([Section(run.table, f"{request.command} {run.month}", percent=percent)], [], [message], value=run)
@@ -82,7 +82,7 @@ def run_adjust(session, config: Config, request: AdjustRequest) -> TaskResult:
     """A manual adjustment, shown in the month's statement."""
     from chanops.points.runs import add_adjustment
 
-    adjust_id = add_adjustment(session, request.month, request.staff, request.points, request.note)
+    adjust_id = add_adjustment(session.warehouse(), request.month, request.staff, request.points, request.note)
     message = (
         f"adjustment {adjust_id}: {request.staff} {request.points:+} points for {request.month} "
         f"({request.note.strip()})"

@@ -7,7 +7,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chanops.engines import Engine
 
 DEFAULT_WAIT = 5.0  # seconds a reader or writer waits while another process holds the warehouse
 
@@ -25,14 +28,15 @@ class SessionOptions:
 
 
 @contextmanager
-def open_session(options: SessionOptions, *, write: bool = False) -> Iterator[Any]:
-    """The engine a task runs on: a connection to the warehouse (read-only unless `write`), or
-    Spark over `options.source`. Library functions take either."""
+def open_session(options: SessionOptions, *, write: bool = False) -> Iterator[Engine]:
+    """The engine a task runs on: the warehouse (read-only unless `write`), or Spark over
+    `options.source`."""
     if options.engine == "duckdb":
+        from chanops.engines import DuckDBEngine
         from chanops.store.warehouse import open_warehouse
 
         with open_warehouse(options.db, read_only=not write, wait=options.wait) as con:
-            yield con
+            yield DuckDBEngine(con)
         return
     from chanops.engines import open_engine
 

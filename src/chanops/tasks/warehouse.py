@@ -59,9 +59,9 @@ def run_info(session, config: Config, request: InfoRequest) -> TaskResult:
 
     return TaskResult(
         [
-            Section(inventory.tables_summary(session), "tables"),
-            Section(inventory.recent_loads(session), "loads"),
-            Section(inventory.reject_reasons(session), "rejects"),
+            Section(inventory.tables_summary(session.warehouse()), "tables"),
+            Section(inventory.recent_loads(session.warehouse()), "loads"),
+            Section(inventory.reject_reasons(session.warehouse()), "rejects"),
         ]
     )
 
@@ -70,12 +70,14 @@ def run_schema(session, config: Config, request: InfoRequest) -> TaskResult:
     """The warehouse's tables and columns, with what each holds."""
     from chanops.store import inventory
 
-    return TaskResult([Section(inventory.schema(session), "schema")])
+    return TaskResult([Section(inventory.schema(session.warehouse()), "schema")])
 
 
 def run_migrate(session, config: Config, request: InfoRequest) -> TaskResult:
     """Opening the warehouse for writing migrated it (one transaction); say to which version."""
     from chanops.store.warehouse import SCHEMA_VERSION
+
+    session.warehouse()  # the DuckDB warehouse only
 
     return TaskResult([], messages=[f"schema version {SCHEMA_VERSION}"], value=SCHEMA_VERSION)
 
@@ -90,7 +92,7 @@ def run_rejects(session, config: Config, request: RejectsRequest) -> TaskResult:
     """Quarantined rows: file, line, column, value and reason."""
     from chanops.store import inventory
 
-    frame = inventory.rejects(session, request.kind, request.load_id)
+    frame = inventory.rejects(session.warehouse(), request.kind, request.load_id)
     return TaskResult([Section(frame, "rejects", free_text=("value",))], value=frame)
 
 
@@ -103,7 +105,7 @@ def run_sql_task(session, config: Config, request: SqlRequest) -> TaskResult:
     """Read-only SQL on the warehouse."""
     from chanops.store.query import run_sql
 
-    table = run_sql(session, request.statement)
+    table = run_sql(session.warehouse(), request.statement)
     free_text = tuple(n for n in table.column_names if n != "msisdn")
     return TaskResult([Section(table, "sql", free_text=free_text)], value=table)
 
@@ -122,7 +124,7 @@ def run_export(session, config: Config, request: ExportRequest) -> TaskResult:
     from chanops.store.export import export_warehouse
 
     written = export_warehouse(
-        session,
+        session.warehouse(),
         request.to,
         list(request.kinds) or None,
         parse_month(request.first, "--from") if request.first else None,
