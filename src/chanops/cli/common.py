@@ -169,14 +169,6 @@ class Shared:
 
         return load_config(self.config_path)
 
-    @contextmanager
-    def warehouse(self, *, write: bool = False) -> Iterator[Any]:
-        """The warehouse, read-only unless `write`."""
-        from chanops.store.warehouse import open_warehouse
-
-        with open_warehouse(self.db, read_only=not write, wait=self.wait) as con:
-            yield con
-
 
 def _keyword(name: str, annotation: Any, default: Any) -> inspect.Parameter:
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)

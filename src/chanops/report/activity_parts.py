@@ -238,7 +238,8 @@ def customers_part(session, month: str, config: Config, lang: str, regional: Kpi
             .sort(["revenue_retention", "region"], descending=[True, False], nulls_last=True)
         )
         tables.append(Section(kept, "retention", percent=("user_retention", "revenue_retention")))
-        alerts = [a for a in month_alerts(regional, month) if a.subject in ("user_retention", "revenue_retention")]
+        retention_ids = ("user_retention", "revenue_retention")
+        alerts = [a for a in month_alerts(regional, month, config) if a.subject in retention_ids]
     at_risk = pl.from_arrow(biggest_drops(stage_list(session, month, "at_risk"), 10))
     tables += [_titled(stages_result.sections[0], "lifecycle"), Section(at_risk, "at_risk_top10")]
     stage_names = value_words(lang, config.channels)["stage"]

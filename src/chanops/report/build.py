@@ -69,7 +69,7 @@ def build_report(
     months = [add_months(month, -k) for k in range(HISTORY - 1, -1, -1)]
     # one evaluation gives the cards, their six-month lines and each month's change
     province: KpiResult = run_kpi(session, config, KpiRequest(first=months[0], last=month, compare="prev")).value
-    current_alerts = [breach_alert(b) for b in province.breached if b.month == month]
+    current_alerts = [breach_alert(b, config.channels) for b in province.breached if b.month == month]
     cards = _cards(province, month, months, current_alerts)
     parts.append(_headline(province, cards, month, lang))
     alerts: list[Alert] = [*checked.alerts, *current_alerts]
@@ -102,8 +102,29 @@ def build_report(
             part, part_alerts = _without_data(key, lang, missing, str(exc)), []
         parts.append(part)
         alerts += part_alerts
-    notes = [n for n in province.notes if not n.startswith("no data for ")]
-    return Report(month, lang, parts, cards, alerts, check, notes)
+    return Report(month, lang, parts, cards, alerts, check, _kpi_notes(province, config, missing, lang))
+
+
+def _kpi_notes(province: KpiResult, config: Config, missing: set[str], lang: str) -> list[str]:
+    """The kpi result's notes in the report's language: each KPI left out names the extracts
+    it lacks; months of the trend without data are shown as gaps, not noted."""
+    from chanops.kpi.evaluate import SOURCE_KINDS
+
+    computed = {k.id for k in province.kpis}
+    notes = []
+    for kpi in config.kpis.values():
+        if kpi.id in computed:
+            continue
+        kinds = dict.fromkeys(k for m in (kpi.numerator, kpi.denominator) for k in SOURCE_KINDS[m.source])
+        lacking = [k for k in kinds if k in missing] or list(kinds)
+        notes.append(
+            words(
+                lang,
+                f"{kpi.zh}未计算：未加载{'、'.join(KINDS[k].label for k in lacking)}",
+                f"{kpi.en} not computed: no {', '.join(lacking)} loaded",
+            )
+        )
+    return notes + [n for n in province.notes if not n.startswith("no data for ") and " left out: " not in n]
 
 
 def _without_data(key: str, lang: str, missing: set[str], reason: str) -> Part:

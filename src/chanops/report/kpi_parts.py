@@ -52,9 +52,9 @@ def threshold(kpi: Kpi) -> float | None:
     return kpi.min if kpi.min is not None else kpi.max
 
 
-def month_alerts(result: KpiResult, month: str) -> list[Alert]:
+def month_alerts(result: KpiResult, month: str, config: Config) -> list[Alert]:
     """The result's breaches in the report's month, in its slices (the province's are the cards')."""
-    return [breach_alert(b) for b in result.breached if b.month == month and b.where]
+    return [breach_alert(b, config.channels) for b in result.breached if b.month == month and b.where]
 
 
 def trend(province: KpiResult, config: Config, lang: str, months: list[str]) -> Built:
@@ -96,7 +96,7 @@ def by_region(result: KpiResult, config: Config, lang: str, month: str) -> Built
     computed = {k.id for k in result.kpis}
     ids = [k for k in REGION_KPIS if k in computed]
     part = Part("region", title("region", lang))
-    alerts = month_alerts(result, month)
+    alerts = month_alerts(result, month, config)
     if not ids:
         part.notes.append(words(lang, "本月无分盟市指标", "no KPI by region for the month"))
         return part, []
@@ -157,7 +157,7 @@ def by_touchpoint(session, month: str, config: Config, lang: str) -> Built:
     if frame.is_empty():
         part.notes.append(words(lang, "本月无订单", "no orders in the month"))
         return part, []
-    alerts = month_alerts(result, month)
+    alerts = month_alerts(result, month, config)
     codes = frame["channel"].to_list()
     marked = {(codes.index(dict(a.where)["channel"]), "success_rate") for a in alerts}
     part.tables.append(Section(frame, "by_touchpoint", percent=("success_rate",), marked=frozenset(marked)))

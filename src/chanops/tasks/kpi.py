@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from chanops.present.output import Section
 from chanops.tasks.result import Alert, TaskResult
 
 if TYPE_CHECKING:
+    from chanops.channels import Channel
     from chanops.config import Config
     from chanops.kpi.evaluate import Breach, KpiRequest, KpiResult
 
 
-def breach_alert(breach: Breach) -> Alert:
-    return Alert("kpi", breach.line(), breach.words("zh"), breach.words("en"), breach.kpi.id, breach.where)
+def breach_alert(breach: Breach, channels: Mapping[str, Channel] | None = None) -> Alert:
+    """The breach as an alert: ids on the line for logs, and for people the channel's name
+    where the slice is a channel code (政企直销, not direct_sales)."""
+
+    def worded(lang: str) -> str:
+        where = tuple(
+            (d, getattr(channels[v], lang) if d == "channel" and channels and v in channels else v)
+            for d, v in breach.where
+        )
+        return replace(breach, where=where).words(lang)
+
+    return Alert("kpi", breach.line(), worded("zh"), worded("en"), breach.kpi.id, breach.where)
 
 
-def kpi_alerts(result: KpiResult) -> list[Alert]:
-    return [breach_alert(b) for b in result.breached]
+def kpi_alerts(result: KpiResult, channels: Mapping[str, Channel] | None = None) -> list[Alert]:
+    return [breach_alert(b, channels) for b in result.breached]
 
 
 def kpi_section(result: KpiResult, title: str = "kpi") -> Section:
@@ -34,7 +46,7 @@ def run_kpi(session, config: Config, request: KpiRequest) -> TaskResult:
     from chanops.kpi.evaluate import run_kpis
 
     result = run_kpis(session, config, request)
-    alerts = kpi_alerts(result)
+    alerts = kpi_alerts(result, config.channels)
     return TaskResult(
         [kpi_section(result)],
         notes=list(result.notes),
