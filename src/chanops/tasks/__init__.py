@@ -86,8 +86,11 @@ LOCAL_TASKS: dict[str, Task] = {
 
 def run_task(name: str, session: Any, config: Config, request: Any, **hooks: Any) -> TaskResult:
     """Run the task `name` on an open session (what open_session yields). `hooks` are the
-    optional progress callbacks a task accepts (a load's per-file lines, a report's steps)."""
-    return TASKS[name].runner()(session, config, request, **hooks)
+    optional progress callbacks a task accepts (a load's per-file lines, a report's steps). A
+    bare DuckDB connection is taken as the warehouse."""
+    from chanops.engines import as_engine
+
+    return TASKS[name].runner()(as_engine(session), config, request, **hooks)
 
 
 def request_class(name: str) -> type:
