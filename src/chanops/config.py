@@ -21,8 +21,8 @@ from pathlib import Path
 
 from chanops.channels import Channel, build_catalog
 from chanops.errors import ConfigError
-from chanops.ingest.schema import KINDS
 from chanops.kpi.catalog import Kpi, build_kpi_catalog
+from chanops.schema import KINDS
 from chanops.store.completeness import CheckConfig
 
 DEFAULT_CONFIG_NAME = "chanops.toml"

@@ -20,8 +20,8 @@ import typer
 from typer.core import TyperGroup
 
 from chanops.errors import ChanopsError
-from chanops.ingest.schema import KINDS
 from chanops.present.formats import FORMATS, OutputOptions
+from chanops.schema import KINDS
 
 if TYPE_CHECKING:
     from chanops.config import Config

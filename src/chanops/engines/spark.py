@@ -200,7 +200,7 @@ def empty_view_sql(view: str, table: str) -> str:
 @functools.cache
 def table_columns() -> dict[str, list[tuple[str, str]]]:
     """Spark column types of every table the queries read, for kinds missing from an export."""
-    from chanops.ingest.schema import KINDS, SQL_TYPES
+    from chanops.schema import KINDS, SQL_TYPES
 
     spark_types = {"VARCHAR": "STRING", "TIMESTAMP": "TIMESTAMP_NTZ"}
     views = {}

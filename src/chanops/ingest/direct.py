@@ -31,9 +31,9 @@ from chanops.channels import Channel
 from chanops.engines import first_row
 from chanops.ingest import accounting, keys
 from chanops.ingest.readers import OpenedExtract, open_extract, unparseable
-from chanops.ingest.schema import Kind
 from chanops.ingest.staging import header_fit, map_headers, stage_sql
 from chanops.ingest.text import pick_lines
+from chanops.schema import Kind
 from chanops.sql import ident, lit
 
 # More bad rows than this and reading their lines again is no cheaper than staging the file.

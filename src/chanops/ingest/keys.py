@@ -13,7 +13,7 @@ from datetime import date
 import duckdb
 
 from chanops.engines import first_row
-from chanops.ingest.schema import Kind
+from chanops.schema import Kind
 from chanops.sql import ident, lit
 
 GOOD = "_bad_reason IS NULL"

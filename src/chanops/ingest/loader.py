@@ -32,8 +32,8 @@ from chanops.engines import first_row
 from chanops.errors import InputFileError, LoadRejected, UsageError, WarehouseUnwritable
 from chanops.ingest import accounting, direct, keys
 from chanops.ingest.readers import OpenedExtract, fingerprint, open_extract, unparseable
-from chanops.ingest.schema import KINDS, Kind
 from chanops.ingest.staging import header_fit, map_headers, stage_sql
+from chanops.schema import KINDS, Kind
 from chanops.sql import ident, lit
 from chanops.store.warehouse import storage_problem
 

@@ -17,7 +17,7 @@ from chanops.channels import Channel
 from chanops.errors import InputFileError
 from chanops.ingest.normalize import raw_text_sql, reason_sql, value_sql
 from chanops.ingest.readers import OpenedExtract
-from chanops.ingest.schema import Kind
+from chanops.schema import Kind
 from chanops.sql import ident, lit
 
 # Checks across columns of one row, per kind: (condition that is bad, column, reason).

@@ -15,9 +15,9 @@ from chanops.engines import first_row
 from chanops.errors import InputFileError
 from chanops.ingest import accounting
 from chanops.ingest.readers import open_extract, unparseable
-from chanops.ingest.schema import Column, Kind
 from chanops.ingest.staging import header_fit, map_headers, stage_sql
 from chanops.plan.planfile import PlanFile
+from chanops.schema import Column, Kind
 from chanops.sql import lit
 
 CANDIDATES = "_plan_candidates"

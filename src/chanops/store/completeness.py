@@ -21,8 +21,8 @@ import pyarrow as pa
 
 from chanops.engines import as_engine, first_row
 from chanops.errors import ConfigError
-from chanops.ingest.schema import KINDS
 from chanops.months import add_months, days_of
+from chanops.schema import KINDS
 from chanops.sql import lit
 
 # test ids and statuses as people read them (machine formats keep the ids)

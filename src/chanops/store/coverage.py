@@ -72,7 +72,7 @@ def resolve_months(con, month: str | None = None, first: str | None = None, last
 
 def kinds_with_rows(con, month: str, kinds: Sequence[str]) -> list[str]:
     """Which of `kinds` have rows in `month` (one LIMIT 1 probe each)."""
-    from chanops.ingest.schema import KINDS
+    from chanops.schema import KINDS
 
     probes = []
     for kind in kinds:
