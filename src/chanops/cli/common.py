@@ -139,8 +139,11 @@ class Shared:
                 yield con
             return
         from chanops.engines import open_engine
+        from chanops.lake.store import finish_interrupted_load
 
-        engine = open_engine(self.engine, self.source, self.spark_master, self.spark_conf or [])
+        engine = open_engine(
+            self.engine, self.source, self.spark_master, self.spark_conf or [], prepare=finish_interrupted_load
+        )
         try:
             yield engine
         finally:

@@ -8,9 +8,9 @@ results come back, as Arrow tables, to the same rendering and output code.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import duckdb
 import pyarrow as pa
@@ -95,12 +95,19 @@ def first_row(con_or_engine, sql: str, params: Sequence | None = None) -> tuple 
     return tuple(rows[0].values()) if rows else None
 
 
-def open_engine(name: str, source: str | None, master: str, conf: Sequence[str]) -> Engine:
-    """Spark over `source` (the layout chanops export writes); the warehouse is opened by store.warehouse."""
+def open_engine(
+    name: str,
+    source: str | None,
+    master: str,
+    conf: Sequence[str],
+    prepare: Callable[[Any, str], None] | None = None,
+) -> Engine:
+    """Spark over `source` (the layout chanops export writes); the warehouse is opened by store.warehouse.
+    `prepare(spark, source)` runs before the source is read (see SparkEngine)."""
     from chanops.engines.spark import SparkEngine
 
     if name not in ENGINES:
         raise UsageError(f"--engine must be one of: {', '.join(ENGINES)}")
     if source is None:
         raise UsageError("--engine spark needs --source DIR (what load --engine spark or export wrote)")
-    return SparkEngine(source, master, conf)
+    return SparkEngine(source, master, conf, prepare)
