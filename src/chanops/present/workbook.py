@@ -20,7 +20,7 @@ from chanops.present.labels import is_identifier, label, worded
 if TYPE_CHECKING:
     import polars as pl
 
-    from chanops.present.output import Section
+    from chanops.present.section import Section
 
 NUMBER_FORMATS = {
     "pct": "0.00%",
@@ -83,7 +83,7 @@ def sheet_name(title: str, lang: str, used: set[str]) -> str:
 def write_table(sheet, section: Section, options: OutputOptions, formats: dict, first_row: int = 0) -> int:
     """The section as a table from `first_row`: bold frozen header, autofilter, widths fitted;
     returns the row after it."""
-    from chanops.present.output import masked, neutralized
+    from chanops.present.section import masked, neutralized
 
     frame = section.polars()
     kinds = _kinds(frame, section)
