@@ -18,6 +18,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from chanops.channels import Channel, build_catalog
 from chanops.errors import ConfigError
@@ -165,7 +166,8 @@ class PlanConfig:
             ):
                 kind = "a whole number from 1 to 1000" if whole else "a number from 0 to 1000"
                 raise ConfigError(f"[plan] {key} must be {kind}, got {value!r}")
-        return cls(**{k: int(v) if known[k].type == "int" else float(v) for k, v in section.items()})
+        values: dict[str, Any] = {k: int(v) if known[k].type == "int" else float(v) for k, v in section.items()}
+        return cls(**values)
 
 
 @dataclass(frozen=True)

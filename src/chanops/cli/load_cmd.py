@@ -135,11 +135,12 @@ def load(
 
     from chanops.present.progress import steps
 
-    files = [Path(f) for f in files]
-    sizes = {Path(f): Path(f).stat().st_size if Path(f).is_file() else 0 for f in files}
+    paths = [Path(f) for f in files]
+    sizes = {p: p.stat().st_size if p.is_file() else 0 for p in paths}
     with shared.warehouse(write=True) as con, steps(con, sum(sizes.values()), in_bytes=True) as bar:
 
         def start(path: Path) -> None:
+            assert bar is not None  # passed on only with a bar
             bar.start(f"{kind.value} ← {path.name}", sizes.get(path, 0))
 
         def report(result) -> None:
@@ -152,7 +153,7 @@ def load(
                 else:
                     notice(line)
 
-        load_files(con, kind.value, files, cfg.channels, options, on_file=report, on_start=start if bar else None)
+        load_files(con, kind.value, paths, cfg.channels, options, on_file=report, on_start=start if bar else None)
 
 
 def _load_with_spark(kind, files, options, shared: Shared, to, channels) -> None:
@@ -164,8 +165,13 @@ def _load_with_spark(kind, files, options, shared: Shared, to, channels) -> None
         raise UsageError("--to is where --engine spark loads; the DuckDB loader writes to --db")
     if to is None:
         raise UsageError("--engine spark needs --to DIR|URL: the lake to load into")
+
+    def report(result) -> None:
+        for line in describe(result):
+            notice(line)
+
     spark = spark_session(shared.spark_master, shared.spark_conf or [])
     try:
-        load_to_lake(spark, to, kind, files, channels, options, on_file=lambda r: [notice(x) for x in describe(r)])
+        load_to_lake(spark, to, kind, files, channels, options, on_file=report)
     finally:
         spark.stop()

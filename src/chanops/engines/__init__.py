@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import duckdb
 import pyarrow as pa
 
 from chanops.errors import ChanopsError, UsageError
 from chanops.sql import lit
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from chanops.engines.spark import SparkEngine
 
 ENGINES = ("duckdb", "spark")
 
@@ -76,6 +81,14 @@ def write_arrow_csv(table: pa.Table, path: Path) -> None:
         scratch.close()
 
 
+def polars_frame(table: pa.Table) -> pl.DataFrame:
+    """An engine's Arrow table as a Polars frame: pl.from_arrow, which gives a DataFrame for a
+    table (its annotation says DataFrame | Series, and pyarrow has no types to tell them apart)."""
+    import polars as pl
+
+    return cast("pl.DataFrame", pl.from_arrow(table))
+
+
 def as_engine(con_or_engine) -> Engine:
     """Library functions take a DuckDB connection or an Engine."""
     if isinstance(con_or_engine, duckdb.DuckDBPyConnection):
@@ -95,13 +108,22 @@ def first_row(con_or_engine, sql: str, params: Sequence | None = None) -> tuple 
     return tuple(rows[0].values()) if rows else None
 
 
+def only_row(con_or_engine, sql: str, params: Sequence | None = None) -> tuple:
+    """The row of a query that always returns exactly one (an aggregate without GROUP BY,
+    a probe); a query that returns none is a bug of the caller's SQL."""
+    row = first_row(con_or_engine, sql, params)
+    if row is None:
+        raise ValueError(f"expected one row, got none: {sql[:80]}")
+    return row
+
+
 def open_engine(
     name: str,
     source: str | None,
     master: str,
     conf: Sequence[str],
     prepare: Callable[[Any, str], None] | None = None,
-) -> Engine:
+) -> SparkEngine:
     """Spark over `source` (the layout chanops export writes); the warehouse is opened by store.warehouse.
     `prepare(spark, source)` runs before the source is read (see SparkEngine)."""
     from chanops.engines.spark import SparkEngine

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import duckdb
 
 from chanops.channels import Channel
-from chanops.engines import first_row
+from chanops.engines import only_row
 from chanops.errors import InputFileError
 from chanops.ingest import accounting
 from chanops.ingest.readers import open_extract, unparseable
@@ -68,4 +68,4 @@ def read_candidates(con: duckdb.DuckDBPyConnection, plan: PlanFile, channels: Ma
             con.execute(f"DROP TABLE {staged}")
         finally:
             source.close()
-    return int(first_row(con, f"SELECT count(*) FROM {CANDIDATES}")[0])
+    return int(only_row(con, f"SELECT count(*) FROM {CANDIDATES}")[0])

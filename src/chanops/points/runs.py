@@ -17,7 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from chanops.config import PointsConfig
-from chanops.engines import as_engine, first_row
+from chanops.engines import as_engine, first_row, only_row
 from chanops.errors import UsageError
 from chanops.months import parse_month
 from chanops.points.reconcile import payout_file, statement
@@ -67,7 +67,7 @@ def add_adjustment(con: duckdb.DuckDBPyConnection, month: str, staff_id: str, po
         raise UsageError("--note is required: say why the points change")
     if not staff_id.strip():
         raise UsageError("--staff is required")
-    row = first_row(con, "SELECT coalesce(max(adjust_id), 0) + 1 FROM _adjustments")
+    row = only_row(con, "SELECT coalesce(max(adjust_id), 0) + 1 FROM _adjustments")
     adjust_id = int(row[0])
     con.execute(
         "INSERT INTO _adjustments VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
@@ -109,7 +109,7 @@ def record_run(
     inputs: str,
 ) -> int:
     """Append the run to _points_runs; returns the run id."""
-    run_id = int(first_row(con, "SELECT coalesce(max(run_id), 0) + 1 FROM _points_runs")[0])
+    run_id = int(only_row(con, "SELECT coalesce(max(run_id), 0) + 1 FROM _points_runs")[0])
     con.register("_statement", table)
     try:
         con.execute(
@@ -135,7 +135,7 @@ _RUN_ROW = """
 def record_run_in_lake(engine, command, month, budget, config: PointsConfig, table: pa.Table, inputs: str) -> int:
     """Append the run to the lake's _points_runs (a file per run, put in place by a rename);
     the same columns as the warehouse's ledger, computed by DuckDB from the statement."""
-    run_id = int(first_row(engine, "SELECT coalesce(max(run_id), 0) + 1 FROM _points_runs")[0])
+    run_id = int(only_row(engine, "SELECT coalesce(max(run_id), 0) + 1 FROM _points_runs")[0])
     scratch = duckdb.connect()
     try:
         scratch.register("_statement", table)

@@ -280,6 +280,7 @@ def emit(
         write(dest)
         dest.flush()
         return
+    assert options.output is not None  # to_stdout covers no -o
     write_atomically(options.output, write, binary)
 
 
@@ -310,13 +311,13 @@ def _capped(sections: Sequence[Section], fmt: str, options: OutputOptions, notic
     return capped
 
 
-def write_atomically(target: Path, write: Callable[[IO], None], binary: bool) -> None:
+def write_atomically(target: Path, write: Callable[[IO], object], binary: bool) -> None:
     """Write `target` through a temp file in the same directory, then rename: a reader (or a
     cron consumer) never sees a half-written file, and a failure leaves nothing behind."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
+        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             write(fh)
         # mkstemp makes the file private (0600); a report is meant to be read like any file
         umask = os.umask(0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import polars as pl
@@ -43,7 +43,8 @@ class Section:
     def polars(self) -> pl.DataFrame:
         import polars as pl
 
-        return self.frame if isinstance(self.frame, pl.DataFrame) else pl.from_arrow(self.frame)
+        # a Table (or a RecordBatch) gives a DataFrame; pl.from_arrow is annotated DataFrame | Series
+        return self.frame if isinstance(self.frame, pl.DataFrame) else cast("pl.DataFrame", pl.from_arrow(self.frame))
 
     def human_frame(self) -> pl.DataFrame | None:
         return self.human() if callable(self.human) else self.human

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from chanops.analysis import failures, funnel, lifecycle, prefer, retention
+from chanops.engines import polars_frame
 from chanops.months import add_months
 from chanops.points import reconcile as points
 from chanops.present.labels import value_words
@@ -147,11 +148,11 @@ def _focus_trend(con, month: str, config: Config, lang: str, part: Part) -> None
 
 def points_part(con, month: str, config: Config, lang: str, budget: Decimal | None) -> Part:
     """The month's statement: the top 20, stores and regions, budget use and unclaimed records."""
-    statement = pl.from_arrow(points.statement(con, month, config.points, budget))
+    statement = polars_frame(points.statement(con, month, config.points, budget))
     top = statement.head(20).select(
         "rank", "staff_id", "staff_name", "store", "valid", "earned", "deductions", "net", "payout"
     )
-    by_region = pl.from_arrow(points.summary(con, month, "region")).sort("earned", descending=True)
+    by_region = polars_frame(points.summary(con, month, "region")).sort("earned", descending=True)
     unclaimed = points.unclaimed(con, month).num_rows
     paid, net = statement["payout"].sum(), statement["net"].sum()
     claims, valid = int(by_region["claims"].sum()), int(by_region["valid"].sum())
@@ -180,9 +181,7 @@ def points_part(con, month: str, config: Config, lang: str, budget: Decimal | No
         ],
         notes=notes,
         summary=list(notes),
-        folded=[
-            Section(pl.from_arrow(points.summary(con, month, "store")), "points_by_store", percent=("match_rate",))
-        ],
+        folded=[Section(polars_frame(points.summary(con, month, "store")), "points_by_store", percent=("match_rate",))],
     )
     part.charts.append(
         charts.ranked_bars(
@@ -206,7 +205,7 @@ def points_part(con, month: str, config: Config, lang: str, budget: Decimal | No
 def prefer_part(con, month: str, config: Config, lang: str) -> Part:
     """Penetration of each e-channel and the customers to promote the app to."""
     channels = config.channels
-    summary = pl.from_arrow(prefer.summary(con, month, config.prefer, channels))
+    summary = polars_frame(prefer.summary(con, month, config.prefer, channels))
     names = value_words(lang, channels)["channel"]
     part = Part("prefer", title("prefer", lang), [Section(summary, "channels", percent=("penetration",))])
     part.charts.append(
@@ -218,7 +217,7 @@ def prefer_part(con, month: str, config: Config, lang: str) -> Part:
         )
     )
     target = "app" if "app" in channels and channels["app"].electronic else summary["channel"][0]
-    targets = pl.from_arrow(prefer.targets(con, month, target, config.prefer, channels, top=10))
+    targets = polars_frame(prefer.targets(con, month, target, config.prefer, channels, top=10))
     part.tables.append(Section(targets, f"targets_{target}"))
     return part
 
@@ -226,15 +225,15 @@ def prefer_part(con, month: str, config: Config, lang: str) -> Part:
 def customers_part(con, month: str, config: Config, lang: str) -> Part:
     """Retention by region against the base month, the lifecycle stages, and the customers
     whose revenue fell most."""
-    stages = pl.from_arrow(lifecycle.lifecycle(con, month))
+    stages = polars_frame(lifecycle.lifecycle(con, month))
     kept = (
-        pl.from_arrow(retention.retention_table(con, config.kpis, config.channels, month, dims=["region"]))
+        polars_frame(retention.retention_table(con, config.kpis, config.channels, month, dims=["region"]))
         .filter(pl.col("region").is_not_null())
         .drop("month")  # the report's month, on every row
         .sort(["revenue_retention", "region"], descending=[True, False], nulls_last=True)
     )
     at_risk = (
-        pl.from_arrow(lifecycle.stage_list(con, month, "at_risk"))
+        polars_frame(lifecycle.stage_list(con, month, "at_risk"))
         .with_columns(drop=pl.col("prior_mean") - pl.col("revenue"))
         .sort(["drop", "msisdn"], descending=[True, False])
         .head(10)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import polars as pl
 
+from chanops.engines import polars_frame
 from chanops.kpi.catalog import Kpi
 from chanops.kpi.evaluate import Breach, evaluate
 from chanops.present.numbers import kpi_text, percent_text
@@ -73,7 +75,7 @@ def by_region(con, month: str, config: Config, lang: str) -> tuple[Part, list[Br
     ids = [k for k in REGION_KPIS if k in catalog]
     result = evaluate(con, catalog, config.channels, [month], ["region"], ids)
     frame = (
-        pl.from_arrow(result.frame)
+        polars_frame(result.frame)
         .filter(pl.col("region").is_not_null())
         .select(["region", *ids])
         .sort([ids[0], "region"], descending=[True, False], nulls_last=True)
@@ -94,7 +96,7 @@ def by_region(con, month: str, config: Config, lang: str) -> tuple[Part, list[Br
                 name(kpi, lang),
                 regions,
                 frame[kpi_id].to_list(),
-                lambda v, k=kpi: kpi_text(k, v),
+                functools.partial(kpi_text, kpi),
                 threshold=line,
                 breach_below=kpi.min is not None,
                 threshold_label=label,
@@ -114,7 +116,7 @@ def by_touchpoint(con, month: str, config: Config, lang: str) -> Part | None:
     channels = config.channels
     result = evaluate(con, config.kpis, channels, [month], ["channel"], ["order_success_rate"])
     frame = (
-        pl.from_arrow(result.frame)
+        polars_frame(result.frame)
         .select(
             "channel",
             pl.col("order_success_rate_den").alias("attempts"),

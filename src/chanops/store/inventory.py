@@ -45,7 +45,8 @@ def rejects(con: duckdb.DuckDBPyConnection, kind: str | None = None, load_id: in
     """Quarantined rows, newest load first, in file order."""
     if kind is not None and kind not in KINDS:
         raise UsageError(f"unknown kind '{kind}'; kinds: {', '.join(KINDS)}")
-    where, params = [], []
+    where: list[str] = []
+    params: list[object] = []
     if kind:
         where.append("kind = ?")
         params.append(kind)
