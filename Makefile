@@ -52,8 +52,9 @@ chromium:
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/mypy src
 
-## check: what CI runs — ruff (lint and format) and both test tiers
+## check: what CI runs — ruff (lint and format), mypy and both test tiers
 check: lint test-all
 
 ## bench: performance ratios against hand-written DuckDB in the same run (slow: minutes)
@@ -69,4 +70,4 @@ sample-data: $(STAMP)
 	$(BIN)/chanops sample --out sample_data --rows 20000 --seed 1
 
 clean:
-	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB).wal demo-dispatch demo-report .pytest_cache .ruff_cache bench/out
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB).wal demo-dispatch demo-report .pytest_cache .ruff_cache .mypy_cache bench/out

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from chanops.ingest.sample import SampleSpec, generate_sample
-from chanops.ingest.schema import KINDS
+from chanops.schema import KINDS
 
 from .conftest import query
 

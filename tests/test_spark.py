@@ -29,11 +29,11 @@ from chanops.channels import build_catalog  # noqa: E402
 from chanops.config import Config  # noqa: E402
 from chanops.engines.spark import SparkEngine, spark_session  # noqa: E402
 from chanops.ingest.loader import LoadOptions  # noqa: E402
-from chanops.ingest.schema import KINDS  # noqa: E402
 from chanops.kpi.catalog import build_kpi_catalog  # noqa: E402
 from chanops.kpi.evaluate import evaluate  # noqa: E402
 from chanops.lake.load import load_to_lake  # noqa: E402
 from chanops.points import reconcile as points  # noqa: E402
+from chanops.schema import KINDS  # noqa: E402
 from chanops.store.export import export_warehouse  # noqa: E402
 
 from . import points_fixture  # noqa: E402

@@ -24,7 +24,7 @@ from chanops.engines.spark import SparkEngine, spark_session  # noqa: E402
 from chanops.errors import LoadRejected  # noqa: E402
 from chanops.ingest.loader import LoadOptions, load_files  # noqa: E402
 from chanops.lake.load import load_to_lake  # noqa: E402
-from chanops.lake.store import Lake  # noqa: E402
+from chanops.lake.store import Lake, finish_interrupted_load  # noqa: E402
 from chanops.store.warehouse import connect  # noqa: E402
 
 CHANNELS = build_catalog(None)
@@ -137,7 +137,7 @@ def test_an_interrupted_commit_is_finished_before_anything_reads(spark, tmp_path
         with pytest.raises(OSError):
             load_to_lake(spark, lake, "orders", [str(extract)], CHANNELS)
     assert (tmp_path / "lake" / "_staging").exists() and not (tmp_path / "lake" / "orders").exists()
-    engine = SparkEngine(lake)
+    engine = SparkEngine(lake, prepare=finish_interrupted_load)  # as the CLI opens a lake
     assert engine.table("SELECT count(*) AS n FROM orders").to_pylist() == [{"n": 2}]
     assert not (tmp_path / "lake" / "_staging").exists()
 

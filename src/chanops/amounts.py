@@ -8,6 +8,7 @@ so an amount must be finite and fit that type; `1,000` and `¥1,000.50` are acce
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import overload
 
 from chanops.errors import UsageError
 
@@ -15,6 +16,10 @@ from chanops.errors import UsageError
 LARGEST_AMOUNT = Decimal("1e14")
 
 
+@overload
+def parse_amount(text: str, option: str, *, allow_negative: bool = False) -> Decimal: ...
+@overload
+def parse_amount(text: str | None, option: str, *, allow_negative: bool = False) -> Decimal | None: ...
 def parse_amount(text: str | None, option: str, *, allow_negative: bool = False) -> Decimal | None:
     """`text` as an exact amount, or None when not given; a UsageError naming `option` otherwise."""
     if text is None:

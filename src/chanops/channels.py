@@ -51,7 +51,7 @@ def build_catalog(overrides: dict | None) -> dict[str, Channel]:
         base = catalog.get(code)
         if base is None and not {"online", "electronic"} <= fields.keys():
             raise ConfigError(f"new channel '{code}' in config needs both 'online' and 'electronic'")
-        label = fields.get("zh", fields.get("label", base.zh if base else code))
+        label = str(fields.get("zh", fields.get("label", base.zh if base else code)))  # TOML text
         catalog[code] = Channel(
             code=code,
             zh=label,

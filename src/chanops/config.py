@@ -18,11 +18,12 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from chanops.channels import Channel, build_catalog
 from chanops.errors import ConfigError
-from chanops.ingest.schema import KINDS
 from chanops.kpi.catalog import Kpi, build_kpi_catalog
+from chanops.schema import KINDS
 from chanops.store.completeness import CheckConfig
 
 DEFAULT_CONFIG_NAME = "chanops.toml"
@@ -165,7 +166,8 @@ class PlanConfig:
             ):
                 kind = "a whole number from 1 to 1000" if whole else "a number from 0 to 1000"
                 raise ConfigError(f"[plan] {key} must be {kind}, got {value!r}")
-        return cls(**{k: int(v) if known[k].type == "int" else float(v) for k, v in section.items()})
+        values: dict[str, Any] = {k: int(v) if known[k].type == "int" else float(v) for k, v in section.items()}
+        return cls(**values)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields
+from typing import TYPE_CHECKING
 
 from chanops.channels import DEFAULT_CHANNELS
 from chanops.config import CheckConfig, PlanConfig, PointsConfig, PreferConfig, ReportConfig
 from chanops.kpi.catalog import BUILTIN_KPIS
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 def _value(value: object) -> str:
@@ -22,7 +26,7 @@ def _value(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _section(name: str, defaults: object, notes: dict[str, str]) -> list[str]:
+def _section(name: str, defaults: DataclassInstance, notes: dict[str, str]) -> list[str]:
     lines = [f"[{name}]"]
     for f in fields(defaults):
         value = getattr(defaults, f.name)

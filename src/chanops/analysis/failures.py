@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from chanops.channels import Channel
-from chanops.engines import as_engine
+from chanops.engines import as_engine, polars_frame
 from chanops.errors import NoData
 from chanops.months import add_months
 from chanops.sql import channel_in, in_months, lit, lit_list
@@ -71,7 +71,7 @@ def analyse_failures(
     counts = "count(*) AS attempts, count(*) FILTER (status = 'fail') AS failures"
     # the month's total over all products leads the table (not when one product is asked for)
     total = "" if product else f" UNION ALL SELECT month, {lit(ALL)}, {counts} FROM ({scope}) GROUP BY month"
-    by_product = pl.from_arrow(
+    by_product = polars_frame(
         engine.table(f"""
         WITH per AS (SELECT month, product, {counts} FROM ({scope}) GROUP BY month, product{total}),
         rated AS (SELECT *, (attempts - failures) / attempts AS success_rate FROM per)
@@ -82,13 +82,13 @@ def analyse_failures(
         WHERE r.{in_scope} ORDER BY r.month, r.product <> {lit(ALL)}, r.product""")
     )
     failed = f"SELECT * FROM ({scope}) WHERE status = 'fail' AND {in_scope}"
-    by_reason = pl.from_arrow(
+    by_reason = polars_frame(
         engine.table(f"""
         SELECT product, coalesce(fail_reason, '(none)') AS fail_reason, count(*) AS failures,
                count(*) / sum(count(*)) OVER (PARTITION BY product) AS share
         FROM ({failed}) GROUP BY 1, 2 ORDER BY product, failures DESC, fail_reason""")
     )
-    conflict_pairs = pl.from_arrow(
+    conflict_pairs = polars_frame(
         engine.table(f"""
         SELECT product, conflict_product, count(*) AS failed_orders, count(DISTINCT msisdn) AS users,
                rank() OVER (ORDER BY count(*) DESC) AS rank_by_orders,
@@ -102,7 +102,7 @@ def analyse_failures(
         "count(conflict_product) / count(*) AS conflict_share"
     )
     all_share = "" if product else f" UNION ALL SELECT {lit(ALL)} AS product, {shares} FROM ({failed})"
-    conflict_share = pl.from_arrow(
+    conflict_share = polars_frame(
         engine.table(f"""
         SELECT * FROM (SELECT product, {shares} FROM ({failed}) GROUP BY product{all_share}) s
         WHERE failures > 0 ORDER BY product <> {lit(ALL)}, failures DESC, product""")

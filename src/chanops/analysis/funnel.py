@@ -15,7 +15,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from chanops.engines import as_engine
+from chanops.engines import as_engine, polars_frame
 from chanops.errors import NoData
 from chanops.sql import in_months, lit, month_bounds
 from chanops.store.coverage import resolve_months
@@ -29,7 +29,7 @@ def funnel(con: duckdb.DuckDBPyConnection, month: str, campaign: str | None = No
     part of the campaign's conversions)."""
     start, end = month_bounds(month)
     only = f"AND campaign_id = {lit(campaign)}" if campaign else ""
-    return pl.from_arrow(
+    return polars_frame(
         as_engine(con).table(f"""
         WITH contacted AS (
             SELECT campaign_id, wave, count(DISTINCT msisdn) AS contacted,

@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 
 from chanops.channels import Channel
-from chanops.engines import as_engine
+from chanops.engines import as_engine, polars_frame
 from chanops.sql import in_months
 from chanops.store.coverage import require_rows, resolve_months
 
@@ -28,7 +28,7 @@ def quota_usage(
     con: duckdb.DuckDBPyConnection, month: str, quotas: dict[str, int], channels: dict[str, Channel], lang: str = "zh"
 ) -> pl.DataFrame:
     """touchpoint, label, used, quota, utilization (used / quota), over_quota."""
-    used = pl.from_arrow(
+    used = polars_frame(
         as_engine(con).table(f"""SELECT touchpoint, count(*) AS used FROM contacts
                        WHERE {in_months("contact_time", month)} GROUP BY touchpoint""")
     )

@@ -9,9 +9,9 @@ import inspect
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -20,16 +20,17 @@ import typer
 from typer.core import TyperGroup
 
 from chanops.errors import ChanopsError
-from chanops.ingest.schema import KINDS
 from chanops.present.formats import FORMATS, OutputOptions
+from chanops.schema import KINDS
 
 if TYPE_CHECKING:
     from chanops.config import Config
 
 PROG = "chanops"
 
-KindName = Enum("KindName", {name: name for name in KINDS}, type=str)
-FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)
+# members from the contract at run time: mypy reads only literal member lists, hence the ignores
+KindName = Enum("KindName", {name: name for name in KINDS}, type=str)  # type: ignore[misc]
+FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
 
 
 class Lang(StrEnum):
@@ -125,7 +126,7 @@ class Shared:
     db: Path | None = None
     wait: float = 5.0
     config_path: Path | None = None
-    out: OutputOptions | None = None
+    out: OutputOptions = field(default_factory=OutputOptions)  # defaults where a command takes no output flags
     engine: str = "duckdb"
     source: str | None = None
     spark_master: str = "local[2]"
@@ -160,7 +161,7 @@ class Shared:
 
     @property
     def lang(self) -> str:
-        return self.out.lang if self.out else "zh"
+        return self.out.lang
 
     @functools.cached_property
     def config(self) -> Config:
@@ -224,12 +225,13 @@ def shared_options(
                     kwargs.pop("excel"),
                 )
                 if output
-                else None,
+                else OutputOptions(),
             )
             return command(*args, shared=shared, **kwargs)
 
         own = [p for p in signature.parameters.values() if p.name != "shared"]
-        wrapper.__signature__ = signature.replace(parameters=own + extra)
+        # inspect.signature (and so Typer) reads __signature__; typeshed's wraps() type does not declare it
+        wrapper.__signature__ = signature.replace(parameters=own + extra)  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
@@ -283,10 +285,11 @@ class ChanopsGroup(TyperGroup):
 
     def main(
         self,
-        args: Any = None,
+        args: Sequence[str] | None = None,
         prog_name: str | None = None,
         complete_var: str | None = None,
         standalone_mode: bool = True,
+        windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
         from typer._click import exceptions as click_exc
@@ -295,7 +298,12 @@ class ChanopsGroup(TyperGroup):
         debug = debug_enabled(argv)
         try:
             result = super().main(
-                args=argv, prog_name=prog_name or PROG, complete_var=complete_var, standalone_mode=False, **extra
+                args=argv,
+                prog_name=prog_name or PROG,
+                complete_var=complete_var,
+                standalone_mode=False,
+                windows_expand_args=windows_expand_args,
+                **extra,
             )
         except ChanopsError as exc:
             if debug:

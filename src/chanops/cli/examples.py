@@ -105,4 +105,4 @@ def plain_types() -> None:
             tag = _shown(self, ctx=ctx)
             return TYPE_WORDS.get(tag, tag) if tag is not None else None
 
-        cls.display_type_rich = display
+        cls.display_type_rich = display  # type: ignore[method-assign]  # a patch on purpose, help path only

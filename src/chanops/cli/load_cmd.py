@@ -97,6 +97,7 @@ def load(
     with shared.query_engine(write=True) as con, steps(con, sum(sizes.values()), in_bytes=True) as bar:
 
         def start(path: Path) -> None:
+            assert bar is not None  # passed on only with a bar
             bar.start(f"{kind.value} ← {path.name}", sizes.get(path, 0))
 
         def report(result) -> None:

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import duckdb
 import pyarrow as pa
 
 from chanops.errors import ChanopsError, UsageError
 from chanops.sql import lit
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from chanops.engines.spark import SparkEngine
 
 ENGINES = ("duckdb", "spark")
 
@@ -46,7 +51,7 @@ class Engine(Protocol):
     def register(self, name: str, table: pa.Table) -> None:
         """Make an Arrow table the scratch table `name`."""
 
-    def read_locally(self, name: str, fill: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+    def read_locally(self, name: str, fill: Callable[[duckdb.DuckDBPyConnection], object]) -> None:
         """Let DuckDB build the scratch table `name` (`fill` creates it on the connection it is
         given: the loader's readers run in DuckDB), then make it this engine's table `name`."""
 
@@ -67,11 +72,11 @@ class Engine(Protocol):
 
 class DuckDBEngine:
     name = "duckdb"
-    source = None
+    source: str | None = None
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
-        self.progress_connection = con
+        self.progress_connection: duckdb.DuckDBPyConnection | None = con
 
     def table(self, sql: str) -> pa.Table:
         return self.con.sql(sql).to_arrow_table()
@@ -91,7 +96,7 @@ class DuckDBEngine:
         finally:
             self.con.unregister("_arrow_in")
 
-    def read_locally(self, name: str, fill: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+    def read_locally(self, name: str, fill: Callable[[duckdb.DuckDBPyConnection], object]) -> None:
         fill(self.con)  # the table is made where it is read
 
     def write_csv(self, sql: str, path: Path) -> None:
@@ -121,10 +126,20 @@ def write_arrow_csv(table: pa.Table, path: Path) -> None:
         scratch.close()
 
 
+def polars_frame(table: pa.Table) -> pl.DataFrame:
+    """An engine's Arrow table as a Polars frame: pl.from_arrow, which gives a DataFrame for a
+    table (its annotation says DataFrame | Series, and pyarrow has no types to tell them apart)."""
+    import polars as pl
+
+    return cast("pl.DataFrame", pl.from_arrow(table))
+
+
 def as_engine(con_or_engine) -> Engine:
     """Library functions take an Engine, or for convenience a DuckDB connection, which is
     wrapped: an engine is whatever can `materialize` (a connection has a `table` method too)."""
-    return con_or_engine if hasattr(con_or_engine, "materialize") else DuckDBEngine(con_or_engine)
+    if hasattr(con_or_engine, "materialize"):
+        return cast("Engine", con_or_engine)
+    return DuckDBEngine(con_or_engine)
 
 
 def first_row(con_or_engine, sql: str, params: Sequence | None = None) -> tuple | None:
@@ -133,12 +148,28 @@ def first_row(con_or_engine, sql: str, params: Sequence | None = None) -> tuple 
     return rows[0] if rows else None
 
 
-def open_engine(name: str, source: str | None, master: str, conf: Sequence[str]) -> Engine:
-    """Spark over `source` (the layout chanops export writes); the warehouse is opened by store.warehouse."""
+def only_row(con_or_engine, sql: str, params: Sequence | None = None) -> tuple:
+    """The row of a query that always returns exactly one (an aggregate without GROUP BY,
+    a probe); a query that returns none is a bug of the caller's SQL."""
+    row = first_row(con_or_engine, sql, params)
+    if row is None:
+        raise ValueError(f"expected one row, got none: {sql[:80]}")
+    return row
+
+
+def open_engine(
+    name: str,
+    source: str | None,
+    master: str,
+    conf: Sequence[str],
+    prepare: Callable[[Any, str], None] | None = None,
+) -> SparkEngine:
+    """Spark over `source` (the layout chanops export writes); the warehouse is opened by store.warehouse.
+    `prepare(spark, source)` runs before the source is read (see SparkEngine)."""
     from chanops.engines.spark import SparkEngine
 
     if name not in ENGINES:
         raise UsageError(f"--engine must be one of: {', '.join(ENGINES)}")
     if source is None:
         raise UsageError("--engine spark needs --source DIR (what load --engine spark or export wrote)")
-    return SparkEngine(source, master, conf)
+    return SparkEngine(source, master, conf, prepare)

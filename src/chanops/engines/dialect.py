@@ -27,7 +27,8 @@ _DIGITS = {"Y": "[0-9]{4}", "f": "[0-9]{1,6}"}
 def spark_datetime_pattern(strftime_format: str) -> str:
     """'%Y-%m-%d %H:%M:%S' → 'yyyy-M-d H:m:s'; '%Y%m%d' → 'yyyyMMdd'; literal letters quoted."""
     compact = "%Y%m" in strftime_format
-    out, literal = [], []
+    out: list[str] = []
+    literal: list[str] = []
 
     def flush() -> None:
         if literal:

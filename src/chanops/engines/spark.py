@@ -10,8 +10,9 @@ import functools
 import logging
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -86,36 +87,34 @@ class SparkEngine:
     default, any cluster via conf."""
 
     name = "spark"
-    progress_connection = None  # Spark has its own UI; no DuckDB query to follow
+    progress_connection: duckdb.DuckDBPyConnection | None = None  # Spark's UI, not a DuckDB query
 
-    def __init__(self, source: str | Path, master: str = "local[2]", conf: Sequence[str] = ()):
+    def __init__(
+        self,
+        source: str | Path,
+        master: str = "local[2]",
+        conf: Sequence[str] = (),
+        prepare: Callable[[Any, str], None] | None = None,
+    ):
+        """`prepare(spark, source)` runs once the session is up and before anything reads the
+        source: what its writer needs done first (a lake: chanops.lake.store.finish_interrupted_load).
+        The engine only reads, so it does not know the loader's transactions."""
         source = str(source)
         remote = "://" in source  # hdfs://, s3a://, …: the cluster's storage, listed by Spark itself
         if not remote and not Path(source).is_dir():
             raise UsageError(f"--source {source} is not a directory (write one with chanops export --to DIR)")
         self.spark = spark_session(master, conf)
-        self.source = source.rstrip("/")
-        self._finish_interrupted_load(source)
+        self.source: str | None = source.rstrip("/")
+        if prepare is not None:
+            prepare(self.spark, source)
         self._register(source)
-
-    def _finish_interrupted_load(self, source: str) -> None:
-        """A load interrupted after its commit is finished before anything reads the lake."""
-        from chanops.lake.store import Lake
-
-        lake = Lake(self.spark, source)
-        if lake.fs.exists(lake.path("_staging")) and not lake.fs.exists(lake.path("_lock")):
-            lake.lock()
-            try:
-                lake.recover()
-            finally:
-                lake.unlock()
 
     def _register(self, source: str) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         from pyspark.errors import AnalysisException
 
-        from chanops.lake.fs import LakeFS
+        from chanops.engines.spark_fs import LakeFS
 
         fs = LakeFS(self.spark)
         views = {
@@ -184,7 +183,7 @@ class SparkEngine:
         and put in place by one rename, then seen by this session's view of it."""
         import time
 
-        from chanops.lake.fs import LakeFS
+        from chanops.engines.spark_fs import LakeFS
 
         fs = LakeFS(self.spark)
         aside = f"{self.source}/_staging/append-{time.time_ns()}"
@@ -219,7 +218,7 @@ def empty_view_sql(view: str, table: str) -> str:
 @functools.cache
 def table_columns() -> dict[str, list[tuple[str, str]]]:
     """Spark column types of every table the queries read, for kinds missing from an export."""
-    from chanops.ingest.schema import KINDS, SQL_TYPES
+    from chanops.schema import KINDS, SQL_TYPES
 
     spark_types = {"VARCHAR": "STRING", "TIMESTAMP": "TIMESTAMP_NTZ"}
     views = {}

@@ -1,3 +1,3 @@
-"""From extract files to warehouse tables: the data contract (schema), reading files
-(readers), normalizing values (normalize), the transactional load (loader), and the
+"""From extract files to warehouse tables (the data contract they load into is
+chanops.schema): reading files (readers), normalizing values (normalize), the transactional load (loader), and the
 synthetic province for demos and tests (sample)."""

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from chanops.engines import first_row
+from chanops.engines import first_row, only_row
 from chanops.errors import InputFileError
 from chanops.ingest.readers import OpenedExtract
 from chanops.ingest.text import blank_lines
@@ -54,7 +54,7 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 
 def parse_rejects(con: duckdb.DuckDBPyConnection, source: OpenedExtract) -> tuple[int, bool]:
     """(distinct lines DuckDB rejected, whether any rejected record spans lines)."""
-    row = first_row(
+    row = only_row(
         con,
         "SELECT count(DISTINCT line), coalesce(bool_or(strpos(rtrim(csv_line, chr(10) || chr(13)), chr(10)) > 0), "
         f"false) FROM {source.text_rejects}",
@@ -63,6 +63,7 @@ def parse_rejects(con: duckdb.DuckDBPyConnection, source: OpenedExtract) -> tupl
 
 
 def physical_data_lines(source: OpenedExtract) -> int:
+    assert source.layout is not None  # text extracts only
     return max(source.layout.physical_lines - source.layout.header_line, 0)
 
 
@@ -83,6 +84,7 @@ def account(con: duckdb.DuckDBPyConnection, stage: str, source: OpenedExtract, s
     result = LineAccount(data_lines, staged, rejected, spans_lines=staged_lines > staged)
     missing = data_lines - staged_lines - rejected
     if missing > 0:
+        assert source.layout is not None  # physical_data_lines checked it
         result.blank = blank_lines(source.layout.read_path, source.layout.compression, source.layout.header_line)
         missing -= len(result.blank)
     if missing != 0:

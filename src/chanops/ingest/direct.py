@@ -28,12 +28,12 @@ import duckdb
 import pyarrow as pa
 
 from chanops.channels import Channel
-from chanops.engines import first_row
+from chanops.engines import only_row
 from chanops.ingest import accounting, keys
 from chanops.ingest.readers import OpenedExtract, open_extract, unparseable
-from chanops.ingest.schema import Kind
 from chanops.ingest.staging import header_fit, map_headers, stage_sql
 from chanops.ingest.text import pick_lines
+from chanops.schema import Kind
 from chanops.sql import ident, lit
 
 # More bad rows than this and reading their lines again is no cheaper than staging the file.
@@ -72,7 +72,7 @@ def append(
         if not _looks_clean(con, k, source, mapping, channels):
             return None
         appended = int(
-            first_row(
+            only_row(
                 con,
                 f"INSERT INTO {k.name} ({names}, _load_id) "
                 f"SELECT {names}, CASE WHEN _bad_reason IS NULL THEN {load_id} ELSE {-load_id} END FROM ({sql})",
@@ -92,7 +92,7 @@ def _looks_clean(con, k: Kind, source: OpenedExtract, mapping, channels) -> bool
     whole append when it commits, so a file that shows trouble early is staged instead."""
     probe = stage_sql(k, source, mapping, channels, with_spans=source.layout is not None)
     spans = "count(*) FILTER (WHERE _span > 1)" if source.layout is not None else "0"
-    bad, spanning = first_row(
+    bad, spanning = only_row(
         con, f"SELECT count(_bad_reason), {spans} FROM (SELECT * FROM ({probe}) LIMIT {PROBE_ROWS})"
     )
     rejected = accounting.parse_rejects(con, source)[0] if source.layout is not None else 0
@@ -106,7 +106,7 @@ def _lines_are_rows(con: duckdb.DuckDBPyConnection, k: Kind, source: OpenedExtra
         rejected, _spanning = accounting.parse_rejects(con, source)
         if rejected or appended != accounting.physical_data_lines(source) or source.layout.replaced_bytes:
             return None
-    first, last, rows = first_row(
+    first, last, rows = only_row(
         con, f"SELECT min(rowid), max(rowid), count(*) FROM {k.name} WHERE _load_id IN ({load_id}, {-load_id})"
     )
     return first if rows == appended and last - first + 1 == rows else None
@@ -117,7 +117,7 @@ def _settle(con, k: Kind, source: OpenedExtract, maps, channels, load_id: int, a
     if first_rowid is None:
         return None
     line = f"rowid - {first_rowid} + {source.first_line}"
-    bad = first_row(con, f"SELECT count(*) FROM {k.name} WHERE _load_id = {-load_id}")[0]
+    bad = only_row(con, f"SELECT count(*) FROM {k.name} WHERE _load_id = {-load_id}")[0]
     if bad > MOST_BAD_ROWS:
         return None
     if bad and not _quarantine_bad_rows(con, k, source, maps, channels, load_id, line):
@@ -153,7 +153,7 @@ def _quarantine_bad_rows(con, k: Kind, source: OpenedExtract, maps, channels, lo
             )
             con.register(f"_bad_numbers_{load_id}", pa.table({"n": list(range(len(lines))), "line": sorted(lines)}))
             try:
-                agree = first_row(
+                agree = only_row(
                     con, f"SELECT count(*) = {len(lines)} AND count(_bad_reason) = count(*) FROM {reasons}"
                 )[0]
                 if not agree:
@@ -200,6 +200,6 @@ def _quarantine_duplicates(con, k: Kind, source: OpenedExtract, load_id: int, li
                 FROM {marked} WHERE reason IS NOT NULL ORDER BY line"""
         )
         con.execute(f"DELETE FROM {k.name} WHERE rowid IN (SELECT rid FROM {marked} WHERE reason IS NOT NULL)")
-        return int(first_row(con, f"SELECT count(reason) FROM {marked}")[0])
+        return int(only_row(con, f"SELECT count(reason) FROM {marked}")[0])
     finally:
         con.execute(f"DROP TABLE IF EXISTS {marked}")

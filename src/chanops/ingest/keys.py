@@ -12,8 +12,8 @@ from datetime import date
 
 import duckdb
 
-from chanops.engines import first_row
-from chanops.ingest.schema import Kind
+from chanops.engines import only_row
+from chanops.schema import Kind
 from chanops.sql import ident, lit
 
 GOOD = "_bad_reason IS NULL"
@@ -70,7 +70,7 @@ def already_loaded(k: Kind, table: str, but_load: int | None = None) -> str:
 def _repeated_keys(con: duckdb.DuckDBPyConnection, k: Kind, table: str, rows: str) -> int:
     """How many keys occur more than once among `rows` of `table` (NULL parts compare equal)."""
     keys = ", ".join(ident(c) for c in k.key)
-    return first_row(
+    return only_row(
         con, f"SELECT count(*) FROM (SELECT {keys} FROM {table} WHERE {rows} GROUP BY ALL HAVING count(*) > 1)"
     )[0]
 
@@ -82,7 +82,7 @@ def repeated_in_load(con: duckdb.DuckDBPyConnection, k: Kind, load_id: int) -> b
 def loaded_before(con: duckdb.DuckDBPyConnection, k: Kind, load_id: int) -> bool:
     """Does a row of load `load_id` have a key some other load already brought?"""
     condition = already_loaded(k, k.name, but_load=load_id)
-    return bool(first_row(con, f"SELECT count(*) FROM {k.name} WHERE _load_id = {load_id} AND {condition}")[0])
+    return bool(only_row(con, f"SELECT count(*) FROM {k.name} WHERE _load_id = {load_id} AND {condition}")[0])
 
 
 def mark_duplicates(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> None:
@@ -138,7 +138,7 @@ def replace_partitions(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> l
     part = _partition_sql(k)
     covered = f"SELECT DISTINCT {part} FROM {stage} WHERE {GOOD}"
     if k.mode == "snapshot":
-        replaced = first_row(con, f"SELECT count(DISTINCT msisdn) FROM {k.name} WHERE msisdn IN ({covered})")[0]
+        replaced = only_row(con, f"SELECT count(DISTINCT msisdn) FROM {k.name} WHERE msisdn IN ({covered})")[0]
         con.execute(f"DELETE FROM {k.name} WHERE msisdn IN ({covered})")
         return [("customers", int(replaced))] if replaced else []
     rows = con.execute(

@@ -28,12 +28,12 @@ import duckdb
 
 from chanops.channels import Channel
 from chanops.config import DEFAULT_MAX_REJECT_RATE
-from chanops.engines import first_row
+from chanops.engines import first_row, only_row
 from chanops.errors import InputFileError, LoadRejected, UsageError, WarehouseUnwritable
 from chanops.ingest import accounting, direct, keys
 from chanops.ingest.readers import OpenedExtract, fingerprint, open_extract, unparseable
-from chanops.ingest.schema import KINDS, Kind
 from chanops.ingest.staging import header_fit, map_headers, stage_sql
+from chanops.schema import KINDS, Kind
 from chanops.sql import ident, lit
 from chanops.store.warehouse import storage_problem
 
@@ -272,7 +272,7 @@ class _Loader:
         text_bad = account.rejected_lines if account else 0
         if staged + text_bad == 0:
             raise InputFileError(f"{source.path}: has a header but no data rows")
-        counts = first_row(
+        counts = only_row(
             self.con,
             f"SELECT count(*) FILTER (WHERE _bad_reason IS NULL), "
             f"count(*) FILTER (WHERE starts_with(_bad_reason, '{DUPLICATE}')) FROM {stage}",

@@ -34,7 +34,7 @@ class OpenedExtract:
     first_line: int  # physical line number of the first data row
     layout: TextLayout | None = None  # text files only
     text_rejects: str | None = None  # DuckDB temp table of structurally bad lines (text files)
-    cleanup: list[Callable[[], None]] = field(default_factory=list)
+    cleanup: list[Callable[[], object]] = field(default_factory=list)
 
     def drop_rejects(self, con: duckdb.DuckDBPyConnection) -> None:
         """Forget DuckDB's rejects of a read, before reading the file again."""

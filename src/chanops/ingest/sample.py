@@ -17,6 +17,7 @@ thousands separators, and a few bad rows (well under the 1% reject threshold).
 from __future__ import annotations
 
 import codecs
+import functools
 import os
 import re
 import shutil
@@ -389,7 +390,11 @@ def generate_sample(spec: SampleSpec, track: Callable | None = None) -> dict[str
                 for kind, query in exports.items():
                     target = spec.out / f"{kind}.{spec.format}"
                     _step(
-                        bar, f"writing {target.name}", 1, lambda q=query, t=target: _write(con, q, t, spec, scratch), 1
+                        bar,
+                        f"writing {target.name}",
+                        1,
+                        functools.partial(_write, con, query, target, spec, scratch),
+                        1,
                     )
                     written[kind] = target
                 _step(

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from chanops.channels import Channel
 from chanops.errors import InputFileError
 from chanops.ingest.normalize import raw_text_sql, reason_sql, value_sql
-from chanops.ingest.readers import OpenedExtract
-from chanops.ingest.schema import Kind
+from chanops.ingest.text import TextLayout
+from chanops.schema import Kind
 from chanops.sql import ident, lit
 
 # Checks across columns of one row, per kind: (condition that is bad, column, reason).
@@ -29,6 +30,19 @@ ROW_CHECKS: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
+class StageSource(Protocol):
+    """What stage_sql reads of a source: an OpenedExtract, or the Spark loader's numbered lines."""
+
+    @property
+    def from_sql(self) -> str: ...
+    @property
+    def headers(self) -> Sequence[str]: ...
+    @property
+    def encoding(self) -> str: ...
+    @property
+    def layout(self) -> TextLayout | None: ...
+
+
 def _lookup(k: Kind, user_map: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     lookup: dict[str, str] = {}
     for col in k.columns:
@@ -38,7 +52,7 @@ def _lookup(k: Kind, user_map: dict[str, str]) -> tuple[dict[str, str], dict[str
     return lookup, {h.strip().lower(): c for h, c in user_map.items()}
 
 
-def map_headers(k: Kind, headers: Sequence[str], user_map: dict[str, str], path: Path) -> dict[str, int]:
+def map_headers(k: Kind, headers: Sequence[str], user_map: dict[str, str], path: str | Path) -> dict[str, int]:
     """Canonical column -> index of the file column holding it.
 
     A header matches through the user mapping first, then the canonical name
@@ -128,7 +142,7 @@ def _checks(k: Kind, bad_bytes: str | None, line_mode: bool) -> list[_Check]:
 
 def stage_sql(
     k: Kind,
-    source: OpenedExtract,
+    source: StageSource,
     mapping: dict[str, int],
     channels: dict[str, Channel],
     *,

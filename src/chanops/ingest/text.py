@@ -67,7 +67,7 @@ class TextExtract:
     headers: list[str]
     encoding: str
     layout: TextLayout
-    cleanup: list[Callable[[], None]] = field(default_factory=list)
+    cleanup: list[Callable[[], object]] = field(default_factory=list)
 
 
 def read_head(path: Path, gz: bool) -> bytes:
@@ -82,7 +82,7 @@ def read_head(path: Path, gz: bool) -> bytes:
         raise InputFileError(f"{path}: cannot read ({reason})") from None
 
 
-def detect_encoding(head: bytes, requested: str, path: Path) -> str:
+def detect_encoding(head: bytes, requested: str, path: str | Path) -> str:
     """UTF-16 by its BOM; UTF-8 (BOM or not) when the head decodes as UTF-8; else GB18030,
     when nearly all of the head decodes as such (a few bad bytes quarantine their rows)."""
     if requested not in ENCODINGS:
@@ -111,7 +111,7 @@ def _split(line: str, delimiter: str) -> list[str]:
 
 
 def find_header(
-    head: bytes, encoding: str, path: Path, fits: Callable[[list[str]], int | None]
+    head: bytes, encoding: str, path: str | Path, fits: Callable[[list[str]], int | None]
 ) -> tuple[int, str, list[str], list[str]]:
     """(physical line of the header, delimiter, header names, preamble lines above it).
 

@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from chanops.channels import Channel
-from chanops.engines import EngineError, as_engine, first_row
+from chanops.engines import EngineError, as_engine, only_row
 from chanops.errors import ConfigError, NoData, UsageError
 from chanops.kpi.catalog import DIMENSIONS, Kpi
 from chanops.kpi.compile import compile_sql
@@ -210,7 +210,7 @@ def _loaded_only(engine, kpis: list[Kpi]) -> tuple[list[Kpi], list[str]]:
     kind never loaded would show 0, which reads like a fact (a warehouse without usage has
     no e-channel penetration of 0%)."""
     kinds = sorted({k for kpi in kpis for m in (kpi.numerator, kpi.denominator) for k in SOURCE_KINDS[m.source]})
-    row = first_row(engine, "SELECT " + ", ".join(f"{probe(f'SELECT 1 AS hit FROM {k}')} AS {k}" for k in kinds))
+    row = only_row(engine, "SELECT " + ", ".join(f"{probe(f'SELECT 1 AS hit FROM {k}')} AS {k}" for k in kinds))
     missing = {k for k, present in zip(kinds, row, strict=True) if not present}
     if not missing:
         return kpis, []

@@ -25,10 +25,10 @@ from chanops.engines.dialect import to_spark_sql
 from chanops.errors import InputFileError, LoadRejected, UsageError
 from chanops.ingest.keys import generated_key_sql, key_name, key_text
 from chanops.ingest.loader import DUPLICATE, FileLoad, LoadOptions
-from chanops.ingest.schema import KINDS, Kind
 from chanops.ingest.staging import header_fit, map_headers, stage_sql
 from chanops.lake import lines
 from chanops.lake.store import COMMITTED, UNPARTITIONED, Lake, Partition
+from chanops.schema import KINDS, Kind
 from chanops.sql import ident, lit
 
 GOOD = "_bad_reason IS NULL"

@@ -21,8 +21,8 @@ import socket
 import time
 from dataclasses import dataclass, field
 
+from chanops.engines.spark_fs import LakeFS
 from chanops.errors import UsageError
-from chanops.lake.fs import LakeFS
 
 UNPARTITIONED = ("customers", "rules")
 COMMITTED = "COMMITTED"
@@ -115,3 +115,15 @@ class Lake:
                     self.fs.rename(move["from"], move["to"])
                     self.fs.delete(f"{move['from']}.retired")
         self.fs.delete(txn)
+
+
+def finish_interrupted_load(spark, root: str) -> None:
+    """A load interrupted after its commit is finished before anything reads the lake (the
+    `prepare` a SparkEngine over a lake is opened with)."""
+    lake = Lake(spark, root)
+    if lake.fs.exists(lake.path("_staging")) and not lake.fs.exists(lake.path("_lock")):
+        lake.lock()
+        try:
+            lake.recover()
+        finally:
+            lake.unlock()

@@ -34,8 +34,9 @@ def assign(engine: Engine, quota_left: Mapping[str, int | None]) -> int:
     """Fill ASSIGNED (seq, touchpoint) for every candidate in OPTIONS that gets a touchpoint;
     `quota_left[t]` is None when t has no quota. Returns the rounds it took."""
     touchpoints = engine.table(f"SELECT DISTINCT touchpoint FROM {OPTIONS}").column(0).to_pylist()
-    closes = {t: 0 if quota_left.get(t) is not None and quota_left[t] <= 0 else OPEN for t in touchpoints}
-    limits = {t: quota_left[t] for t in touchpoints if quota_left.get(t) is not None and quota_left[t] > 0}
+    quotas = {t: q for t in touchpoints if (q := quota_left.get(t)) is not None}
+    closes = {t: 0 if t in quotas and quotas[t] <= 0 else OPEN for t in touchpoints}
+    limits = {t: q for t, q in quotas.items() if q > 0}
     rounds = 0
     while True:
         rounds += 1

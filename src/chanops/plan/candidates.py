@@ -11,13 +11,13 @@ from collections.abc import Mapping
 import duckdb
 
 from chanops.channels import Channel
-from chanops.engines import first_row
+from chanops.engines import only_row
 from chanops.errors import InputFileError
 from chanops.ingest import accounting
 from chanops.ingest.readers import open_extract, unparseable
-from chanops.ingest.schema import Column, Kind
 from chanops.ingest.staging import header_fit, map_headers, stage_sql
 from chanops.plan.planfile import PlanFile
+from chanops.schema import Column, Kind
 from chanops.sql import lit
 
 CANDIDATES = "_plan_candidates"
@@ -68,4 +68,4 @@ def read_candidates(con: duckdb.DuckDBPyConnection, plan: PlanFile, channels: Ma
             con.execute(f"DROP TABLE {staged}")
         finally:
             source.close()
-    return int(first_row(con, f"SELECT count(*) FROM {CANDIDATES}")[0])
+    return int(only_row(con, f"SELECT count(*) FROM {CANDIDATES}")[0])

@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from chanops.config import Config
-from chanops.engines import Engine, as_engine, first_row
+from chanops.engines import Engine, as_engine, only_row
 from chanops.errors import NoData, UsageError
 from chanops.months import add_months, parse_month
 from chanops.plan import assign, checks
@@ -89,7 +89,7 @@ CANDIDATES_SQL = f"""
 def _notes(engine: Engine, config: Config, month: str) -> list[str]:
     """Said loudly rather than planned on quietly: no conversion history means every expected
     conversion is 0 and touchpoints are chosen by code alone."""
-    if first_row(engine, f"SELECT count(*) FROM {HISTORY} WHERE reached_users > 0")[0]:
+    if only_row(engine, f"SELECT count(*) FROM {HISTORY} WHERE reached_users > 0")[0]:
         return []
     first = add_months(month, -config.plan.conversion_months)
     return [
@@ -106,7 +106,7 @@ def dispatch_sql(touchpoint: str) -> str:
 
 def _require_inputs(engine: Engine) -> None:
     for kind in ("customers", "orders"):
-        if not first_row(engine, f"SELECT count(*) FROM (SELECT 1 FROM {kind} LIMIT 1)")[0]:
+        if not only_row(engine, f"SELECT count(*) FROM (SELECT 1 FROM {kind} LIMIT 1)")[0]:
             raise NoData(f"plan needs {kind} in the warehouse (who is active, who holds what); load them first")
 
 

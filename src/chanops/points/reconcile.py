@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from chanops.config import PointsConfig
-from chanops.engines import as_engine, first_row
+from chanops.engines import as_engine, first_row, only_row
 from chanops.errors import NoData, UsageError
 from chanops.sql import in_months, lit, month_start, probe
 from chanops.store.coverage import require_rows
@@ -180,7 +180,7 @@ def statement(con, month: str, config: PointsConfig, budget: Decimal | None = No
         raise UsageError("--budget cannot be negative")
     engine = as_engine(con)
     _require_entries(engine, month)
-    if not first_row(engine, f"SELECT {probe('SELECT 1 AS hit FROM rules')} AS n")[0]:
+    if not only_row(engine, f"SELECT {probe('SELECT 1 AS hit FROM rules')} AS n")[0]:
         # every claim would earn 0 and the payout file would pay nobody, silently
         raise NoData("no points rules (积分规则) loaded: load rules before a statement or payout")
     return engine.table(statement_sql(month, config, budget))

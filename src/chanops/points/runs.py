@@ -17,7 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from chanops.config import PointsConfig
-from chanops.engines import as_engine, first_row
+from chanops.engines import as_engine, first_row, only_row
 from chanops.errors import UsageError
 from chanops.months import parse_month
 from chanops.points.reconcile import payout_file, statement
@@ -64,7 +64,7 @@ def add_adjustment(con: duckdb.DuckDBPyConnection, month: str, staff_id: str, po
         raise UsageError("--note is required: say why the points change")
     if not staff_id.strip():
         raise UsageError("--staff is required")
-    row = first_row(con, "SELECT coalesce(max(adjust_id), 0) + 1 FROM _adjustments")
+    row = only_row(con, "SELECT coalesce(max(adjust_id), 0) + 1 FROM _adjustments")
     adjust_id = int(row[0])
     con.execute(
         "INSERT INTO _adjustments VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
@@ -103,7 +103,7 @@ def record_run(
     run beside the Parquet data); returns the run id. The row is computed by DuckDB from the
     statement on either engine, so both ledgers hold the same columns."""
     engine = as_engine(con_or_engine)
-    run_id = int(first_row(engine, "SELECT coalesce(max(run_id), 0) + 1 FROM _points_runs")[0])
+    run_id = int(only_row(engine, "SELECT coalesce(max(run_id), 0) + 1 FROM _points_runs")[0])
     scratch = duckdb.connect()
     try:
         scratch.register("_statement", table)

@@ -47,7 +47,7 @@ class OutputOptions:
             if self.format not in FORMATS:
                 raise UsageError(f"unknown format '{self.format}'. Try one of: {', '.join(FORMATS)}")
             return self.format
-        if not self.to_stdout:
+        if self.output is not None and not self.to_stdout:
             return SUFFIX_FORMATS.get(self.output.suffix.lower(), "csv")
         # isatty, not Rich's terminal detection: FORCE_COLOR makes Rich treat pipes as terminals.
         return "table" if sys.stdout.isatty() else "csv"

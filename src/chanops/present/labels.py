@@ -6,6 +6,10 @@ the stable interface for pipelines. A column without an entry shows its id.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
+from types import MappingProxyType
+
 LABELS: dict[str, tuple[str, str]] = {
     # dimensions
     "month": ("月份", "Month"),
@@ -155,43 +159,41 @@ LABELS: dict[str, tuple[str, str]] = {
 
 
 # report tables
-LABELS.update(
-    {
-        "headline": ("核心指标", "Headline KPIs"),
-        "trend": ("近六个月趋势", "Six-month trend"),
-        "by_region": ("分盟市", "By region"),
-        "by_touchpoint": ("分触点", "By touchpoint"),
-        "successes": ("成功笔数", "Successes"),
-        "funnel": ("营销漏斗", "Funnel"),
-        "conflict_pairs": ("互斥产品对", "Mutual-exclusion pairs"),
-        "completeness": ("数据完整性检查", "Data completeness"),
-        "focus_trend": ("重点产品线上办理趋势", "Focus product online trend"),
-        "points_top20": ("积分排名前20", "Top 20 by points"),
-        "points_by_store": ("分营业厅", "By store"),
-        "points_by_region": ("分区域", "By region"),
-        "points_total": ("全省积分合计", "Points, whole province"),
-        "channels": ("分电子渠道", "By e-channel"),
-        "targets_app": ("手机营业厅推广目标前10", "Top 10 app promotion targets"),
-        "retention": ("保有率", "Retention"),
-        "lifecycle": ("生命周期", "Lifecycle"),
-        "at_risk_top10": ("离网预警客户（收入降幅前10）", "At-risk customers (top 10 revenue drops)"),
-        "funnel_by_wave": ("分波次漏斗", "Funnel by wave"),
-        "fail_reasons": ("失败原因", "Failure reasons"),
-        "fail_reasons_by_product": ("分产品失败原因", "Failure reasons by product"),
-        "cover": ("封面", "Cover"),
-    }
-)
+REPORT_LABELS: dict[str, tuple[str, str]] = {
+    "headline": ("核心指标", "Headline KPIs"),
+    "trend": ("近六个月趋势", "Six-month trend"),
+    "by_region": ("分盟市", "By region"),
+    "by_touchpoint": ("分触点", "By touchpoint"),
+    "successes": ("成功笔数", "Successes"),
+    "funnel": ("营销漏斗", "Funnel"),
+    "conflict_pairs": ("互斥产品对", "Mutual-exclusion pairs"),
+    "completeness": ("数据完整性检查", "Data completeness"),
+    "focus_trend": ("重点产品线上办理趋势", "Focus product online trend"),
+    "points_top20": ("积分排名前20", "Top 20 by points"),
+    "points_by_store": ("分营业厅", "By store"),
+    "points_by_region": ("分区域", "By region"),
+    "points_total": ("全省积分合计", "Points, whole province"),
+    "channels": ("分电子渠道", "By e-channel"),
+    "targets_app": ("手机营业厅推广目标前10", "Top 10 app promotion targets"),
+    "retention": ("保有率", "Retention"),
+    "lifecycle": ("生命周期", "Lifecycle"),
+    "at_risk_top10": ("离网预警客户（收入降幅前10）", "At-risk customers (top 10 revenue drops)"),
+    "funnel_by_wave": ("分波次漏斗", "Funnel by wave"),
+    "fail_reasons": ("失败原因", "Failure reasons"),
+    "fail_reasons_by_product": ("分产品失败原因", "Failure reasons by product"),
+    "cover": ("封面", "Cover"),
+}
 
 
-def _with_kpis() -> None:
-    # KPI ids label their own columns (trend and region tables of the report)
+@functools.cache
+def labels_table() -> Mapping[str, tuple[str, str]]:
+    """Every column's labels: LABELS, the report's tables, and each built-in KPI's id for its
+    own column (trend and region tables of the report) where no label above names it. Built on
+    first use, read-only: importing this module changes nothing and loads no KPI catalog."""
     from chanops.kpi.catalog import BUILTIN_KPIS
 
-    for kpi in BUILTIN_KPIS:
-        LABELS.setdefault(kpi.id, (kpi.zh, kpi.en))
-
-
-_with_kpis()
+    kpis = {kpi.id: (kpi.zh, kpi.en) for kpi in BUILTIN_KPIS}
+    return MappingProxyType({**kpis, **LABELS, **REPORT_LABELS})
 
 
 def is_identifier(column: str) -> bool:
@@ -201,7 +203,7 @@ def is_identifier(column: str) -> bool:
 
 
 def label(column_id: str, lang: str) -> str:
-    pair = LABELS.get(column_id)
+    pair = labels_table().get(column_id)
     if pair is None:
         return column_id
     return pair[0] if lang == "zh" else pair[1]
@@ -242,7 +244,8 @@ def value_words(lang: str, channels=None) -> dict[str, dict[str, str]]:
     catalog = channels if channels is not None else {c.code: c for c in DEFAULT_CHANNELS}
     names = {code: (ch.zh if lang == "zh" else ch.en) for code, ch in catalog.items()}
     words = {column: {code: pair[pick] for code, pair in codes.items()} for column, codes in VALUE_LABELS.items()}
-    words["status"] = {code: LABELS[code][pick] for code in STATUS_CODES}
+    labels = labels_table()
+    words["status"] = {code: labels[code][pick] for code in STATUS_CODES}
     words["product"] = {"(all)": ("全部", "All")[pick]}  # the total row of a per-product table
     words.update({column: names for column in CHANNEL_COLUMNS})
     return words

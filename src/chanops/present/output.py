@@ -16,14 +16,14 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from chanops.errors import UsageError
 from chanops.present.formats import BINARY_FORMATS, OutputOptions
 from chanops.present.labels import is_identifier, label, worded
 from chanops.present.numbers import percent_text, points_text
+from chanops.present.section import FORMULA_START, Section, masked
 from chanops.sql import ident, lit
 
 if TYPE_CHECKING:
@@ -37,83 +37,9 @@ COPY_OPTIONS = {
 }
 
 
-@dataclass
-class Section:
-    """One titled result table (a Polars frame or an Arrow table).
-
-    `percent` names ratio columns shown as percentages and `points` changes of rates
-    shown as +1.23pp. `human`, when given (a frame, or a function of the labels' language
-    making one), is what table and markdown show instead of `frame` — e.g. a long KPI
-    layout that reads better than the wide machine layout."""
-
-    frame: Any
-    title: str = ""
-    percent: Sequence[str] = field(default_factory=tuple)
-    points: Sequence[str] = field(default_factory=tuple)
-    human: Any = None
-    free_text: Sequence[str] = field(default_factory=tuple)  # columns whose text may hold phone numbers
-    marked: frozenset = frozenset()  # (row, column id) cells outside a threshold: shown as breaches
-    row_kinds: str | None = None  # a column saying each row's KPI format (pct or number), for the workbook
-
-    @property
-    def height(self) -> int:
-        return self.frame.height if hasattr(self.frame, "height") else self.frame.num_rows
-
-    def head(self, rows: int) -> Section:
-        """The first `rows` rows, for a capped table (sliced before any formatting)."""
-        frame = self.frame.head(rows) if hasattr(self.frame, "height") else self.frame.slice(0, rows)
-        human = self.human
-        if callable(human):
-            return replace(self, frame=frame, human=lambda lang: human(lang).head(rows))
-        return replace(self, frame=frame, human=None if human is None else human.head(rows))
-
-    def polars(self) -> pl.DataFrame:
-        import polars as pl
-
-        return self.frame if isinstance(self.frame, pl.DataFrame) else pl.from_arrow(self.frame)
-
-    def human_frame(self, lang: str = "zh") -> pl.DataFrame | None:
-        return self.human(lang) if callable(self.human) else self.human
-
-
-# Columns holding phone numbers: masked as 138****0001 in table, markdown and xlsx output
-# unless --unmask (个人信息保护); csv/json/parquet for pipelines keep full numbers.
-MSISDN_COLUMNS = frozenset({"msisdn"})
-
-
-# A phone number inside free text (a rejected line, a value): 138****0001 as well.
-PHONE_IN_TEXT = r"(1[3-9][0-9])[0-9]{4}([0-9]{4})"
-# OWASP CSV injection: a cell starting with one of these is run as a formula by spreadsheets.
-FORMULA_START = r"^[=+\-@\t\r]"
 APOSTROPHE = lit("'")  # the SQL literal of one apostrophe
 # Control characters (C0 but line feed and tab, DEL, C1) would move or recolour the terminal.
 CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
-
-
-def masked(frame: pl.DataFrame, unmask: bool, free_text: Sequence[str] = ()) -> pl.DataFrame:
-    """`frame` with its phone-number columns masked, and phone numbers inside `free_text`
-    columns, unless `unmask`."""
-    import polars as pl
-
-    columns = [c for c in frame.columns if c in MSISDN_COLUMNS]
-    texts = [c for c in free_text if c in frame.columns and frame.schema[c] == pl.String]
-    if unmask or not (columns or texts):
-        return frame
-    return frame.with_columns(
-        *(pl.col(c).str.slice(0, 3) + "****" + pl.col(c).str.slice(-4) for c in columns),
-        *(pl.col(c).str.replace_all(PHONE_IN_TEXT, "${1}****${2}") for c in texts),
-    )
-
-
-def neutralized(frame: pl.DataFrame) -> pl.DataFrame:
-    """Text cells a spreadsheet would run as a formula get a leading apostrophe."""
-    import polars as pl
-
-    texts = [c for c, dtype in frame.schema.items() if dtype == pl.String]
-    return frame.with_columns(
-        pl.when(pl.col(c).str.contains(FORMULA_START)).then("'" + pl.col(c)).otherwise(pl.col(c)).alias(c)
-        for c in texts
-    )
 
 
 def _visible(col):
@@ -354,6 +280,7 @@ def emit(
         write(dest)
         dest.flush()
         return
+    assert options.output is not None  # to_stdout covers no -o
     write_atomically(options.output, write, binary)
 
 
@@ -384,13 +311,13 @@ def _capped(sections: Sequence[Section], fmt: str, options: OutputOptions, notic
     return capped
 
 
-def write_atomically(target: Path, write: Callable[[IO], None], binary: bool) -> None:
+def write_atomically(target: Path, write: Callable[[IO], object], binary: bool) -> None:
     """Write `target` through a temp file in the same directory, then rename: a reader (or a
     cron consumer) never sees a half-written file, and a failure leaves nothing behind."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
+        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             write(fh)
         # mkstemp makes the file private (0600); a report is meant to be read like any file
         umask = os.umask(0)

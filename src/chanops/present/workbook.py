@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from chanops.present.formats import OutputOptions
 from chanops.present.labels import is_identifier, label, worded
@@ -20,7 +20,7 @@ from chanops.present.labels import is_identifier, label, worded
 if TYPE_CHECKING:
     import polars as pl
 
-    from chanops.present.output import Section
+    from chanops.present.section import Section
 
 NUMBER_FORMATS = {
     "pct": "0.00%",
@@ -83,7 +83,7 @@ def sheet_name(title: str, lang: str, used: set[str]) -> str:
 def write_table(sheet, section: Section, options: OutputOptions, formats: dict, first_row: int = 0) -> int:
     """The section as a table from `first_row`: bold frozen header, autofilter, widths fitted;
     returns the row after it."""
-    from chanops.present.output import masked, neutralized
+    from chanops.present.section import masked, neutralized
 
     frame = section.polars()
     kinds = _kinds(frame, section)
@@ -170,12 +170,13 @@ def _width(header: str, frame: pl.DataFrame, name: str, kind: str) -> float:
     column = frame.get_column(name)
     if kind == "text":
         widths = column.cast(pl.String).drop_nulls()
-        text = (widths.str.len_chars() + (widths.str.len_bytes() - widths.str.len_chars()) / 2).max() or 0
+        # a numeric Series' max is a number; Series.max() is annotated for every dtype
+        text = cast(float, (widths.str.len_chars() + (widths.str.len_bytes() - widths.str.len_chars()) / 2).max() or 0)
     elif kind in ("datetime", "date"):
         text = 19 if kind == "datetime" else 10
     else:
         numbers = column.cast(pl.Float64).drop_nulls().abs()
-        largest = numbers.max() if numbers.len() else 0
+        largest = cast(float, numbers.max()) if numbers.len() else 0
         text = len(f"{largest or 0:,.2f}") + 2
     head = len(header) + (len(header.encode()) - len(header)) / 2
     return float(min(max(text, head + 3, LEAST_WIDTH), MOST_WIDTH) + 2)

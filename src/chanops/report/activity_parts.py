@@ -14,6 +14,7 @@ import polars as pl
 from chanops.analysis.failures import ALL, FailuresRequest
 from chanops.analysis.lifecycle import biggest_drops, stage_list
 from chanops.analysis.retention import retention_view
+from chanops.engines import polars_frame
 from chanops.errors import NoData
 from chanops.months import add_months
 from chanops.points import reconcile as points
@@ -144,12 +145,12 @@ def points_part(session, month: str, config: Config, lang: str, budget: Decimal 
     """The month's statement (top 20), the points summary by region and store — whose whole-month
     row gives the line's match rate ((valid + no_rule) / claims, SPEC §6.5) — budget use and
     unclaimed records."""
-    statement = pl.from_arrow(points.statement(session, month, config.points, budget))
+    statement = polars_frame(points.statement(session, month, config.points, budget))
     top = statement.head(20).select(
         "rank", "staff_id", "staff_name", "store", "valid", "earned", "deductions", "net", "payout"
     )
     region_summary = points_tasks.run_summary(session, config, points_tasks.PointsSummaryRequest(month, "region"))
-    by_region, total = (pl.from_arrow(t) for t in region_summary.value)
+    by_region, total = (polars_frame(t) for t in region_summary.value)
     by_store = points_tasks.run_summary(session, config, points_tasks.PointsSummaryRequest(month, "store"))
     unclaimed = points_tasks.run_unclaimed(session, config, points_tasks.PointsMonth(month)).value.num_rows
     paid, net = statement["payout"].sum(), statement["net"].sum()
@@ -206,7 +207,7 @@ def prefer_part(session, month: str, config: Config, lang: str) -> Built:
     summary and targets commands' results."""
     channels = config.channels
     summary_result = customers.run_prefer_summary(session, config, customers.PreferSummaryRequest(month))
-    summary = pl.from_arrow(summary_result.value)
+    summary = polars_frame(summary_result.value)
     names = value_words(lang, channels)["channel"]
     part = Part("prefer", title("prefer", lang), [_titled(summary_result.sections[0], "channels")])
     part.charts.append(
@@ -227,12 +228,12 @@ def customers_part(session, month: str, config: Config, lang: str, regional: Kpi
     """Retention by region against the base month (the kpi result by region the 盟市 part
     shows), the lifecycle stages, and the customers whose revenue fell most."""
     stages_result = customers.run_lifecycle(session, config, customers.LifecycleRequest(month))
-    stages = pl.from_arrow(stages_result.value)
+    stages = polars_frame(stages_result.value)
     tables = []
     alerts = []
     if regional is not None and {k.id for k in regional.kpis} & {"user_retention", "revenue_retention"}:
         kept = (
-            pl.from_arrow(retention_view(regional.frame, add_months(month, -1)))
+            polars_frame(retention_view(regional.frame, add_months(month, -1)))
             .filter(pl.col("region").is_not_null())
             .drop("month")  # the report's month, on every row
             .sort(["revenue_retention", "region"], descending=[True, False], nulls_last=True)
@@ -240,7 +241,7 @@ def customers_part(session, month: str, config: Config, lang: str, regional: Kpi
         tables.append(Section(kept, "retention", percent=("user_retention", "revenue_retention")))
         retention_ids = ("user_retention", "revenue_retention")
         alerts = [a for a in month_alerts(regional, month, config) if a.subject in retention_ids]
-    at_risk = pl.from_arrow(biggest_drops(stage_list(session, month, "at_risk"), 10))
+    at_risk = polars_frame(biggest_drops(stage_list(session, month, "at_risk"), 10))
     tables += [_titled(stages_result.sections[0], "lifecycle"), Section(at_risk, "at_risk_top10")]
     stage_names = value_words(lang, config.channels)["stage"]
     part = Part("customers", title("customers", lang), tables)

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from chanops.errors import NoData
-from chanops.ingest.schema import KINDS
 from chanops.kpi.evaluate import KpiRequest
 from chanops.months import add_months
 from chanops.present.output import Section
 from chanops.report import activity_parts, kpi_parts
 from chanops.report.model import Card, Part, Report, ReportRequest, title, words
+from chanops.schema import KINDS
 from chanops.store.coverage import months_with_data, resolve_months
 from chanops.tasks.kpi import breach_alert, run_kpi
 from chanops.tasks.warehouse import CheckRequest, run_check

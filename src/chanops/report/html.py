@@ -149,7 +149,8 @@ def _part(part: Part, options: OutputOptions) -> str:
 
 def _table(section: Section, options: OutputOptions) -> str:
     frame, numeric = display_frame(section, options)
-    ids = (section.human_frame() if section.human_frame() is not None else section.polars()).columns
+    human = section.human_frame(options.lang)
+    ids = (human if human is not None else section.polars()).columns
     head = "".join(
         f'<th class="n">{escape(c)}</th>' if n else f"<th>{escape(c)}</th>"
         for c, n in zip(frame.columns, numeric, strict=True)

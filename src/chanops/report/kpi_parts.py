@@ -3,10 +3,12 @@ drawn from a kpi task's result; the alerts a part shows are that result's breach
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import polars as pl
 
+from chanops.engines import polars_frame
 from chanops.kpi.catalog import Kpi
 from chanops.kpi.evaluate import KpiRequest, KpiResult
 from chanops.present.numbers import amount_text, kpi_text
@@ -77,7 +79,7 @@ def trend(province: KpiResult, config: Config, lang: str, months: list[str]) -> 
         part.charts.append(
             charts.line_chart(name(kpi, lang), months, {name(kpi, lang): values}, kpi.format == "pct", threshold(kpi))
         )
-    table = pl.from_arrow(province.frame).select("month", *ids).filter(pl.col("month").is_in(months)).sort("month")
+    table = polars_frame(province.frame).select("month", *ids).filter(pl.col("month").is_in(months)).sort("month")
     percent = [k for k in ids if catalog[k].format == "pct"]
     part.tables.append(Section(table, "trend", percent=percent))
     return part, []
@@ -101,7 +103,7 @@ def by_region(result: KpiResult, config: Config, lang: str, month: str) -> Built
         part.notes.append(words(lang, "本月无分盟市指标", "no KPI by region for the month"))
         return part, []
     frame = (
-        pl.from_arrow(result.frame)
+        polars_frame(result.frame)
         .filter(pl.col("region").is_not_null())
         .select(["region", *ids])
         .sort([ids[0], "region"], descending=[True, False], nulls_last=True)
@@ -122,7 +124,7 @@ def by_region(result: KpiResult, config: Config, lang: str, month: str) -> Built
                 name(kpi, lang),
                 regions,
                 frame[kpi_id].to_list(),
-                lambda v, k=kpi: kpi_text(k, v),
+                functools.partial(kpi_text, kpi),
                 threshold=line,
                 breach_below=kpi.min is not None,
                 threshold_label=label,
@@ -143,7 +145,7 @@ def by_touchpoint(session, month: str, config: Config, lang: str) -> Built:
     channels = config.channels
     result = run_kpi(session, config, KpiRequest(month=month, dims=("channel",), metrics=("order_success_rate",))).value
     frame = (
-        pl.from_arrow(result.frame)
+        polars_frame(result.frame)
         .select(
             "channel",
             pl.col("order_success_rate_den").alias("attempts"),

@@ -69,7 +69,7 @@ def _movers(cards: list[Card]) -> list[Card]:
     """The rates that moved most in percentage points (numbers like complaints per million
     do not compare with them)."""
     rates = [c for c in cards if c.kpi.format == "pct" and c.change is not None and abs(c.change) >= 1e-4]
-    return sorted(rates, key=lambda c: abs(c.change), reverse=True)[:MOVERS]
+    return sorted(rates, key=lambda c: abs(c.change or 0.0), reverse=True)[:MOVERS]
 
 
 def _mover_line(card: Card, lang: str) -> str:

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field, fields
 
 import pyarrow as pa
 
-from chanops.engines import as_engine, first_row
+from chanops.engines import as_engine, only_row
 from chanops.errors import ConfigError
-from chanops.ingest.schema import KINDS
 from chanops.months import add_months, days_of
+from chanops.schema import KINDS
 from chanops.sql import lit
 
 # test ids and statuses as people read them (machine formats keep the ids)
@@ -127,13 +127,13 @@ def _rows_in(con, kind: str, month: str) -> int:
     if kind == "rules":
         m = lit(month)
         return int(
-            first_row(
+            only_row(
                 con, f"SELECT count(*) FROM rules WHERE valid_from <= {m} AND (valid_to IS NULL OR valid_to >= {m})"
             )[0]
         )
     if kind == "customers":
-        return int(first_row(con, "SELECT count(DISTINCT msisdn) FROM customers")[0])
-    return int(first_row(con, f"SELECT count(*) FROM {kind} WHERE {KINDS[kind].in_months(month)}")[0])
+        return int(only_row(con, "SELECT count(DISTINCT msisdn) FROM customers")[0])
+    return int(only_row(con, f"SELECT count(*) FROM {kind} WHERE {KINDS[kind].in_months(month)}")[0])
 
 
 def _median(values: list[int]) -> float | None:
@@ -222,7 +222,7 @@ def check_month(con, month: str, config: CheckConfig | None = None) -> CheckResu
         if KINDS[kind].mode in ("event", "monthly")
     )
     if loads:
-        read, bad = first_row(
+        read, bad = only_row(
             con,
             f"""SELECT coalesce(sum(rows_read), 0),
                        (SELECT count(*) FROM _rejects

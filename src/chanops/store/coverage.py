@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chanops.engines import as_engine, first_row
+from chanops.engines import as_engine, first_row, only_row
 from chanops.errors import NoData, UsageError
 from chanops.months import month_range, parse_month
 from chanops.sql import in_months, lit, probe
@@ -30,7 +30,7 @@ def months_with_data(con, months: Sequence[str]) -> set[str]:
         tables.append(f"SELECT 1 AS hit FROM billing WHERE month = {lit(month)}")
         hits = " + ".join(probe(t) for t in tables)
         probes.append(f"{hits} AS {_month_alias(month)}")
-    row = first_row(engine, f"SELECT {', '.join(probes)}")
+    row = only_row(engine, f"SELECT {', '.join(probes)}")
     return {month for month, present in zip(months, row, strict=True) if present}
 
 
@@ -72,12 +72,12 @@ def resolve_months(con, month: str | None = None, first: str | None = None, last
 
 def kinds_with_rows(con, month: str, kinds: Sequence[str]) -> list[str]:
     """Which of `kinds` have rows in `month` (one LIMIT 1 probe each)."""
-    from chanops.ingest.schema import KINDS
+    from chanops.schema import KINDS
 
     probes = []
     for kind in kinds:
         probes.append(f"{probe(f'SELECT 1 AS hit FROM {kind} WHERE {KINDS[kind].in_months(month)}')} AS {kind}")
-    row = first_row(as_engine(con), f"SELECT {', '.join(probes)}")
+    row = only_row(as_engine(con), f"SELECT {', '.join(probes)}")
     return [kind for kind, present in zip(kinds, row, strict=True) if present]
 
 

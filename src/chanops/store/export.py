@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from chanops.errors import UsageError
-from chanops.ingest.schema import KINDS
+from chanops.schema import KINDS
 from chanops.sql import lit
 
 UNPARTITIONED = ("customers", "rules", "_loads", "_rejects")

@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 
 from chanops.errors import UsageError
-from chanops.ingest.schema import KINDS
+from chanops.schema import KINDS
 
 
 def tables_summary(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -45,7 +45,8 @@ def rejects(con: duckdb.DuckDBPyConnection, kind: str | None = None, load_id: in
     """Quarantined rows, newest load first, in file order."""
     if kind is not None and kind not in KINDS:
         raise UsageError(f"unknown kind '{kind}'; kinds: {', '.join(KINDS)}")
-    where, params = [], []
+    where: list[str] = []
+    params: list[object] = []
     if kind:
         where.append("kind = ?")
         params.append(kind)
@@ -60,7 +61,7 @@ def rejects(con: duckdb.DuckDBPyConnection, kind: str | None = None, load_id: in
     ).pl()
 
 
-# What the ledger tables hold, for `db schema` (the kinds describe themselves in ingest/schema.py).
+# What the ledger tables hold, for `db schema` (the kinds describe themselves in schema.py).
 LEDGER_TABLES = {
     "_loads": "one row per load: file, fingerprint, encoding, rows read/loaded/rejected",
     "_rejects": "quarantined rows: load, file, physical line, column, value, reason",

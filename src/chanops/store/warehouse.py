@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chanops.errors import WarehouseBusy, WarehouseMissing, WarehouseUnwritable
-from chanops.ingest.schema import KINDS, table_ddl
+from chanops.schema import KINDS, table_ddl
 
 if TYPE_CHECKING:
     import duckdb

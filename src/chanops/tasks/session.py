@@ -39,8 +39,12 @@ def open_session(options: SessionOptions, *, write: bool = False) -> Iterator[En
             yield DuckDBEngine(con)
         return
     from chanops.engines import open_engine
+    from chanops.lake.store import finish_interrupted_load
 
-    engine = open_engine(options.engine, options.source, options.spark_master, list(options.spark_conf))
+    # a Spark load interrupted after its commit is finished before anything reads the lake
+    engine = open_engine(
+        options.engine, options.source, options.spark_master, list(options.spark_conf), finish_interrupted_load
+    )
     try:
         yield engine
     finally:
