@@ -1,0 +1,1101 @@
+"""One number everywhere (SPEC §15; issue 25, item 6): every number the monthly report's HTML,
+workbook and Markdown show equals the JSON of the command that computes it, within the
+display rounding — on the sample province and on a second generated province (seed 11) whose
+thresholds breach at region level.
+
+The report is read as people see it (tests/report_reader.py): tables by their visible titles
+and header labels, labels mapped back to ids with the project's own label tables
+(chanops.present.labels, the KPI catalog's zh names, the channel catalog). A failure names
+the province, the surface, the figure, the value shown and the command's value.
+
+Not yet covered (listed so a reader knows what no assertion holds):
+- the SVG charts (sparklines, trend and bar charts): their end labels repeat table figures;
+- the completeness table's 预期 column (a sentence; its 实际 column and status are held);
+- which rows the report picks (top 20 / top 10 / top 3 movers): the figures of the rows it
+  shows are held, not the choice of rows.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chanops.channels import DEFAULT_CHANNELS
+from chanops.cli import app
+from chanops.kpi.catalog import BUILTIN_KPIS
+from chanops.present.labels import VALUE_LABELS, label
+from tests.report_reader import (
+    Shown,
+    Table,
+    find_numbers,
+    html_alerts,
+    html_cards,
+    html_meta,
+    html_notes,
+    html_tables,
+    parse_alert,
+    parse_html,
+    parse_number,
+    read_markdown,
+    read_workbook,
+    sheet_tables,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "sample_data"
+KINDS = ("orders", "contacts", "entries", "valid", "rules", "complaints", "usage", "signals", "customers", "billing")
+KPIS = {k.id: k for k in BUILTIN_KPIS}
+KPI_BY_NAME = {k.zh: k.id for k in BUILTIN_KPIS}
+CHANNEL_BY_NAME = {c.zh: c.code for c in DEFAULT_CHANNELS}
+CHANNEL_NAME = {c.code: c.zh for c in DEFAULT_CHANNELS}
+STAGE_BY_NAME = {zh: code for code, (zh, _en) in VALUE_LABELS["stage"].items()}
+ALL_PRODUCTS = "(all)"  # the total row of a per-product table, shown as 全部
+
+# The second province: regions breach these, the province mostly does not.
+SEED11_CONFIG = "[kpis.online_share]\nmin = 0.45\n\n[kpis.outbound_connect_rate]\nmin = 0.30\n"
+
+
+def L(column_id: str) -> str:  # noqa: N802 — the label a reader sees for an id
+    return label(column_id, "zh")
+
+
+# ---------------------------------------------------------------- the province under test
+
+
+@dataclass
+class Province:
+    name: str
+    db: Path
+    config: Path
+    out: Path
+    runner: CliRunner = field(default_factory=CliRunner)
+    _cache: dict = field(default_factory=dict)
+
+    def run(self, *args: str):
+        key = tuple(args)
+        if key not in self._cache:
+            self._cache[key] = self.runner.invoke(app, [str(a) for a in args])
+        return self._cache[key]
+
+    def json(self, *args: str, config: bool = False):
+        """stdout of `chanops ARGS --db DB [--config C] --format json`, parsed."""
+        extra = ["--config", str(self.config)] if config else []
+        result = self.run(*args, "--db", str(self.db), *extra, "--format", "json")
+        if config and result.exit_code == 2 and "--config" in result.stderr:
+            result = self.run(*args, "--db", str(self.db), "--format", "json")  # a command with no config
+        assert result.exit_code in (0, 3), (
+            f"[{self.name}] chanops {' '.join(args)} exited {result.exit_code}: {result.stderr}{result.exception!r}"
+        )
+        return json.loads(result.stdout)
+
+    @property
+    def thresholds(self) -> dict[str, dict[str, float]]:
+        table = tomllib.loads(self.config.read_text(encoding="utf-8")).get("kpis", {})
+        return {k: {s: v[s] for s in ("min", "max") if s in v} for k, v in table.items()}
+
+    # the report, read once
+    @property
+    def month(self) -> str:
+        return re.search(r"(\d{4}-\d{2})", self.html_path.name).group(1)
+
+    @property
+    def html_path(self) -> Path:
+        return next(self.out.glob("chanops-report-*.html"))
+
+    def surfaces(self):
+        if "surfaces" not in self._cache:
+            root = parse_html(self.html_path)
+            wb = read_workbook(self.html_path.with_suffix(".xlsx"))
+            md = read_markdown(self.html_path.with_suffix(".md"))
+            tables = html_tables(root) + [t for s in wb.values() for t in sheet_tables(s)] + md.tables
+            self._cache["surfaces"] = (root, wb, md, tables)
+        return self._cache["surfaces"]
+
+    def tables(self, title: str, surfaces=("html", "xlsx", "md")) -> list[Table]:
+        """Every table titled `title` on the given surfaces (xlsx: the sheet of that name)."""
+        return [t for t in self.surfaces()[3] if t.title == title and t.surface.split("#")[0].split(":")[0] in surfaces]
+
+
+def _invoke(runner: CliRunner, *args) -> None:
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exit_code == 0, f"chanops {' '.join(map(str, args))}: {result.stderr}{result.exception!r}"
+
+
+@pytest.fixture(scope="module", params=["sample", "seed11"])
+def province(request, tmp_path_factory) -> Province:
+    """A warehouse loaded like `make demo` does (every kind), its config, and its monthly
+    report — built once per module for each province."""
+    base = tmp_path_factory.mktemp(request.param)
+    runner = CliRunner()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(base)  # no ./chanops.toml or $CHANOPS_DB of the developer's
+        mp.delenv("CHANOPS_DB", raising=False)
+        if request.param == "sample":
+            data, config = SAMPLE, SAMPLE / "chanops.toml"
+        else:
+            data = base / "data"
+            _invoke(runner, "sample", "--out", data, "--rows", "30000", "--seed", "11")
+            config = base / "chanops.toml"
+            config.write_text(SEED11_CONFIG, encoding="utf-8")
+        db = base / "wh.duckdb"
+        for kind in KINDS:
+            _invoke(runner, "load", kind, data / f"{kind}.csv", "--db", db)
+        out = base / "report"
+        _invoke(runner, "report", "monthly", "--db", db, "--config", config, "--out", out)
+        yield Province(request.param, db, config, out, runner)
+
+
+# ---------------------------------------------------------------- comparing
+
+
+class Checker:
+    """Collects every comparison; `done()` fails with all disagreements at once."""
+
+    def __init__(self, province: Province) -> None:
+        self.p = province
+        self.errors: list[str] = []
+        self.count: Counter = Counter()
+
+    def fail(self, surface: str, figure: str, message: str) -> None:
+        self.errors.append(f"[{self.p.name}] {surface}: {figure}: {message}")
+
+    def num(self, surface: str, figure: str, shown: Shown | None, expected, command: str, unit: str) -> None:
+        """`shown` (in the unit it names) against the command's `expected`, given in `unit`:
+        "pct" a fraction, "pp" percentage points, "num" as is."""
+        self.count[surface.split("#")[0].split(":")[0]] += 1
+        if shown is None:
+            self.fail(surface, figure, f"no number shown; {command} = {expected!r}")
+            return
+        if expected is None or shown.value is None:
+            if expected is None and shown.value is None:
+                return
+            self.fail(surface, figure, f"shown {shown.text!r} ≠ {command} {expected!r}")
+            return
+        if shown.unit != unit:
+            self.fail(surface, figure, f"shown {shown.text!r} in unit {shown.unit}; {command} = {expected!r} ({unit})")
+            return
+        if abs(shown.value - float(expected)) > shown.tol + 1e-9 * max(1.0, abs(float(expected))):
+            self.fail(surface, figure, f"shown {shown.text!r} ≠ {command} {_fmt(expected, unit)}")
+
+    def text(self, surface: str, figure: str, shown: str, expected: str, command: str) -> None:
+        self.count[surface.split("#")[0].split(":")[0]] += 1
+        if shown != expected:
+            self.fail(surface, figure, f"shown {shown!r} ≠ {command} {expected!r}")
+
+    def done(self) -> None:
+        # with -s: how many figures each surface's check compared
+        print(f"\n[{self.p.name}] figures compared: {dict(sorted(self.count.items()))}")
+        if self.errors:
+            pytest.fail(f"{len(self.errors)} figure(s) disagree:\n" + "\n".join(self.errors), pytrace=False)
+
+
+def _fmt(value, unit: str) -> str:
+    value = float(value)
+    if unit == "pct":
+        return f"{value:.6f} ({value * 100:.4f}%)"
+    if unit == "pp":
+        return f"{value:+.4f}pp"
+    return f"{value:.4f}"
+
+
+def kpi_unit(kpi_id: str) -> str:
+    return "pct" if KPIS[kpi_id].format == "pct" else "num"
+
+
+def change_unit(kpi_id: str) -> str:
+    return "pp" if KPIS[kpi_id].format == "pct" else "num"
+
+
+def shown_change(kpi_id: str, change, value, previous):
+    """The command's change in the unit the report must show it (SPEC §4: percentage points for
+    a rate, the KPI's own unit for a per-million rate). A JSON change of a rate given as a
+    fraction (value − previous) is turned into pp; one already in pp is kept."""
+    if change is None or KPIS[kpi_id].format != "pct":
+        return change
+    return _rate_change_pp(change, value, previous)
+
+
+def _rate_change_pp(change, value, previous):
+    """A rate's change in pp: a JSON change already in pp (= 100 × (value − previous)) is kept,
+    one given as a fraction is scaled."""
+    if value is not None and previous is not None and abs(change - 100 * (value - previous)) <= 1e-6:
+        return change
+    return 100 * change
+
+
+def by(rows: list[dict], *keys: str) -> dict:
+    return {tuple(r[k] for k in keys) if len(keys) > 1 else r[keys[0]]: r for r in rows}
+
+
+def mask(msisdn: str) -> str:
+    return f"{msisdn[:3]}****{msisdn[-4:]}"
+
+
+def cells_of(table: Table, row) -> dict:
+    return dict(zip(table.headers, row, strict=False))
+
+
+def need_tables(c: Checker, p: Province, title: str, surfaces=("html", "xlsx")) -> list[Table]:
+    found = p.tables(title, surfaces)
+    for s in surfaces:
+        if not any(t.surface.startswith(s) for t in found):
+            c.fail(s, title, "table not found")
+    return found
+
+
+# ---------------------------------------------------------------- headline
+
+
+def test_headline_matches_kpi_compare(province: Province) -> None:
+    """The headline KPI cards (HTML), the 核心指标 table (Markdown), the 核心指标 sheet and the
+    cover's KPI table (workbook): value, previous month and change of every KPI equal
+    `kpi --month M --compare prev`, the change in pp for rates and in the KPI's own unit for
+    百万客户申诉率; the limit shown equals the config's threshold."""
+    p, c = province, Checker(province)
+    cmd = "kpi --compare prev"
+    row = p.json("kpi", "--month", p.month, "--compare", "prev", config=True)[0]
+    thresholds = p.thresholds
+
+    def expect(kpi_id):
+        value, prev = row.get(kpi_id), row.get(f"{kpi_id}_prev")
+        return value, prev, shown_change(kpi_id, row.get(f"{kpi_id}_change"), value, prev)
+
+    root, wb, md, _ = p.surfaces()
+    cards = html_cards(root)
+    if not cards:
+        c.fail("html", "核心指标", "no KPI cards")
+    for card in cards:
+        kpi_id = card.kpi or KPI_BY_NAME.get(card.name)
+        if kpi_id not in KPIS:
+            c.fail("html", f"card {card.name}", "not a catalog KPI")
+            continue
+        value, _prev, change = expect(kpi_id)
+        c.num("html", f"card {card.name} value", card.value, value, cmd, kpi_unit(kpi_id))
+        c.num("html", f"card {card.name} change", card.change, change, cmd, change_unit(kpi_id))
+        limits = find_numbers(card.limit_text)
+        for side, word in (("min", "下限"), ("max", "上限")):
+            if word in card.limit_text or side in thresholds.get(kpi_id, {}):
+                c.num(
+                    "html",
+                    f"card {card.name} {word}",
+                    limits[0] if limits else None,
+                    thresholds.get(kpi_id, {}).get(side),
+                    "config threshold",
+                    kpi_unit(kpi_id),
+                )
+
+    for table in need_tables(c, p, L("headline"), ("xlsx", "md")) + p.tables(L("cover"), ("xlsx",)):
+        is_md = table.surface == "md"
+        value_h, prev_h = ("本月", "上月") if is_md else (L("value"), L("previous"))
+        for cells_row in table.rows:
+            cells = cells_of(table, cells_row)
+            name = cells[L("kpi")].text
+            kpi_id = KPI_BY_NAME.get(name)
+            if kpi_id is None:
+                c.fail(table.surface, f"{table.title}/{name}", "not a catalog KPI name")
+                continue
+            value, prev, change = expect(kpi_id)
+            f = f"{table.title}/{name}"
+            c.num(table.surface, f"{f}/{value_h}", cells[value_h].shown, value, cmd, kpi_unit(kpi_id))
+            c.num(table.surface, f"{f}/{prev_h}", cells[prev_h].shown, prev, cmd, kpi_unit(kpi_id))
+            c.num(table.surface, f"{f}/{L('change')}", cells[L("change")].shown, change, cmd, change_unit(kpi_id))
+            limits = thresholds.get(kpi_id, {})
+            if is_md:
+                text = cells["考核线"].text
+                shown = find_numbers(text)
+                if limits or text:
+                    side = "min" if "≥" in text or "min" in limits else "max"
+                    c.num(
+                        "md",
+                        f"{f}/考核线",
+                        shown[0] if shown else None,
+                        limits.get(side),
+                        "config threshold",
+                        kpi_unit(kpi_id),
+                    )
+            else:
+                for side in ("min", "max"):
+                    c.num(
+                        table.surface,
+                        f"{f}/{L(side)}",
+                        cells[L(side)].shown,
+                        limits.get(side),
+                        "config threshold",
+                        kpi_unit(kpi_id),
+                    )
+    c.done()
+
+
+def test_top_movers_match_kpi_compare(province: Province) -> None:
+    """The Markdown's 变化最大 lines ('收入保有率: 99.88% → 96.07% (-3.81pp, 变差)'): previous,
+    value and change of each KPI equal `kpi --compare prev`."""
+    p, c = province, Checker(province)
+    row = p.json("kpi", "--month", p.month, "--compare", "prev", config=True)[0]
+    _, _, md, _ = p.surfaces()
+    lines = md.bullets("变化最大")
+    assert lines, f"[{p.name}] md: 变化最大 lists no KPI"
+    for line in lines:
+        name = line.split(":")[0].strip()
+        kpi_id = KPI_BY_NAME.get(name)
+        numbers = find_numbers(line.split(":", 1)[1])
+        if kpi_id is None or len(numbers) < 3:
+            c.fail("md", f"变化最大 {line!r}", "not 'KPI: previous → value (change, …)'")
+            continue
+        value, prev = row.get(kpi_id), row.get(f"{kpi_id}_prev")
+        change = shown_change(kpi_id, row.get(f"{kpi_id}_change"), value, prev)
+        c.num("md", f"变化最大/{name}/上月", numbers[0], prev, "kpi --compare prev", kpi_unit(kpi_id))
+        c.num("md", f"变化最大/{name}/本月", numbers[1], value, "kpi --compare prev", kpi_unit(kpi_id))
+        c.num("md", f"变化最大/{name}/变化", numbers[2], change, "kpi --compare prev", change_unit(kpi_id))
+    c.done()
+
+
+# ---------------------------------------------------------------- KPI tables
+
+
+def test_trend_matches_kpi_range(province: Province) -> None:
+    """The 近六个月趋势 table (HTML, workbook): every KPI of every month equals
+    `kpi --from FIRST --to M` for that month."""
+    p, c = province, Checker(province)
+    tables = need_tables(c, p, L("trend"))
+    months = sorted({r[0].text for t in tables for r in t.rows})
+    rows = by(p.json("kpi", "--from", months[0], "--to", p.month, config=True), "month") if months else {}
+    for table in tables:
+        for row in table.rows:
+            cells = cells_of(table, row)
+            month = cells[L("month")].text
+            for header, cell in cells.items():
+                if header == L("month"):
+                    continue
+                kpi_id = KPI_BY_NAME.get(header)
+                if kpi_id is None:
+                    c.fail(table.surface, f"{table.title}/{header}", "column is not a catalog KPI")
+                    continue
+                c.num(
+                    table.surface,
+                    f"{table.title}/{month}/{header}",
+                    cell.shown,
+                    rows.get(month, {}).get(kpi_id),
+                    "kpi --from --to",
+                    kpi_unit(kpi_id),
+                )
+    c.done()
+
+
+def test_region_table_matches_kpi_by_region(province: Province) -> None:
+    """The 分盟市 table (HTML, workbook): every KPI of every 盟市 equals
+    `kpi --month M --by region`."""
+    p, c = province, Checker(province)
+    rows = by(p.json("kpi", "--month", p.month, "--by", "region", config=True), "region")
+    for table in need_tables(c, p, L("by_region")):
+        shown_regions = {r[0].text for r in table.rows}
+        if shown_regions != set(rows):
+            c.fail(table.surface, table.title, f"regions shown {sorted(shown_regions)} ≠ command {sorted(rows)}")
+        for row in table.rows:
+            cells = cells_of(table, row)
+            region = cells[L("region")].text
+            for header, cell in cells.items():
+                if header == L("region"):
+                    continue
+                kpi_id = KPI_BY_NAME.get(header)
+                if kpi_id is None:
+                    c.fail(table.surface, f"{table.title}/{header}", "column is not a catalog KPI")
+                    continue
+                c.num(
+                    table.surface,
+                    f"{table.title}/{region}/{header}",
+                    cell.shown,
+                    rows.get(region, {}).get(kpi_id),
+                    "kpi --by region",
+                    kpi_unit(kpi_id),
+                )
+    c.done()
+
+
+def test_retention_matches_retention_and_kpi(province: Province) -> None:
+    """The 保有率 table (HTML, workbook): base month, base customers, retained, base revenue
+    and revenue of each 盟市 equal `retention --by region`; its two rates equal the
+    user_retention / revenue_retention of `kpi --by region`."""
+    p, c = province, Checker(province)
+    ret = by(p.json("retention", "--month", p.month, "--by", "region"), "region")
+    kpi = by(p.json("kpi", "--month", p.month, "--by", "region", config=True), "region")
+    for table in need_tables(c, p, L("retention")):
+        for row in table.rows:
+            cells = cells_of(table, row)
+            region = cells[L("region")].text
+            r, k = ret.get(region, {}), kpi.get(region, {})
+            f = f"{table.title}/{region}"
+            c.text(
+                table.surface,
+                f"{f}/{L('base_month')}",
+                cells[L("base_month")].text,
+                str(r.get("base_month")),
+                "retention --by region",
+            )
+            for col in ("base_customers", "retained", "base_revenue", "revenue"):
+                c.num(table.surface, f"{f}/{L(col)}", cells[L(col)].shown, r.get(col), "retention --by region", "num")
+            for col in ("user_retention", "revenue_retention"):
+                c.num(table.surface, f"{f}/{L(col)}", cells[L(col)].shown, k.get(col), "kpi --by region", "pct")
+    c.done()
+
+
+def test_touchpoint_matches_kpi_by_channel(province: Province) -> None:
+    """The 分触点 table (HTML, workbook): attempts, successes and success rate of each channel
+    equal the denominator, numerator and value of `kpi --by channel --metric
+    order_success_rate`; 占比 equals its numerator over the sum of numerators."""
+    p, c = province, Checker(province)
+    cmd = "kpi --by channel --metric order_success_rate"
+    rows = by(
+        p.json("kpi", "--month", p.month, "--by", "channel", "--metric", "order_success_rate", config=True), "channel"
+    )
+    total = sum(r["order_success_rate_num"] for r in rows.values())
+    for table in need_tables(c, p, L("by_touchpoint")):
+        for row in table.rows:
+            cells = cells_of(table, row)
+            name = cells[L("channel")].text
+            r = rows.get(CHANNEL_BY_NAME.get(name, name), {})
+            f = f"{table.title}/{name}"
+            c.num(
+                table.surface,
+                f"{f}/{L('attempts')}",
+                cells[L("attempts")].shown,
+                r.get("order_success_rate_den"),
+                cmd,
+                "num",
+            )
+            c.num(
+                table.surface,
+                f"{f}/{L('successes')}",
+                cells[L("successes")].shown,
+                r.get("order_success_rate_num"),
+                cmd,
+                "num",
+            )
+            c.num(
+                table.surface,
+                f"{f}/{L('success_rate')}",
+                cells[L("success_rate")].shown,
+                r.get("order_success_rate"),
+                cmd,
+                "pct",
+            )
+            share = r["order_success_rate_num"] / total if r and total else None
+            c.num(table.surface, f"{f}/{L('share')}", cells[L("share")].shown, share, cmd + " (num / Σnum)", "pct")
+    c.done()
+
+
+# ---------------------------------------------------------------- funnel, failures
+
+
+def test_funnel_matches_funnel_command(province: Province) -> None:
+    """The 营销漏斗 table (HTML, workbook) equals `funnel --month M` row by row (campaign, wave);
+    the 分波次漏斗 table and the Markdown's funnel line equal the sums of those rows (rates:
+    summed numerator over summed denominator)."""
+    p, c = province, Checker(province)
+    rows = p.json("funnel", "--month", p.month)
+    keyed = by(rows, "campaign_id", "wave")
+    counts = ("contacted", "reached", "converted", "cumulative_converted")
+    rates = ("reach_rate", "conversion_rate", "wave_share")
+    for table in need_tables(c, p, L("funnel")):
+        if len(table.rows) != len(rows):
+            c.fail(table.surface, table.title, f"{len(table.rows)} rows shown, command has {len(rows)}")
+        for row in table.rows:
+            cells = cells_of(table, row)
+            key = (cells[L("campaign_id")].text, cells[L("wave")].text)
+            r = keyed.get(key, {})
+            for col in counts + rates:
+                c.num(
+                    table.surface,
+                    f"{table.title}/{'/'.join(key)}/{L(col)}",
+                    cells[L(col)].shown,
+                    r.get(col),
+                    "funnel",
+                    "num" if col in counts else "pct",
+                )
+    waves: dict[str, Counter] = defaultdict(Counter)
+    for r in rows:
+        waves[str(r["wave"])].update({k: r[k] for k in ("contacted", "reached", "converted")})
+    all_converted = sum(w["converted"] for w in waves.values())
+    for table in need_tables(c, p, L("funnel_by_wave")):
+        for row in table.rows:
+            cells = cells_of(table, row)
+            wave = cells[L("wave")].text
+            w = waves.get(wave, Counter())
+            expected = {
+                "contacted": w["contacted"],
+                "reached": w["reached"],
+                "converted": w["converted"],
+                "reach_rate": w["reached"] / w["contacted"] if w["contacted"] else None,
+                "conversion_rate": w["converted"] / w["reached"] if w["reached"] else None,
+                "wave_share": w["converted"] / all_converted if all_converted else None,
+            }
+            for col, value in expected.items():
+                c.num(
+                    table.surface,
+                    f"{table.title}/{wave}/{L(col)}",
+                    cells[L(col)].shown,
+                    value,
+                    "funnel (Σ of wave)",
+                    "pct" if col.endswith(("rate", "share")) else "num",
+                )
+    _, _, md, _ = p.surfaces()
+    line = next(iter(md.bullets("多波次营销漏斗")), "")
+    numbers = find_numbers(line)
+    contacted, reached, converted = (sum(r[k] for r in rows) for k in ("contacted", "reached", "converted"))
+    expected = [
+        (contacted, "num"),
+        (reached, "num"),
+        (reached / contacted if contacted else None, "pct"),
+        (converted, "num"),
+    ]
+    if len(numbers) != len(expected):
+        c.fail("md", f"多波次营销漏斗 {line!r}", "not '营销接触 N 人次，触达 N（R%），转化 N'")
+    for i, (shown, (value, unit)) in enumerate(zip(numbers, expected, strict=False)):
+        c.num("md", f"多波次营销漏斗 line, number {i + 1}", shown, value, "funnel (Σ)", unit)
+    c.done()
+
+
+def test_failures_match_failures_command(province: Province) -> None:
+    """The failure tables (HTML, workbook) equal `failures --month M`: 分产品失败原因 its
+    by_reason rows, 互斥产品对 its conflict_pairs, 互斥占比 its conflict_share; 失败原因 the
+    by_reason failures summed per reason (share of all failures); 重点产品线上办理趋势 equals
+    `failures --from --to --product P --online`. The Markdown's failure lines hold the same
+    figures."""
+    p, c = province, Checker(province)
+    data = p.json("failures", "--month", p.month, config=True)
+    reasons = by(data["by_reason"], "product", "fail_reason")
+    pairs = by(data["conflict_pairs"], "product", "conflict_product")
+    share = by(data["conflict_share"], "product")
+    overall = by(data["by_product"], "product")[ALL_PRODUCTS]
+    per_reason: Counter = Counter()
+    for r in data["by_reason"]:
+        per_reason[r["fail_reason"]] += r["failures"]
+    cmd = "failures"
+
+    def product_of(text: str) -> str:
+        return ALL_PRODUCTS if text == "全部" else text
+
+    for table in need_tables(c, p, L("fail_reasons_by_product")):
+        for row in table.rows:
+            cells = cells_of(table, row)
+            key = (cells[L("product")].text, cells[L("fail_reason")].text)
+            r = reasons.get(key, {})
+            for col, unit in (("failures", "num"), ("share", "pct")):
+                c.num(
+                    table.surface, f"{table.title}/{'/'.join(key)}/{L(col)}", cells[L(col)].shown, r.get(col), cmd, unit
+                )
+    for table in need_tables(c, p, L("fail_reasons")):
+        for row in table.rows:
+            cells = cells_of(table, row)
+            reason = cells[L("fail_reason")].text
+            n = per_reason.get(reason)
+            c.num(
+                table.surface,
+                f"{table.title}/{reason}/{L('failures')}",
+                cells[L("failures")].shown,
+                n,
+                cmd + " (Σ by_reason)",
+                "num",
+            )
+            c.num(
+                table.surface,
+                f"{table.title}/{reason}/{L('share')}",
+                cells[L("share")].shown,
+                n / overall["failures"] if n is not None else None,
+                cmd + " (Σ by_reason / failures)",
+                "pct",
+            )
+    for table in need_tables(c, p, L("conflict_pairs")):
+        for row in table.rows:
+            cells = cells_of(table, row)
+            key = (cells[L("product")].text, cells[L("conflict_product")].text)
+            r = pairs.get(key, {})
+            for col in ("failed_orders", "users", "rank_by_orders", "rank_by_users"):
+                c.num(
+                    table.surface,
+                    f"{table.title}/{'/'.join(key)}/{L(col)}",
+                    cells[L(col)].shown,
+                    r.get(col),
+                    cmd,
+                    "num",
+                )
+    for table in need_tables(c, p, L("conflict_share")):
+        for row in table.rows:
+            cells = cells_of(table, row)
+            product = product_of(cells[L("product")].text)
+            r = share.get(product, {})
+            for col, unit in (("failures", "num"), ("conflict_failures", "num"), ("conflict_share", "pct")):
+                c.num(table.surface, f"{table.title}/{product}/{L(col)}", cells[L(col)].shown, r.get(col), cmd, unit)
+    trend_rows = {}
+    for table in need_tables(c, p, L("focus_trend")):
+        months = sorted(r[0].text for r in table.rows)
+        products = {cells_of(table, r)[L("product")].text for r in table.rows}
+        for product in products:
+            if (months[0], product) not in trend_rows:
+                got = p.json(
+                    "failures", "--from", months[0], "--to", p.month, "--product", product, "--online", config=True
+                )
+                trend_rows.update({(r["month"], r["product"]): r for r in got["by_product"]})
+        for row in table.rows:
+            cells = cells_of(table, row)
+            key = (cells[L("month")].text, cells[L("product")].text)
+            r = trend_rows.get(key, {})
+            f = f"{table.title}/{'/'.join(key)}"
+            for col, unit in (
+                ("attempts", "num"),
+                ("failures", "num"),
+                ("success_rate", "pct"),
+                ("prev_success_rate", "pct"),
+            ):
+                c.num(table.surface, f"{f}/{L(col)}", cells[L(col)].shown, r.get(col), cmd + " --online", unit)
+            change = r.get("change")
+            c.num(
+                table.surface,
+                f"{f}/{L('change')}",
+                cells[L("change")].shown,
+                None if change is None else _rate_change_pp(change, r.get("success_rate"), r.get("prev_success_rate")),
+                cmd + " --online",
+                "pp",
+            )
+
+    _, _, md, _ = p.surfaces()
+    lines = md.bullets("办理失败分析")
+    top_reason = max(per_reason.items(), key=lambda kv: kv[1]) if per_reason else ("", 0)
+    for line in lines:
+        numbers = find_numbers(line)
+        if line.startswith("办理"):
+            m = re.search(r"首要原因：(\S+)（", line)
+            c.text("md", "办理失败分析/首要原因", m.group(1) if m else "", top_reason[0], cmd + " (Σ by_reason)")
+            for shown, value, unit in zip(
+                numbers,
+                (overall["attempts"], overall["failures"], top_reason[1] / overall["failures"]),
+                ("num", "num", "pct"),
+                strict=False,
+            ):
+                c.num("md", f"办理失败分析 {line!r}", shown, value, cmd, unit)
+        elif line.startswith("最多的互斥"):
+            m = re.search(r"：(.+?) ↔ (.+?)（", line)
+            first = next((r for r in data["conflict_pairs"] if r["rank_by_orders"] == 1), {})
+            c.text(
+                "md",
+                "办理失败分析/最多的互斥",
+                f"{m.group(1)} ↔ {m.group(2)}" if m else line,
+                f"{first.get('product')} ↔ {first.get('conflict_product')}",
+                cmd,
+            )
+            c.num(
+                "md", f"办理失败分析 {line!r}", numbers[-1] if numbers else None, first.get("failed_orders"), cmd, "num"
+            )
+        else:
+            product = line.split(" ")[0]
+            r = trend_rows.get((p.month, product), {})
+            change = r.get("change")
+            expected = (
+                r.get("prev_success_rate"),
+                r.get("success_rate"),
+                None if change is None else _rate_change_pp(change, r.get("success_rate"), r.get("prev_success_rate")),
+            )
+            numbers = [n for n in numbers if n.unit != "num"]
+            for shown, value, unit in zip(numbers, expected, ("pct", "pct", "pp"), strict=False):
+                c.num("md", f"办理失败分析 {line!r}", shown, value, cmd + " --online", unit)
+    c.done()
+
+
+# ---------------------------------------------------------------- points
+
+
+POINT_COUNTS = ("claims", "valid", "invalid", "duplicate", "contested", "no_rule")
+
+
+def test_points_tables_match_points_commands(province: Province) -> None:
+    """积分排名前20 (HTML, workbook) equals `points statement` per staff; 分区域 and 分营业厅
+    equal `points summary --by region|store` row by row (match rate = (valid + no_rule) /
+    claims, SPEC §6.5)."""
+    p, c = province, Checker(province)
+    statement = by(p.json("points", "statement", "--month", p.month, config=True), "staff_id")
+    for table in need_tables(c, p, L("points_top20")):
+        for row in table.rows:
+            cells = cells_of(table, row)
+            staff = cells[L("staff_id")].text
+            r = statement.get(staff, {})
+            c.text(
+                table.surface,
+                f"{table.title}/{staff}/{L('staff_name')}",
+                cells[L("staff_name")].text,
+                str(r.get("staff_name")),
+                "points statement",
+            )
+            for col in ("rank", "valid", "earned", "deductions", "net", "payout"):
+                c.num(
+                    table.surface,
+                    f"{table.title}/{staff}/{L(col)}",
+                    cells[L(col)].shown,
+                    r.get(col),
+                    "points statement",
+                    "num",
+                )
+    for dim, title in (("region", "points_by_region"), ("store", "points_by_store")):
+        rows = by(p.json("points", "summary", "--month", p.month, "--by", dim, config=True), dim)
+        for table in need_tables(c, p, L(title)):
+            for row in table.rows:
+                cells = cells_of(table, row)
+                key = cells[L(dim)].text
+                r = rows.get(key, {})
+                for col in (*POINT_COUNTS, "earned"):
+                    c.num(
+                        table.surface,
+                        f"{table.title}/{key}/{L(col)}",
+                        cells[L(col)].shown,
+                        r.get(col),
+                        f"points summary --by {dim}",
+                        "num",
+                    )
+                c.num(
+                    table.surface,
+                    f"{table.title}/{key}/{L('match_rate')}",
+                    cells[L("match_rate")].shown,
+                    r.get("match_rate"),
+                    f"points summary --by {dim}",
+                    "pct",
+                )
+    c.done()
+
+
+def test_points_line_matches_points_commands(province: Province) -> None:
+    """The points line (HTML note, Markdown bullet): staff, net, payout and claims equal the
+    totals of `points statement`; 匹配率 equals Σ(valid + no_rule) / Σclaims of
+    `points summary --by region` (SPEC §6.5); unclaimed equals the rows of `points unclaimed`."""
+    p, c = province, Checker(province)
+    statement = p.json("points", "statement", "--month", p.month, config=True)
+    summary = p.json("points", "summary", "--month", p.month, "--by", "region", config=True)
+    unclaimed = p.json("points", "unclaimed", "--month", p.month, config=True)
+    claims = sum(r["claims"] for r in summary)
+    matched = sum(r["valid"] + r["no_rule"] for r in summary)
+    expected = {
+        r"(\S+) 名营业员": (len(statement), "num", "points statement (rows)"),
+        r"净积分 (\S+?)[，；]": (sum(float(r["net"]) for r in statement), "num", "points statement (Σnet)"),
+        r"奖励 (\S+?)[，；]": (sum(float(r["payout"]) for r in statement), "num", "points statement (Σpayout)"),
+        r"录入 (\S+) 笔": (sum(r["claims"] for r in statement), "num", "points statement (Σclaims)"),
+        r"匹配率 (\S+?)[，；]": (
+            matched / claims if claims else None,
+            "pct",
+            "points summary --by region (Σ(valid+no_rule)/Σclaims)",
+        ),
+        r"未被认领的有效记录 (\S+) 条": (len(unclaimed), "num", "points unclaimed (rows)"),
+    }
+    root, _, md, _ = p.surfaces()
+    lines = [("html", t) for t in html_notes(root).get("points", [])] + [("md", t) for t in md.bullets("新业务积分")]
+    for surface in ("html", "md"):
+        if not any(s == surface for s, _ in lines):
+            c.fail(surface, "新业务积分", "no points line")
+    for surface, line in lines:
+        for pattern, (value, unit, cmd) in expected.items():
+            m = re.search(pattern, line)
+            name = pattern.split(" ")[0].replace("(\\S+)", "").strip() or pattern
+            c.num(surface, f"新业务积分 line: {name}", parse_number(m.group(1)) if m else None, value, cmd, unit)
+    c.done()
+
+
+# ---------------------------------------------------------------- preference, lifecycle
+
+
+def test_prefer_matches_prefer_commands(province: Province) -> None:
+    """分电子渠道 (HTML, workbook) equals `prefer summary` per channel; the promotion-target
+    table ('手机营业厅推广目标前10') equals `prefer targets --channel app` row by row (rank,
+    masked number, region, scores, best other channel, churned)."""
+    p, c = province, Checker(province)
+    summary = by(p.json("prefer", "summary", "--month", p.month, config=True), "channel")
+    for table in need_tables(c, p, L("channels")):
+        for row in table.rows:
+            cells = cells_of(table, row)
+            name = cells[L("channel")].text
+            r = summary.get(CHANNEL_BY_NAME.get(name, name), {})
+            for col in ("users", "customers", "high", "medium", "low", "churned", "penetration"):
+                c.num(
+                    table.surface,
+                    f"{table.title}/{name}/{L(col)}",
+                    cells[L(col)].shown,
+                    r.get(col),
+                    "prefer summary",
+                    "pct" if col == "penetration" else "num",
+                )
+    for channel in {t.title.removesuffix("推广目标前10") for t in p.surfaces()[3] if t.title.endswith("推广目标前10")}:
+        code = CHANNEL_BY_NAME.get(channel, channel)
+        targets = by(p.json("prefer", "targets", "--month", p.month, "--channel", code, config=True), "rank")
+        for table in need_tables(c, p, f"{channel}推广目标前10"):
+            for row in table.rows:
+                cells = cells_of(table, row)
+                rank = int(cells[L("rank")].value)
+                r = targets.get(rank, {})
+                f = f"{table.title}/{rank}"
+                cmd = f"prefer targets --channel {code}"
+                c.text(
+                    table.surface, f"{f}/{L('msisdn')}", cells[L("msisdn")].text, mask(str(r.get("msisdn", ""))), cmd
+                )
+                c.text(table.surface, f"{f}/{L('region')}", cells[L("region")].text, str(r.get("region")), cmd)
+                c.text(
+                    table.surface,
+                    f"{f}/{L('best_other_channel')}",
+                    cells[L("best_other_channel")].text,
+                    CHANNEL_NAME.get(r.get("best_other_channel"), str(r.get("best_other_channel"))),
+                    cmd,
+                )
+                c.text(
+                    table.surface,
+                    f"{f}/{L('churned_from_channel')}",
+                    cells[L("churned_from_channel")].text,
+                    {True: "是", False: "否"}.get(r.get("churned_from_channel"), "?"),
+                    cmd,
+                )
+                for col in ("latent_score", "best_other_score"):
+                    c.num(table.surface, f"{f}/{L(col)}", cells[L(col)].shown, r.get(col), cmd, "num")
+    c.done()
+
+
+def test_lifecycle_matches_lifecycle_command(province: Province) -> None:
+    """生命周期 (HTML, workbook) equals `lifecycle --month M` per stage; every customer of the
+    at-risk list equals their row of `lifecycle --stage at_risk --list` (masked number,
+    region, join date, revenue, prior mean)."""
+    p, c = province, Checker(province)
+    stages = by(p.json("lifecycle", "--month", p.month), "stage")
+    for table in need_tables(c, p, L("lifecycle")):
+        for row in table.rows:
+            cells = cells_of(table, row)
+            name = cells[L("stage")].text
+            r = stages.get(STAGE_BY_NAME.get(name, name), {})
+            for col in ("customers", "revenue", "share"):
+                c.num(
+                    table.surface,
+                    f"{table.title}/{name}/{L(col)}",
+                    cells[L(col)].shown,
+                    r.get(col),
+                    "lifecycle",
+                    "pct" if col == "share" else "num",
+                )
+    at_risk = p.json("lifecycle", "--month", p.month, "--stage", "at_risk", "--list")
+    keyed = defaultdict(list)
+    for r in at_risk:
+        keyed[(mask(r["msisdn"]), r["region"], str(r["join_date"])[:10])].append(r)
+    for table in need_tables(c, p, L("at_risk_top10")):
+        for row in table.rows:
+            cells = cells_of(table, row)
+            key = (cells[L("msisdn")].text, cells[L("region")].text, cells[L("join_date")].text)
+            found = keyed.get(key, [])
+            if len(found) != 1:
+                c.fail(table.surface, f"{table.title}/{'/'.join(key)}", f"{len(found)} rows of the at-risk list match")
+                continue
+            for col in ("revenue", "prior_mean"):
+                c.num(
+                    table.surface,
+                    f"{table.title}/{key[0]}/{L(col)}",
+                    cells[L(col)].shown,
+                    found[0][col],
+                    "lifecycle --stage at_risk --list",
+                    "num",
+                )
+    c.done()
+
+
+def test_completeness_matches_check(province: Province) -> None:
+    """The completeness table (HTML, workbook): its 实际 figures are those of `check --month M`,
+    one for one, and as many rows pass (通过) as the command's rows with status pass."""
+    p, c = province, Checker(province)
+    rows = p.json("check", "--month", p.month, config=True)
+    expected_figures = Counter(str(r["figure"]) for r in rows)
+    passes = sum(r["status"] == "pass" for r in rows)
+    tables = [t for t in p.surfaces()[3] if L("figure") in t.headers and L("test") in t.headers and t.surface != "md"]
+    for surface in ("html", "xlsx"):
+        if not any(t.surface.startswith(surface) for t in tables):
+            c.fail(surface, L("completeness"), "table not found")
+    for table in tables:
+        shown = Counter(cells_of(table, r)[L("figure")].text for r in table.rows)
+        c.count[table.surface.split("#")[0].split(":")[0]] += len(table.rows)
+        if shown != expected_figures:
+            c.fail(
+                table.surface,
+                f"{table.title}/{L('figure')}",
+                f"shown {sorted((shown - expected_figures).elements())} not in check; check's "
+                f"{sorted((expected_figures - shown).elements())} not shown",
+            )
+        shown_pass = sum(cells_of(table, r)[L("status")].text == "通过" for r in table.rows)
+        c.num(
+            table.surface,
+            f"{table.title}/通过",
+            Shown(str(shown_pass), shown_pass, "num", 0.5),
+            passes,
+            "check (status = pass)",
+            "num",
+        )
+    c.done()
+
+
+# ---------------------------------------------------------------- alerts and exit codes
+
+
+def _breaches(p: Province) -> tuple[set, dict]:
+    """(kpi id, 盟市 or None) of every threshold breach `kpi --check` and `kpi --by region
+    --check` report, with the value of each from their JSON."""
+    values: dict = {}
+    found: set = set()
+    for args, slice_key in (
+        (("kpi", "--month", p.month), None),
+        (("kpi", "--month", p.month, "--by", "region"), "region"),
+    ):
+        rows = p.json(*args, "--check", config=True)
+        for r in rows:
+            for kpi_id, limits in p.thresholds.items():
+                key = (kpi_id, r.get(slice_key) if slice_key else None)
+                values[key] = r.get(kpi_id)
+                v = r.get(kpi_id)
+                if v is not None and (
+                    ("min" in limits and v < limits["min"]) or ("max" in limits and v > limits["max"])
+                ):
+                    found.add(key)
+        result = p.run(*args, "--check", "--db", str(p.db), "--config", str(p.config), "--format", "json")
+        said = {(m.group(1), m.group(2)) for m in re.finditer(r"breach: (\S+) \S+(?: region=(\S+?))?:", result.stderr)}
+        mine = {k for k in found if (k[1] is None) == (slice_key is None)}
+        if said and said != mine:
+            pytest.fail(
+                f"[{p.name}] chanops {' '.join(args)} --check names breaches {sorted(said, key=str)}, "
+                f"its JSON against the thresholds gives {sorted(mine, key=str)}"
+            )
+        assert result.exit_code == (3 if mine else 0), (
+            f"[{p.name}] chanops {' '.join(args)} --check exited {result.exit_code} with {len(mine)} breach(es)"
+        )
+    return found, values
+
+
+def test_alerts_equal_kpi_check_breaches(province: Province) -> None:
+    """Every alert list of the report (HTML alert box, the 分盟市 note, the workbook cover,
+    the Markdown's 阈值告警) is exactly the set of threshold breaches of `kpi --check` (the
+    province) and `kpi --by region --check` (the 盟市); each alert's value equals the
+    command's value and its limit the config's threshold; the counts in the HTML header and
+    on the cover equal the number of breaches."""
+    p, c = province, Checker(province)
+    breaches, values = _breaches(p)
+    thresholds = p.thresholds
+    root, wb, md, _ = p.surfaces()
+    cover = next((s for name, s in wb.items() if name == L("cover")), None)
+    lists = {
+        "html alert box": html_alerts(root),
+        "html 分盟市 note": [
+            part for note in html_notes(root).get("region", []) for part in note.split("：", 1)[-1].split("；") if part
+        ],
+        "xlsx cover": [ln for ln in (cover.lines() if cover else []) if ln.startswith("·")],
+        "md 阈值告警": md.bullets("阈值告警"),
+    }
+    for surface, lines in lists.items():
+        shown = set()
+        for line in lines:
+            alert = parse_alert(line)
+            if alert is None:
+                c.fail(surface, line, "not an alert line 'KPI [盟市] value，低于下限|高于上限 limit'")
+                continue
+            kpi_id = KPI_BY_NAME.get(alert.kpi_name)
+            key = (kpi_id, alert.slice)
+            shown.add(key)
+            c.num(surface, f"alert {line!r} value", alert.value, values.get(key), "kpi --check", kpi_unit(kpi_id))
+            c.num(
+                surface,
+                f"alert {line!r} limit",
+                alert.limit,
+                thresholds.get(kpi_id, {}).get(alert.side),
+                "config threshold",
+                kpi_unit(kpi_id),
+            )
+        c.count[surface.split(" ")[0]] += 1
+        if shown != breaches:
+            c.fail(
+                surface,
+                "alert list",
+                f"lists {sorted(shown, key=str)}; kpi --check breaches {sorted(breaches, key=str)}",
+            )
+    region_breaches = sum(1 for k in breaches if k[1] is not None)
+    meta = html_meta(root)
+    m = re.search(r"(\d+) 项分盟市指标未达标", meta)
+    c.num(
+        "html",
+        f"header {meta!r}",
+        parse_number(m.group(1)) if m else Shown(meta, 0, "num", 0.5),
+        region_breaches,
+        "kpi --by region --check (breaches)",
+        "num",
+    )
+    if cover is not None:
+        m = next((re.search(r"阈值告警：(\d+) 项", ln) for ln in cover.lines() if ln.startswith("阈值告警")), None)
+        c.num(
+            "xlsx",
+            "cover 阈值告警：N 项",
+            parse_number(m.group(1)) if m else Shown("(none)", 0, "num", 0.5),
+            len(breaches),
+            "kpi --check + --by region --check (breaches)",
+            "num",
+        )
+    if p.name == "seed11":
+        assert region_breaches, "[seed11] the second province must breach at region level"
+    c.done()
+
+
+def test_report_check_exits_3_exactly_when_alerts_are_listed(province: Province, tmp_path: Path) -> None:
+    """`report monthly --check` exits 3 exactly when the report lists an alert (SPEC §4: the
+    report's alert list and its exit code come from one list), else 0."""
+    p = province
+    root = p.surfaces()[0]
+    listed = len(html_alerts(root))
+    result = p.run("report", "monthly", "--db", str(p.db), "--config", str(p.config), "--out", str(tmp_path), "--check")
+    expected = 3 if listed else 0
+    assert result.exit_code == expected, (
+        f"[{p.name}] report monthly --check exited {result.exit_code}, but the report lists {listed} alert(s) "
+        f"(expected exit {expected})"
+    )
+
+
+# ---------------------------------------------------------------- nothing unchecked
+
+CHECKED_TITLES = {
+    L(t)
+    for t in (
+        "headline",
+        "cover",
+        "trend",
+        "by_region",
+        "retention",
+        "by_touchpoint",
+        "funnel",
+        "funnel_by_wave",
+        "fail_reasons",
+        "fail_reasons_by_product",
+        "conflict_pairs",
+        "conflict_share",
+        "focus_trend",
+        "points_top20",
+        "points_by_region",
+        "points_by_store",
+        "channels",
+        "lifecycle",
+        "at_risk_top10",
+        "completeness",
+    )
+}
+
+
+def test_every_table_is_held_by_a_check(province: Province) -> None:
+    """Every table the report shows, on every surface, is one this harness holds to a command
+    (so a new table cannot appear unchecked)."""
+    p = province
+    unknown = []
+    for t in p.surfaces()[3]:
+        held = (
+            t.title in CHECKED_TITLES
+            or t.title.endswith("推广目标前10")
+            or (L("figure") in t.headers and L("test") in t.headers)  # completeness, under any title
+        )
+        if not held:
+            unknown.append(f"{t.surface}: {t.title!r} {t.headers}")
+    assert not unknown, f"[{p.name}] tables no consistency check holds:\n" + "\n".join(unknown)
