@@ -48,7 +48,7 @@ def kpi(
         return
     from chanops.errors import CheckBreached
     from chanops.kpi.evaluate import KpiRequest, run_kpis
-    from chanops.kpi.view import long_view
+    from chanops.kpi.view import kpi_units, long_view
     from chanops.present.output import Section, emit
 
     request = KpiRequest(
@@ -58,9 +58,8 @@ def kpi(
         result = run_kpis(con, shared.config, request)
     for note in result.notes:
         notice(f"note: {note}")
-    percent = [c for k in result.kpis if k.format == "pct" for c in (k.id, f"{k.id}_prev", f"{k.id}_change")]
     emit(
-        Section(result.frame, "kpi", percent=percent, human=lambda: long_view(result, shared.lang)),
+        Section(result.frame, "kpi", units=kpi_units(result.kpis), human=lambda: long_view(result, shared.lang)),
         shared.out,
         notice=notice,
     )
@@ -88,7 +87,7 @@ def kpi_list(*, shared: Shared) -> None:
                 "numerator": k.numerator.words(shared.lang) + (f" × {k.scale:,.0f}" if k.scale != 1 else ""),
                 "denominator": k.denominator.words(shared.lang),
                 "dimensions": ",".join(k.dimensions),
-                "format": k.format,
+                "unit": k.unit,
                 "min": k.min,
                 "max": k.max,
             }

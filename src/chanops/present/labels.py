@@ -51,6 +51,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "compare_month": ("对比月份", "Compared month"),
     "dimensions": ("可切片维度", "Dimensions"),
     "format": ("格式", "Format"),
+    "unit": ("单位", "Unit"),
     "min": ("下限", "Min"),
     "max": ("上限", "Max"),
     "zh": ("中文名", "Chinese"),

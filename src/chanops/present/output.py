@@ -15,7 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -23,7 +23,7 @@ from typing import IO, TYPE_CHECKING, Any
 from chanops.errors import UsageError
 from chanops.present.formats import BINARY_FORMATS, OutputOptions
 from chanops.present.labels import is_identifier, label, worded
-from chanops.present.numbers import percent_text, points_text
+from chanops.present.numbers import cell_text, percent_text, points_text
 from chanops.sql import ident, lit
 
 if TYPE_CHECKING:
@@ -53,7 +53,11 @@ class Section:
     human: Any = None
     free_text: Sequence[str] = field(default_factory=tuple)  # columns whose text may hold phone numbers
     marked: frozenset = frozenset()  # (row, column id) cells outside a threshold: shown as breaches
-    row_kinds: str | None = None  # a column saying each row's KPI format (pct or number), for the workbook
+    # a column saying each row's KPI unit (share, per_million, amount, number), for a table whose
+    # rows are different KPIs: its `percent` columns are in that unit, its `points` columns are
+    # changes in that unit's change unit (pp for a share)
+    row_kinds: str | None = None
+    units: Mapping[str, str] = field(default_factory=dict)  # column -> cell unit (numbers.cell_unit)
 
     @property
     def height(self) -> int:
@@ -138,7 +142,9 @@ def display_frame(section: Section, options: OutputOptions) -> tuple[pl.DataFram
     exprs = []
     for name, dtype in source.schema.items():
         col = pl.col(name)
-        if name in section.percent and human is None:
+        if name in section.units and human is None:
+            col = col.map_elements(lambda v, u=section.units[name]: cell_text(u, v), return_dtype=pl.String)
+        elif name in section.percent and human is None:
             col = col.map_elements(percent_text, return_dtype=pl.String)
         elif name in section.points and human is None:
             col = col.map_elements(points_text, return_dtype=pl.String)

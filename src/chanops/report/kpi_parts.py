@@ -8,6 +8,7 @@ import polars as pl
 
 from chanops.kpi.catalog import Kpi
 from chanops.kpi.evaluate import Breach, evaluate
+from chanops.kpi.view import kpi_units
 from chanops.present.numbers import kpi_text, percent_text
 from chanops.present.output import Section
 from chanops.report import charts
@@ -62,7 +63,8 @@ def trend(config: Config, lang: str, months: list[str], history: dict[str, dict]
         )
     rows = [{"month": m, **{k: history[m].get(k) for k in ids}} for m in months if m in history]
     percent = [k for k in ids if catalog[k].format == "pct"]
-    part.tables.append(Section(pl.DataFrame(rows, infer_schema_length=None), "trend", percent=percent))
+    units = kpi_units([catalog[k] for k in ids])  # complaints per million named as such
+    part.tables.append(Section(pl.DataFrame(rows, infer_schema_length=None), "trend", percent=percent, units=units))
     return part
 
 
