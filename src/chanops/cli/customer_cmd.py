@@ -14,7 +14,7 @@ prefer_app = typer.Typer(
 ChannelOpt = Annotated[str, typer.Option("--channel", help="An electronic channel code (app, wechat, sms …).")]
 
 
-def _prefer(shared: Shared, month: str | None, title: str, compute, percent=()) -> None:
+def _prefer(shared: Shared, month: str | None, title: str, compute, percent=(), note=None) -> None:
     """Settle the month (default: latest with data), run compute(con, channels, prefer_config,
     month) on the read-only warehouse, and emit its table."""
     from chanops.present.output import Section, emit
@@ -23,6 +23,8 @@ def _prefer(shared: Shared, month: str | None, title: str, compute, percent=()) 
     with shared.query_engine() as con:
         [the_month] = resolve_months(con, month)
         table = compute(con, shared.config.channels, shared.config.prefer, the_month)
+    if note is not None:
+        notice(f"note: {note(the_month)}")
     emit(Section(table, f"{title} {the_month}", percent=percent), shared.out, notice=notice)
 
 
@@ -95,6 +97,7 @@ def summary(month: MonthOpt = None, *, shared: Shared) -> None:
         "channels",
         lambda con, channels, config, m: prefer.summary(con, m, config, channels),
         percent=("penetration",),
+        note=lambda m: prefer.window_note(m, shared.config.prefer, shared.lang),
     )
 
 

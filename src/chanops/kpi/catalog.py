@@ -52,7 +52,8 @@ SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
         "conflict_product",
     ),
     "contacts": ("msisdn", "reached", "outbound", "online", "electronic"),
-    "usage": ("msisdn", "electronic", "online", "action"),
+    # active: the user is a customer active at the end of the event's month
+    "usage": ("msisdn", "electronic", "online", "action", "active"),
     "complaints": ("msisdn", "category", "staff_id"),
     "customers": ("msisdn", "brand"),
     "retention": ("msisdn", "retained", "revenue", "base_revenue"),
@@ -198,13 +199,14 @@ BUILTIN_KPIS: tuple[Kpi, ...] = (
         "e_channel_penetration",
         "电子渠道客户普及率",
         "E-channel penetration",
+        # SPEC §4: a share of the customer base counts only its members (numerator ⊆ denominator)
         _m(
             "usage",
             "count_distinct",
             "msisdn",
-            "electronic",
-            zh="使用电子渠道的客户数（去重）",
-            en="distinct customers using an electronic channel",
+            "electronic AND active",
+            zh="月末在网客户中使用电子渠道的客户数（去重）",
+            en="customers active at month end who used an electronic channel",
         ),
         ACTIVE_CUSTOMERS,
     ),

@@ -209,6 +209,7 @@ def prefer_part(con, month: str, config: Config, lang: str) -> Part:
     summary = pl.from_arrow(prefer.summary(con, month, config.prefer, channels))
     names = value_words(lang, channels)["channel"]
     part = Part("prefer", title("prefer", lang), [Section(summary, "channels", percent=("penetration",))])
+    part.notes.append(prefer.window_note(month, config.prefer, lang))  # the months each column counts
     part.charts.append(
         charts.ranked_bars(
             words(lang, "电子渠道普及率", "E-channel penetration"),
