@@ -184,7 +184,8 @@ def test_summary_says_which_window_each_column_counts(con, tmp_path):
     from chanops.present.labels import label
 
     assert label("users_month", "zh") == "本月用户数" and label("high_window", "zh").startswith("窗口内评分")
-    assert "window before" in label("churned_window", "en") and label("users_month", "en") == "Users this month"
+    assert label("churned_window", "en") == "Churned (window before)"
+    assert label("users_month", "en") == "Users this month"
     assert prefer.window_note("2022-11", CONFIG, "en") == (
         "users and penetration: 2022-11 (penetration = this month's users active at month end / customers "
         "active at month end); scored over 2022-09..2022-11; churned: used in 2022-06..2022-08, not in 2022-09..2022-11"
