@@ -432,6 +432,11 @@ def test_customers_keep_their_history(chanops, tmp_path, db):
         ("13800000003", "赤峰", None, None),
         ("13800000004", "赤峰", None, None),
     ]
+    # the ledger keeps each snapshot's as-of: which months the customer base covers (SPEC §4)
+    assert query(db, "SELECT as_of FROM _loads WHERE kind = 'customers' ORDER BY load_id") == [
+        (__import__("datetime").date(2022, 10, 31),),
+        (__import__("datetime").date(2022, 11, 30),),
+    ]
 
     def stages(month):
         out = chanops("lifecycle", "--month", month, "--by", "region", "--db", db, "--format", "csv")
@@ -457,6 +462,7 @@ def test_an_old_warehouse_is_migrated_in_place(chanops, tmp_path, db):
     con.execute("ALTER TABLE customers DROP COLUMN _valid_from")
     con.execute("ALTER TABLE customers DROP COLUMN _valid_to")
     con.execute("INSERT INTO customers VALUES ('13800000001', '赤峰', DATE '2020-01-01', NULL, NULL, 2)")
+    con.execute("ALTER TABLE _loads DROP COLUMN as_of")  # version 1 and 2 ledgers did not record it
     con.execute("UPDATE _loads SET loaded_at = TIMESTAMP '2022-10-31 08:00:00'")
     con.execute(
         "INSERT INTO _loads SELECT 2, kind, file, 'sha256:x', TIMESTAMP '2022-11-30 08:00:00', encoding, 1, 1, 0 "
@@ -472,3 +478,5 @@ def test_an_old_warehouse_is_migrated_in_place(chanops, tmp_path, db):
         ("包头", None, day),
         ("赤峰", day, None),
     ]
+    # each snapshot's as-of is the day it was loaded, as the history above is dated
+    assert query(db, "SELECT as_of FROM _loads ORDER BY load_id") == [(day.replace(month=10, day=31),), (day,)]

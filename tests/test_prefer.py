@@ -168,9 +168,26 @@ def test_targets_order_and_flags(con):
 def test_summary_per_channel(con):
     rows = {r["channel"]: r for r in prefer.summary(con, "2022-11", CONFIG, CHANNELS).to_pylist()}
     app = rows["app"]
-    # November app users u01 u02 u07 over 8 customers active on 11-30; tiers from the scores above
-    assert (app["users"], app["customers"], app["penetration"]) == (3, 8, 3 / 8)
-    assert (app["high"], app["medium"], app["low"], app["churned"]) == (2, 0, 3, 2)
-    assert (rows["wechat"]["users"], rows["wechat"]["low"], rows["wechat"]["churned"]) == (0, 1, 0)
+    # November app users u01 u02 u07; u07 churned 11-15, so 2 of them are among the 8 customers
+    # active on 11-30: penetration counts members of the base only (SPEC §4) → 2 / 8, not 3 / 8
+    assert (app["users_month"], app["active_users_month"], app["customers_month_end"]) == (3, 2, 8)
+    assert app["penetration"] == 2 / 8
+    # tiers counted over the window Sep–Nov, churned over Jun–Aug used and Sep–Nov not
+    assert (app["high_window"], app["medium_window"], app["low_window"], app["churned_window"]) == (2, 0, 3, 2)
+    assert (rows["wechat"]["users_month"], rows["wechat"]["low_window"], rows["wechat"]["churned_window"]) == (0, 1, 0)
     # sms: u03 medium, and u04's complaint-only pair counts as low
-    assert (rows["sms"]["medium"], rows["sms"]["low"]) == (1, 1)
+    assert (rows["sms"]["medium_window"], rows["sms"]["low_window"]) == (1, 1)
+
+
+def test_summary_says_which_window_each_column_counts(con, tmp_path):
+    """The labels name the window (本月 / 窗口内 / 前一窗口) and a note gives the months."""
+    from chanops.present.labels import label
+
+    assert label("users_month", "zh") == "本月用户数" and label("high_window", "zh").startswith("窗口内评分")
+    assert label("churned_window", "en") == "Churned (window before)"
+    assert label("users_month", "en") == "Users this month"
+    assert prefer.window_note("2022-11", CONFIG, "en") == (
+        "users and penetration: 2022-11 (penetration = this month's users active at month end / customers "
+        "active at month end); scored over 2022-09..2022-11; churned: used in 2022-06..2022-08, not in 2022-09..2022-11"
+    )
+    assert "评分窗口：2022-08..2022-11" in prefer.window_note("2022-11", prefer.PreferConfig(window=4), "zh")

@@ -71,7 +71,8 @@ def test_workbook_holds_numbers_formats_filters_and_words(reports):
     assert online[3].number_format == '+0.00"pp";-0.00"pp";0.00"pp"'
     assert -100 < online[3].value < 100  # percentage points, not a fraction
     complaints = rows["百万客户申诉率"]
-    assert complaints[1].number_format == "#,##0.00"  # a number KPI is not a percentage
+    assert complaints[1].number_format == '#,##0.00"/百万"'  # a rate per million, not a percentage
+    assert complaints[3].number_format == '+#,##0.00"/百万";-#,##0.00"/百万";0.00"/百万"'  # nor its change pp
     channels = book["分触点"]
     assert {c.number_format for c in next(channels.iter_cols(min_col=2, max_col=2, min_row=2))} == {"#,##0"}
     top = book["积分排名前20"]

@@ -50,6 +50,14 @@ def parse_day(text: str, option: str) -> date:
         raise UsageError(f"{option} must be a date like 2022-11-30, got '{text}'") from None
 
 
+def last_day(month: str) -> date:
+    """The last day of 'YYYY-MM' (the day "active at month end" is judged on)."""
+    import calendar
+
+    year, number = int(month[:4]), int(month[5:7])
+    return date(year, number, calendar.monthrange(year, number)[1])
+
+
 def days_of(month: str) -> list[str]:
     """Every day of 'YYYY-MM' as 'YYYY-MM-DD'."""
     import calendar

@@ -161,47 +161,70 @@ WITH _months AS (
       region,
       msisdn,
       MAX(CASE WHEN (
-        electronic
+        electronic AND active
       ) AND NOT msisdn IS NULL THEN 1 ELSE 0 END) AS m9
     FROM (
       SELECT
-        *,
-        channel IN (
-          'outbound',
-          'hotline',
-          'app',
-          'wechat',
-          'sms',
-          'web',
-          'ussd',
-          'internet',
-          'partner_online'
-        ) AS online,
-        channel IN ('hotline', 'app', 'wechat', 'sms', 'web', 'ussd', 'self_service') AS electronic,
-        channel = 'outbound' AS outbound
+        u.*,
+        NOT a.msisdn IS NULL AS active
       FROM (
         SELECT
-          CASE
-            WHEN event_time < CAST('2022-11-01 00:00:00' AS TIMESTAMP_NTZ)
-            THEN '2022-10'
-            WHEN event_time < CAST('2022-12-01 00:00:00' AS TIMESTAMP_NTZ)
-            THEN '2022-11'
-          END AS month,
-          (
-            SELECT
-              region
-            FROM _customers AS c
-            WHERE
-              c.msisdn = e.msisdn AND c._valid_to IS NULL
-          ) AS region,
-          channel,
-          msisdn,
-          action
-        FROM usage AS e
-        WHERE
-          event_time >= CAST('2022-10-01 00:00:00' AS TIMESTAMP_NTZ)
-          AND event_time < CAST('2022-12-01 00:00:00' AS TIMESTAMP_NTZ)
-      )
+          *,
+          channel IN (
+            'outbound',
+            'hotline',
+            'app',
+            'wechat',
+            'sms',
+            'web',
+            'ussd',
+            'internet',
+            'partner_online'
+          ) AS online,
+          channel IN ('hotline', 'app', 'wechat', 'sms', 'web', 'ussd', 'self_service') AS electronic,
+          channel = 'outbound' AS outbound
+        FROM (
+          SELECT
+            CASE
+              WHEN event_time < CAST('2022-11-01 00:00:00' AS TIMESTAMP_NTZ)
+              THEN '2022-10'
+              WHEN event_time < CAST('2022-12-01 00:00:00' AS TIMESTAMP_NTZ)
+              THEN '2022-11'
+            END AS month,
+            (
+              SELECT
+                region
+              FROM _customers AS c
+              WHERE
+                c.msisdn = e.msisdn AND c._valid_to IS NULL
+            ) AS region,
+            channel,
+            msisdn,
+            action
+          FROM usage AS e
+          WHERE
+            event_time >= CAST('2022-10-01 00:00:00' AS TIMESTAMP_NTZ)
+            AND event_time < CAST('2022-12-01 00:00:00' AS TIMESTAMP_NTZ)
+        )
+      ) AS u
+      LEFT JOIN (
+        SELECT
+          m.month,
+          c.msisdn
+        FROM _months AS m
+        JOIN _customers AS c
+          ON (
+            c._valid_from IS NULL OR c._valid_from <= m.month_end
+          )
+          AND (
+            c._valid_to IS NULL OR c._valid_to > m.month_end
+          )
+          AND c.join_date <= m.month_end
+          AND (
+            c.churn_date IS NULL OR c.churn_date > m.month_end
+          )
+      ) AS a
+        ON a.month = u.month AND a.msisdn = u.msisdn
     ) AS s
     WHERE
       month IN ('2022-10', '2022-11')
@@ -473,7 +496,8 @@ WITH _months AS (
             month = '2022-09'
           LIMIT 1
         ) AS p
-      ) > 0 AS base_has_billing
+      ) > 0 AS base_has_billing,
+      TRUE AS customers_cover
     UNION ALL
     SELECT
       '2022-11' AS month,
@@ -552,7 +576,8 @@ WITH _months AS (
             month = '2022-10'
           LIMIT 1
         ) AS p
-      ) > 0 AS base_has_billing
+      ) > 0 AS base_has_billing,
+      TRUE AS customers_cover
   ) AS p
 ), _res AS (
   SELECT
@@ -604,7 +629,15 @@ WITH _months AS (
     COALESCE(agg_orders.m1, 0) AS e_channel_share_den,
     CASE
       WHEN COALESCE(agg_customers.m10, 0) = 0
-      OR NOT COALESCE(pr.has_usage AND pr.has_data, FALSE)
+      OR NOT COALESCE(
+        (
+          pr.has_usage AND pr.customers_cover
+        )
+        AND (
+          pr.has_data AND pr.customers_cover
+        ),
+        FALSE
+      )
       THEN NULL
       ELSE 1.0 * CAST(COALESCE(agg_usage.m9, 0) AS DOUBLE) / COALESCE(agg_customers.m10, 0)
     END AS e_channel_penetration,
@@ -612,14 +645,19 @@ WITH _months AS (
     COALESCE(agg_customers.m10, 0) AS e_channel_penetration_den,
     CASE
       WHEN COALESCE(agg_customers.m10, 0) = 0
-      OR NOT COALESCE(pr.has_complaints AND pr.has_data, FALSE)
+      OR NOT COALESCE(pr.has_complaints AND (
+        pr.has_data AND pr.customers_cover
+      ), FALSE)
       THEN NULL
       ELSE 1000000 * CAST(COALESCE(agg_complaints.m11, 0) AS DOUBLE) / COALESCE(agg_customers.m10, 0)
     END AS complaint_rate_per_million,
     COALESCE(agg_complaints.m11, 0) AS complaint_rate_per_million_num,
     COALESCE(agg_customers.m10, 0) AS complaint_rate_per_million_den,
     CASE
-      WHEN COALESCE(agg_retention.m13, 0) = 0 OR NOT COALESCE(pr.has_data, FALSE)
+      WHEN COALESCE(agg_retention.m13, 0) = 0
+      OR NOT COALESCE((
+        pr.has_data AND pr.customers_cover
+      ), FALSE)
       THEN NULL
       ELSE 1.0 * CAST(COALESCE(agg_retention.m12, 0) AS DOUBLE) / COALESCE(agg_retention.m13, 0)
     END AS user_retention,
@@ -627,9 +665,14 @@ WITH _months AS (
     COALESCE(agg_retention.m13, 0) AS user_retention_den,
     CASE
       WHEN COALESCE(agg_retention.m15, 0) = 0
-      OR NOT COALESCE((
-        pr.has_billing AND pr.base_has_billing
-      ), FALSE)
+      OR NOT COALESCE(
+        (
+          (
+            pr.has_billing AND pr.base_has_billing
+          ) AND pr.customers_cover
+        ),
+        FALSE
+      )
       THEN NULL
       ELSE 1.0 * CAST(COALESCE(agg_retention.m14, 0) AS DOUBLE) / COALESCE(agg_retention.m15, 0)
     END AS revenue_retention,

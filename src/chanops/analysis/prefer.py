@@ -233,8 +233,12 @@ def churned(
 
 
 def summary(con: duckdb.DuckDBPyConnection, month: str, config: PreferConfig, channels: dict[str, Channel]) -> pa.Table:
-    """Per electronic channel: users in the month, penetration over customers active at month
-    end, customers per tier, churned users."""
+    """Per electronic channel, each column named for the window it counts (window_note says
+    which months): users in M (`users_month`) and those of them active at M's end
+    (`active_users_month`); penetration = active_users_month / customers active at M's end
+    (SPEC §4: a share of the base counts only its members); pairs scored over the window
+    M−W+1..M per tier (`high_window` …); churned users (`churned_window`: used c in the W
+    months before the window, not in it)."""
     _require_usage(con, Window(month, int(config.window)))
     electronic = _electronic(channels)
     codes = ", ".join(f"({lit(code)})" for code in channel_codes(channels, "electronic"))
@@ -243,15 +247,35 @@ def summary(con: duckdb.DuckDBPyConnection, month: str, config: PreferConfig, ch
         tiers AS (SELECT channel, count(*) FILTER (WHERE tier = 'high') AS high,
                          count(*) FILTER (WHERE tier = 'medium') AS medium,
                          count(*) FILTER (WHERE tier = 'low') AS low FROM scores GROUP BY channel),
-        users AS (SELECT channel, count(DISTINCT msisdn) AS users FROM usage
-                  WHERE {in_months("event_time", month)} AND channel IN ({electronic}) GROUP BY channel),
+        base AS ({active_customers(month, "msisdn")}),
+        users AS (SELECT channel, count(DISTINCT e.msisdn) AS users,
+                         count(DISTINCT b.msisdn) AS active_users
+                  FROM usage e LEFT JOIN base b ON b.msisdn = e.msisdn
+                  WHERE {in_months("e.event_time", month)} AND channel IN ({electronic}) GROUP BY channel),
         lost AS (SELECT channel, count(*) AS churned FROM ({churned_sql(month, f"channel IN ({electronic})", config)})
                  GROUP BY channel),
-        active AS (SELECT count(*) AS customers FROM ({active_customers(month)}))
-        SELECT c.channel, coalesce(u.users, 0) AS users, a.customers,
-               CASE WHEN a.customers > 0 THEN coalesce(u.users, 0) / a.customers END AS penetration,
-               coalesce(t.high, 0) AS high, coalesce(t.medium, 0) AS medium, coalesce(t.low, 0) AS low,
-               coalesce(l.churned, 0) AS churned
+        active AS (SELECT count(*) AS customers FROM base)
+        SELECT c.channel, coalesce(u.users, 0) AS users_month, coalesce(u.active_users, 0) AS active_users_month,
+               a.customers AS customers_month_end,
+               CASE WHEN a.customers > 0 THEN coalesce(u.active_users, 0) / a.customers END AS penetration,
+               coalesce(t.high, 0) AS high_window, coalesce(t.medium, 0) AS medium_window,
+               coalesce(t.low, 0) AS low_window, coalesce(l.churned, 0) AS churned_window
         FROM (VALUES {codes}) AS c(channel) CROSS JOIN active a
         LEFT JOIN users u USING (channel) LEFT JOIN tiers t USING (channel) LEFT JOIN lost l USING (channel)
-        ORDER BY users DESC, channel""")
+        ORDER BY users_month DESC, channel""")
+
+
+def window_note(month: str, config: PreferConfig, lang: str) -> str:
+    """The months each column of `summary` counts, for a line under the table."""
+    w = Window(month, int(config.window))
+    scored = f"{w.first}..{w.month}"
+    before = f"{w.earlier_first}..{add_months(w.first, -1)}"
+    if lang == "zh":
+        return (
+            f"本月用户数、普及率：{month}（普及率 = 本月用户中月末在网者 / 月末在网客户数）；"
+            f"评分窗口：{scored}；流失客户：{before} 用过、{scored} 未用"
+        )
+    return (
+        f"users and penetration: {month} (penetration = this month's users active at month end / customers "
+        f"active at month end); scored over {scored}; churned: used in {before}, not in {scored}"
+    )

@@ -62,7 +62,7 @@ def summary(month: MonthOpt = None, *, shared: Shared) -> None:
     """Per electronic channel: users, penetration, tier distribution, churned users."""
     from chanops.tasks.customers import PreferSummaryRequest
 
-    shared.run("prefer summary", PreferSummaryRequest(month))
+    shared.run("prefer summary", PreferSummaryRequest(month, shared.lang))
 
 
 @shared_options(config=True, engines=True)

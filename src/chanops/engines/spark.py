@@ -245,6 +245,7 @@ def table_columns() -> dict[str, list[tuple[str, str]]]:
         ("rows_read", "BIGINT"),
         ("rows_loaded", "BIGINT"),
         ("rows_rejected", "BIGINT"),
+        ("as_of", "DATE"),
     ]
     views["_points_runs"] = [
         ("run_id", "BIGINT"),

@@ -194,7 +194,7 @@ class _Loader:
     def record(self, result: FileLoad, fp: str) -> None:
         """The load's line in the ledger."""
         self.con.execute(
-            "INSERT INTO _loads VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?)",
+            "INSERT INTO _loads VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?)",
             [
                 result.load_id,
                 self.k.name,
@@ -204,8 +204,14 @@ class _Loader:
                 result.rows_read,
                 result.rows_loaded,
                 result.rows_rejected,
+                self.snapshot_as_of(),
             ],
         )
+
+    def snapshot_as_of(self) -> date | None:
+        """The as-of date a snapshot load is merged at (and recorded in the ledger): which
+        months the customer base covers (SPEC §4)."""
+        return (self.options.as_of or date.today()) if self.k.mode == "snapshot" else None
 
     def stage(
         self, path: Path, result: FileLoad, lines: int | None = None
@@ -284,7 +290,9 @@ class _Loader:
             return
         load_id = result.load_id = self.next_load_id()
         if k.mode == "snapshot":
-            keys.snapshot_merge(self.con, k, stage, load_id, self.options.as_of or date.today(), self.names)
+            as_of = self.snapshot_as_of()
+            assert as_of is not None  # a snapshot kind always has one
+            keys.snapshot_merge(self.con, k, stage, load_id, as_of, self.names)
         else:
             self.con.execute(
                 f"INSERT INTO {k.name} ({self.names}, _load_id) SELECT {self.names}, ? FROM {stage} "

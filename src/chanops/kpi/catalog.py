@@ -16,7 +16,15 @@ from chanops.errors import ConfigError
 from chanops.kpi.where import check_where
 
 AGGREGATES = ("count", "count_distinct", "sum")
-FORMATS = ("pct", "number")
+# The unit a KPI's value is in (SPEC §4 "Units travel with the KPI"): every surface renders
+# from it. share: a fraction shown as % (its change in percentage points, pp); per_million:
+# a rate per million customers; amount: yuan; number: a plain number. A change is in the
+# value's own unit except for a share, whose change is in pp.
+UNITS = ("share", "per_million", "amount", "number")
+CHANGE_UNITS = {"share": "pp", "per_million": "per_million", "amount": "amount", "number": "number"}
+# `format` in chanops.toml before units were declared: still accepted, mapped to a unit
+FORMATS = {"pct": "share", "number": "number"}
+SCALES = {"per_million": 1_000_000.0}  # the default scale of a unit (value = scale × num / den)
 
 # Dimensions each source's rows carry (SPEC §4). Orders are sliced by channel,
 # contacts by touchpoint: both are the `channel` dimension. usage and complaints
@@ -44,7 +52,8 @@ SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
         "conflict_product",
     ),
     "contacts": ("msisdn", "reached", "outbound", "online", "electronic"),
-    "usage": ("msisdn", "electronic", "online", "action"),
+    # active: the user is a customer active at the end of the event's month
+    "usage": ("msisdn", "electronic", "online", "action", "active"),
     "complaints": ("msisdn", "category", "staff_id"),
     "customers": ("msisdn", "brand"),
     "retention": ("msisdn", "retained", "revenue", "base_revenue"),
@@ -76,7 +85,7 @@ class Kpi:
     en: str
     numerator: Measure
     denominator: Measure
-    format: str = "pct"  # pct: a fraction shown as %; number: shown as is
+    unit: str = "share"  # one of UNITS: what the value is in, and so what its change is in
     scale: float = 1.0  # value = scale × numerator / denominator (per-million rates)
     min: float | None = None  # alert when the value falls below
     max: float | None = None  # alert when the value rises above
@@ -86,6 +95,16 @@ class Kpi:
     @property
     def good_when_higher(self) -> bool:
         return self.better == "higher"
+
+    @property
+    def change_unit(self) -> str:
+        """The unit of a change of this KPI: pp for a share, else the KPI's own unit."""
+        return CHANGE_UNITS[self.unit]
+
+    @property
+    def format(self) -> str:
+        """The older two-way split: pct for a share, number for everything else."""
+        return "pct" if self.unit == "share" else "number"
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -180,13 +199,14 @@ BUILTIN_KPIS: tuple[Kpi, ...] = (
         "e_channel_penetration",
         "电子渠道客户普及率",
         "E-channel penetration",
+        # SPEC §4: a share of the customer base counts only its members (numerator ⊆ denominator)
         _m(
             "usage",
             "count_distinct",
             "msisdn",
-            "electronic",
-            zh="使用电子渠道的客户数（去重）",
-            en="distinct customers using an electronic channel",
+            "electronic AND active",
+            zh="月末在网客户中使用电子渠道的客户数（去重）",
+            en="customers active at month end who used an electronic channel",
         ),
         ACTIVE_CUSTOMERS,
     ),
@@ -196,7 +216,7 @@ BUILTIN_KPIS: tuple[Kpi, ...] = (
         "Complaints per million customers",
         _m("complaints", zh="投诉件数", en="complaints"),
         ACTIVE_CUSTOMERS,
-        format="number",
+        unit="per_million",
         scale=1_000_000,
         better="lower",
     ),
@@ -256,6 +276,19 @@ def _threshold(kpi_id: str, fields: dict, name: str) -> float | None:
     return value
 
 
+def _unit(kpi_id: str, fields: dict) -> str:
+    """`unit = "share"|"per_million"|"amount"|"number"`, or the older `format = "pct"|"number"`."""
+    unit = fields.get("unit")
+    if unit is not None and unit not in UNITS:
+        raise ConfigError(f"[kpis.{kpi_id}] unit must be one of {', '.join(UNITS)}, got {unit!r}")
+    fmt = fields.get("format")
+    if fmt is not None and fmt not in FORMATS:
+        raise ConfigError(f"[kpis.{kpi_id}] format must be pct or number (or say unit = one of {', '.join(UNITS)})")
+    if unit is not None and fmt is not None and FORMATS[fmt] != ("share" if unit == "share" else "number"):
+        raise ConfigError(f"[kpis.{kpi_id}] unit = {unit!r} contradicts format = {fmt!r}; keep unit only")
+    return unit or FORMATS[fmt or "pct"]
+
+
 def build_kpi_catalog(section: dict | None) -> dict[str, Kpi]:
     """Built-ins with `[kpis.ID]` from config applied: thresholds and labels on a built-in,
     or a whole new KPI (numerator and denominator tables)."""
@@ -263,12 +296,11 @@ def build_kpi_catalog(section: dict | None) -> dict[str, Kpi]:
     for kpi_id, fields in (section or {}).items():
         if not isinstance(fields, dict):
             raise ConfigError(f"[kpis.{kpi_id}] must be a table")
-        unknown = set(fields) - {"zh", "en", "numerator", "denominator", "format", "scale", "min", "max", "better"}
+        known = {"zh", "en", "numerator", "denominator", "unit", "format", "scale", "min", "max", "better"}
+        unknown = set(fields) - known
         if unknown:
             raise ConfigError(f"[kpis.{kpi_id}]: unknown field(s) {', '.join(sorted(unknown))}")
-        fmt = fields.get("format", "pct")
-        if fmt not in FORMATS:
-            raise ConfigError(f"[kpis.{kpi_id}] format must be pct or number")
+        unit = _unit(kpi_id, fields)
         if fields.get("better", "higher") not in ("higher", "lower"):
             raise ConfigError(f"[kpis.{kpi_id}] better must be higher or lower")
         base = catalog.get(kpi_id)
@@ -292,8 +324,8 @@ def build_kpi_catalog(section: dict | None) -> dict[str, Kpi]:
             en=fields.get("en", kpi_id),
             numerator=_measure_from_config(kpi_id, "numerator", fields["numerator"]),
             denominator=_measure_from_config(kpi_id, "denominator", fields["denominator"]),
-            format=fmt,
-            scale=float(fields.get("scale", 1.0)),
+            unit=unit,
+            scale=float(fields.get("scale", SCALES.get(unit, 1.0))),
             min=_threshold(kpi_id, fields, "min"),
             max=_threshold(kpi_id, fields, "max"),
             builtin=False,

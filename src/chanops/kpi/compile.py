@@ -10,6 +10,7 @@ slice as scale × numerator / denominator — never an average of ratios.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from chanops.channels import Channel
@@ -60,6 +61,11 @@ def _aggregate_sql(source_sql: str, group: str, measures: dict[Measure, str], mo
     )
 
 
+def _reads_active(m: Measure) -> bool:
+    """The measure's condition reads usage's `active` column (a customer active at month end)."""
+    return any(re.search(r"\bactive\b", text or "") for text in (m.where, m.column))
+
+
 def _dims_match(left: str, right: str, dims: Sequence[str]) -> str:
     return " AND ".join(
         [f"{left}.month = {right}.month"] + [f"{left}.{d} IS NOT DISTINCT FROM {right}.{d}" for d in dims]
@@ -84,12 +90,17 @@ def compile_sql(
 
     dim_cols = "".join(f", {d}" for d in dims)
     ctes = [f"_months AS ({window.values_sql()})"]
-    if by_source.keys() & CUSTOMER_SOURCES or ("region" in dims and by_source.keys() & {"usage", "complaints"}):
+    with_active = any(_reads_active(m) for m in by_source.get("usage", ()))
+    if (
+        by_source.keys() & CUSTOMER_SOURCES
+        or ("region" in dims and by_source.keys() & {"usage", "complaints"})
+        or with_active
+    ):
         ctes.append(f"_customers AS MATERIALIZED ({CUSTOMER_STATES})")
     month_list = lit_list(window.months)
     for source, source_measures in by_source.items():
         body = _aggregate_sql(
-            source_sql(source, window, channels, with_region="region" in dims),
+            source_sql(source, window, channels, with_region="region" in dims, with_active=with_active),
             f"month{dim_cols}",
             {m: measures[m] for m in source_measures},
             month_list,
@@ -141,19 +152,29 @@ def _presence_sql(window: MonthWindow) -> str:
         billing = f"{probe(f'SELECT 1 AS hit FROM billing WHERE month = {lit(month)}')} > 0"
         base = window.base[month]
         base_billing = f"{probe(f'SELECT 1 AS hit FROM billing WHERE month = {lit(base)}')} > 0"
+        covered = "FALSE" if month in window.uncovered else "TRUE"
         rows.append(
             f"SELECT {lit(month)} AS month, {', '.join(flags)}, {billing} AS has_billing, "
-            f"{base_billing} AS base_has_billing"
+            f"{base_billing} AS base_has_billing, {covered} AS customers_cover"
         )
     any_rows = " OR ".join([*(f"has_{t}" for t in EVENT_TABLES), "has_billing"])
     return f"SELECT *, {any_rows} AS has_data FROM ({' UNION ALL '.join(rows)}) p"
 
 
+def on_customer_base(m: Measure) -> bool:
+    """The measure counts the customer base at a month's end (customers, retention, usage by
+    active customers): a month no snapshot covers leaves it blank."""
+    return m.source in CUSTOMER_SOURCES or (m.source == "usage" and _reads_active(m))
+
+
 def _present_flag(m: Measure) -> str:
     """The presence a measure needs: its event table's rows in the month; revenue needs billing
-    in the month and its base month; customer counts need any data in the month."""
+    in the month and its base month; customer counts need any data in the month; and whatever
+    counts the customer base needs a snapshot that covers the month."""
     if m.source in EVENT_TABLES:
-        return f"pr.has_{m.source}"
-    if m.source == "retention" and m.agg == "sum":
-        return "(pr.has_billing AND pr.base_has_billing)"
-    return "pr.has_data"
+        flag = f"pr.has_{m.source}"
+    elif m.source == "retention" and m.agg == "sum":
+        flag = "(pr.has_billing AND pr.base_has_billing)"
+    else:
+        flag = "pr.has_data"
+    return f"({flag} AND pr.customers_cover)" if on_customer_base(m) else flag

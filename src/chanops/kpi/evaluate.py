@@ -19,12 +19,18 @@ from chanops.channels import Channel
 from chanops.engines import EngineError, as_engine, only_row
 from chanops.errors import ConfigError, NoData, UsageError
 from chanops.kpi.catalog import DIMENSIONS, Kpi
-from chanops.kpi.compile import compile_sql
+from chanops.kpi.compile import compile_sql, on_customer_base
 from chanops.kpi.facts import MonthWindow
 from chanops.months import add_months, parse_month
 from chanops.present.numbers import kpi_text
 from chanops.sql import probe
-from chanops.store.coverage import latest_or_none, months_with_data, resolve_months
+from chanops.store.coverage import (
+    customers_as_of,
+    latest_or_none,
+    months_with_data,
+    resolve_months,
+    uncovered_months,
+)
 
 if TYPE_CHECKING:
     from chanops.config import Config
@@ -170,7 +176,9 @@ def evaluate(
     measured = [m for m in months if m in present]
     compare_months = {m: add_months(m, COMPARE_SHIFT[compare]) for m in measured} if compare else None
     all_months = tuple(sorted(set(measured) | set((compare_months or {}).values())))
-    window = MonthWindow(all_months, {m: base or add_months(m, -1) for m in all_months})
+    uncovered, note = _uncovered(engine, kpis, all_months)
+    notes += note
+    window = MonthWindow(all_months, {m: base or add_months(m, -1) for m in all_months}, frozenset(uncovered))
     sql = compile_sql(kpis, dims, window, channels, compare_months)
     try:
         # Arrow, not Polars: a pipeline asking for csv then never pays Polars' import.
@@ -192,6 +200,20 @@ def run_kpis(con, config: Config, request: KpiRequest) -> KpiResult:
     return evaluate(
         con, config.kpis, config.channels, months, request.dims, request.metrics, base=base, compare=request.compare
     )
+
+
+def _uncovered(engine, kpis: list[Kpi], months: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Months whose customer-based KPIs are blank — no customers snapshot covers them — and the
+    note naming the snapshot's as-of (SPEC §4: never carried forward into 100% or a change)."""
+    if not any(on_customer_base(m) for kpi in kpis for m in (kpi.numerator, kpi.denominator)):
+        return [], []
+    as_of = customers_as_of(engine)
+    uncovered = uncovered_months(months, as_of)
+    if not uncovered or as_of is None:  # no as-of on record: coverage unknown, nothing blanked
+        return [], []
+    return uncovered, [
+        f"customer KPIs blank for {', '.join(uncovered)}: the latest customers snapshot is as of {as_of.isoformat()}"
+    ]
 
 
 # The tables each KPI source reads: a KPI whose table holds no row at all is left out.

@@ -34,6 +34,9 @@ class MonthWindow:
 
     months: tuple[str, ...]
     base: dict[str, str]  # month -> base month
+    # months no customers snapshot covers (latest as-of before the month's end): KPIs on the
+    # customer base are blank there (SPEC §4)
+    uncovered: frozenset[str] = frozenset()
 
     def covers(self, ts: str) -> str:
         """Timestamp column `ts` lies in one of the window's months."""
@@ -55,8 +58,15 @@ def _flags(channels: dict[str, Channel]) -> str:
     )
 
 
-def source_sql(name: str, window: MonthWindow, channels: dict[str, Channel], with_region: bool = True) -> str:
-    """SELECT for source `name`. The CTEs `_months` and `_customers` must be in scope."""
+def source_sql(
+    name: str, window: MonthWindow, channels: dict[str, Channel], with_region: bool = True, with_active: bool = False
+) -> str:
+    """SELECT for source `name`. The CTEs `_months` and `_customers` must be in scope.
+
+    `with_active` gives usage a column `active`: the user is a customer active at the end of
+    the event's month (SPEC §4: a share of the customer base counts only members of the base,
+    so e-channel penetration's numerator ⊆ its denominator). A join, not a correlated EXISTS:
+    each customer has one state in force on a day, so no usage row is repeated."""
     flags = _flags(channels)
     region = (
         f"(SELECT region FROM _customers c WHERE c.msisdn = e.msisdn AND {current_customer('c')})"
@@ -74,9 +84,14 @@ def source_sql(name: str, window: MonthWindow, channels: dict[str, Channel], wit
                          campaign_id, wave, msisdn, reached
                   FROM contacts WHERE {window.covers("contact_time")})"""
     if name == "usage":
-        return f"""SELECT *, {flags}
+        events = f"""SELECT *, {flags}
             FROM (SELECT {window.month_of("event_time")} AS month, {region} AS region, channel, msisdn, action
                   FROM usage e WHERE {window.covers("event_time")})"""
+        if not with_active:
+            return events
+        return f"""SELECT u.*, a.msisdn IS NOT NULL AS active
+            FROM ({events}) u
+            LEFT JOIN ({_active_at_month_end()}) a ON a.month = u.month AND a.msisdn = u.msisdn"""
     if name == "complaints":
         return f"""SELECT {window.month_of("complaint_time")} AS month, {region} AS region, channel, msisdn,
                    category, staff_id
@@ -101,3 +116,9 @@ def source_sql(name: str, window: MonthWindow, channels: dict[str, Channel], wit
             LEFT JOIN {bills} cur ON cur.msisdn = c.msisdn AND cur.month = m.month
             LEFT JOIN {bills} base ON base.msisdn = c.msisdn AND base.month = m.base_month"""
     raise KeyError(name)
+
+
+def _active_at_month_end() -> str:
+    """(month, msisdn) of every customer active at the end of each month of the window."""
+    return f"""SELECT m.month, c.msisdn FROM _months m
+        JOIN _customers c ON {in_force("m.month_end", "c")} AND {active_at("m.month_end", "c")}"""

@@ -1,12 +1,25 @@
 """How KPI results read for people: a long layout (one row per month, slice and KPI) with
-values as percentages or numbers and changes in percentage points."""
+each value in its KPI's unit (a share as a percentage, its change in percentage points; a
+rate per million and its change in its own unit), and the unit of every column of the wide
+frame for the workbook."""
 
 from __future__ import annotations
 
 import polars as pl
 
+from chanops.kpi.catalog import Kpi
 from chanops.kpi.evaluate import KpiResult
-from chanops.present.numbers import amount_text, kpi_text
+from chanops.present.numbers import amount_text, cell_unit, kpi_text
+
+
+def kpi_units(kpis: list[Kpi]) -> dict[str, str]:
+    """The cell unit of each KPI column of a result frame: value and previous value in the
+    KPI's unit, the change in its change unit (pp for a share)."""
+    units = {}
+    for kpi in kpis:
+        units[kpi.id] = units[f"{kpi.id}_prev"] = cell_unit(kpi.unit)
+        units[f"{kpi.id}_change"] = cell_unit(kpi.unit, change=True)
+    return units
 
 
 def long_view(result: KpiResult, lang: str) -> pl.DataFrame:

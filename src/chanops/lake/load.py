@@ -389,11 +389,12 @@ class _LakeLoader:
                 result.rows_read,
                 result.rows_loaded,
                 result.rows_rejected,
+                self.as_of if self.k.mode == "snapshot" else None,  # which months customers cover
             )
         ]
         schema = (
             "load_id BIGINT, kind STRING, file STRING, fingerprint STRING, loaded_at TIMESTAMP_NTZ, "
-            "encoding STRING, rows_read BIGINT, rows_loaded BIGINT, rows_rejected BIGINT"
+            "encoding STRING, rows_read BIGINT, rows_loaded BIGINT, rows_rejected BIGINT, as_of DATE"
         )
         self.spark.createDataFrame(row, schema).coalesce(1).write.parquet(path)
         self.moves.append(

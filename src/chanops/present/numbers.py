@@ -27,10 +27,33 @@ def amount_text(value) -> str:
     return f"{int(value):,}" if float(value).is_integer() else f"{float(value):,.2f}"
 
 
-def kpi_text(kpi: Kpi, value: float | None, change: bool = False) -> str:
-    """A KPI value as its format says: 44.94% for a rate (+1.23pp for its change); 1,234.50 for a number."""
+def unit_text(unit: str, value: float | None, change: bool = False) -> str:
+    """A figure in `unit` (a KPI unit, catalog.UNITS): 44.94% for a share (+1.23pp for its
+    change); 638.09 for a rate per million, 1,234.50 for yuan or a number (−4.10 for a change,
+    in the same unit — the KPI's name says which)."""
     if value is None:
         return ""
-    if kpi.format == "pct":
+    if unit == "share":
         return points_text(value) if change else percent_text(value)
     return f"{value:+,.2f}" if change else f"{value:,.2f}"
+
+
+def cell_unit(unit: str, change: bool = False) -> str:
+    """What a cell holding a figure in KPI unit `unit` is in: the unit itself for a value; for a
+    change, pp when the unit is a share, else `<unit>_change` (the same unit, signed)."""
+    if not change:
+        return unit
+    return "pp" if unit == "share" else f"{unit}_change"
+
+
+def cell_text(unit: str, value: float | None) -> str:
+    """A cell in a cell unit (see cell_unit) as text."""
+    if unit == "pp":
+        return unit_text("share", value, change=True)
+    base, change, _rest = unit.partition("_change")
+    return unit_text(base, value, change=bool(change))
+
+
+def kpi_text(kpi: Kpi, value: float | None, change: bool = False) -> str:
+    """A KPI value, or its change, in the KPI's unit (see unit_text)."""
+    return unit_text(kpi.unit, value, change)

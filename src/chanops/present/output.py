@@ -11,6 +11,7 @@ clean.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
@@ -22,7 +23,7 @@ from typing import IO, TYPE_CHECKING
 from chanops.errors import UsageError
 from chanops.present.formats import BINARY_FORMATS, OutputOptions
 from chanops.present.labels import is_identifier, label, worded
-from chanops.present.numbers import percent_text, points_text
+from chanops.present.numbers import cell_text, percent_text, points_text
 from chanops.present.section import FORMULA_START, Section, masked
 from chanops.sql import ident, lit
 
@@ -66,7 +67,9 @@ def display_frame(section: Section, options: OutputOptions) -> tuple[pl.DataFram
     exprs = []
     for name, dtype in source.schema.items():
         col = pl.col(name)
-        if name in section.percent and human is None:
+        if name in section.units and human is None:
+            col = col.map_elements(functools.partial(cell_text, section.units[name]), return_dtype=pl.String)
+        elif name in section.percent and human is None:
             col = col.map_elements(percent_text, return_dtype=pl.String)
         elif name in section.points and human is None:
             col = col.map_elements(points_text, return_dtype=pl.String)

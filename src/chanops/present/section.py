@@ -4,7 +4,7 @@ Shared by the writers in output and the workbook, below both."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
 
@@ -28,7 +28,11 @@ class Section:
     human: Any = None
     free_text: Sequence[str] = field(default_factory=tuple)  # columns whose text may hold phone numbers
     marked: frozenset = frozenset()  # (row, column id) cells outside a threshold: shown as breaches
-    row_kinds: str | None = None  # a column saying each row's KPI format (pct or number), for the workbook
+    # a column saying each row's KPI unit (share, per_million, amount, number), for a table whose
+    # rows are different KPIs: its `percent` columns are in that unit, its `points` columns are
+    # changes in that unit's change unit (pp for a share)
+    row_kinds: str | None = None
+    units: Mapping[str, str] = field(default_factory=dict)  # column -> cell unit (numbers.cell_unit)
 
     @property
     def height(self) -> int:

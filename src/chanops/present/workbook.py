@@ -1,5 +1,6 @@
 """XLSX that works like Excel: every number a number with its format (0.00% for rates,
-+0.00"pp" for changes of rates, #,##0 for counts, #,##0.00 for money and points), bold
++0.00"pp" for changes of rates, #,##0.00"/百万" for a rate per million customers and
++#,##0.00"/百万" for its change, #,##0 for counts, #,##0.00 for money and points), bold
 frozen headers, an autofilter on every table, columns wide enough for Chinese text, sheet
 names in the reader's language — and nothing a spreadsheet would run (strings never
 become formulas, text that looks like one gets a leading apostrophe).
@@ -34,6 +35,24 @@ NUMBER_FORMATS = {
     "date": "yyyy-mm-dd",
     "text": "@",
 }
+# KPI cells (numbers.cell_unit): the format names the unit, so a change of a rate per
+# million never reads as percentage points. Stored values: a share as its fraction, a pp
+# change as points (×100, which 0.00% would do for a share), every other unit as is.
+UNIT_NAMES = {"zh": {"per_million": "/百万", "amount": "元"}, "en": {"per_million": " per million", "amount": " yuan"}}
+CELL_SCALE = {"pp": 100}
+
+
+def unit_formats(lang: str) -> dict[str, str]:
+    """Number formats of the KPI cell units in the reader's language."""
+    names = UNIT_NAMES["zh" if lang == "zh" else "en"]
+    formats = {"share": NUMBER_FORMATS["pct"], "pp": NUMBER_FORMATS["pp"]}
+    for unit in ("per_million", "amount", "number"):
+        suffix = f'"{names[unit]}"' if unit in names else ""
+        formats[unit] = f"#,##0.00{suffix}"
+        formats[f"{unit}_change"] = f"+#,##0.00{suffix};-#,##0.00{suffix};0.00{suffix}"
+    return formats
+
+
 WORKBOOK_OPTIONS = {
     # strings stay strings: a staff name like "=HYPERLINK(...)" must never become a formula
     "strings_to_formulas": False,
@@ -46,10 +65,10 @@ MOST_WIDTH, LEAST_WIDTH = 48, 6
 NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
 
 
-def add_formats(workbook) -> dict[str, Any]:
+def add_formats(workbook, lang: str = "zh") -> dict[str, Any]:
     """The workbook's cell formats: per kind plain, and red bold for a breached cell."""
     formats = {"header": workbook.add_format({"bold": True, "bg_color": "#EEF3F8", "bottom": 1, "text_wrap": False})}
-    for kind, pattern in NUMBER_FORMATS.items():
+    for kind, pattern in {**NUMBER_FORMATS, **unit_formats(lang)}.items():
         formats[kind] = workbook.add_format({"num_format": pattern})
         formats[f"{kind}!"] = workbook.add_format({"num_format": pattern, "bold": True, "font_color": "#C0392B"})
     formats["title"] = workbook.add_format({"bold": True, "font_size": 16})
@@ -62,7 +81,7 @@ def write_xlsx(sections: Sequence[Section], dest: IO, options: OutputOptions) ->
     import xlsxwriter
 
     with xlsxwriter.Workbook(dest, WORKBOOK_OPTIONS) as workbook:
-        formats = add_formats(workbook)
+        formats = add_formats(workbook, options.lang)
         used: set[str] = set()
         for i, section in enumerate(sections):
             sheet = workbook.add_worksheet(sheet_name(section.title or f"Sheet{i + 1}", options.lang, used))
@@ -87,7 +106,7 @@ def write_table(sheet, section: Section, options: OutputOptions, formats: dict, 
 
     frame = section.polars()
     kinds = _kinds(frame, section)
-    row_kinds = frame[section.row_kinds].to_list() if section.row_kinds else None
+    row_units = frame[section.row_kinds].to_list() if section.row_kinds else None
     if section.row_kinds:
         frame = frame.drop(section.row_kinds)
     frame = neutralized(worded(masked(frame, options.unmask, section.free_text), options.lang, options.channels))
@@ -96,7 +115,9 @@ def write_table(sheet, section: Section, options: OutputOptions, formats: dict, 
     for col, name in enumerate(frame.columns):
         values, kind = _cells(frame, name, kinds.get(name, "text"))
         for row, value in enumerate(values):
-            cell_kind = _row_kind(kind, row_kinds[row]) if row_kinds else kind
+            cell_kind = _row_kind(kind, name, section, row_units[row]) if row_units else kind
+            if value is not None and cell_kind in CELL_SCALE:
+                value = value * CELL_SCALE[cell_kind]
             if (row, name) in section.marked:
                 cell_kind += "!"
             sheet.write(first_row + 1 + row, col, value, formats[cell_kind])
@@ -113,7 +134,9 @@ def _kinds(frame: pl.DataFrame, section: Section) -> dict[str, str]:
 
     kinds = {}
     for name, dtype in frame.schema.items():
-        if name in section.percent:
+        if name in section.units:
+            kinds[name] = section.units[name]
+        elif name in section.percent:
             kinds[name] = "pct"
         elif name in section.points:
             kinds[name] = "pp"
@@ -132,22 +155,31 @@ def _kinds(frame: pl.DataFrame, section: Section) -> dict[str, str]:
     return kinds
 
 
-def _row_kind(kind: str, row_format: str | None) -> str:
-    """A headline row of a plain-number KPI (complaints per million) is money-like, not %."""
-    if row_format == "pct":
-        return kind
-    return {"pct": "money", "pp": "signed"}.get(kind, kind)
+def _row_kind(kind: str, name: str, section: Section, row_unit: str | None) -> str:
+    """In a table whose rows are different KPIs, a `percent` column is in the row's unit and
+    a `points` column is a change in the row's change unit (SPEC §4: the change of a rate per
+    million is in its own unit, not pp). `pct`/`number`, the older row formats, are read as
+    share/number."""
+    from chanops.present.numbers import cell_unit
+
+    unit = {"pct": "share"}.get(row_unit or "", row_unit or "")
+    if unit not in ("share", "per_million", "amount", "number"):
+        unit = "number"
+    if name in section.percent:
+        return cell_unit(unit)
+    if name in section.points:
+        return cell_unit(unit, change=True)
+    return kind
 
 
 def _cells(frame: pl.DataFrame, name: str, kind: str) -> tuple[list, str]:
-    """Python values for xlsxwriter: Decimals as floats, a change of a rate in points."""
+    """Python values for xlsxwriter: Decimals as floats (each cell is scaled to its unit when
+    written: a change of a share in points)."""
     import polars as pl
 
     column = frame.get_column(name)
     if isinstance(column.dtype, pl.Decimal):
         column = column.cast(pl.Float64)
-    if kind == "pp":
-        column = column * 100
     return column.to_list(), kind
 
 
@@ -177,6 +209,6 @@ def _width(header: str, frame: pl.DataFrame, name: str, kind: str) -> float:
     else:
         numbers = column.cast(pl.Float64).drop_nulls().abs()
         largest = cast(float, numbers.max()) if numbers.len() else 0
-        text = len(f"{largest or 0:,.2f}") + 2
+        text = len(f"{largest or 0:,.2f}") + 2 + (6 if kind.startswith(("per_million", "amount")) else 0)
     head = len(header) + (len(header.encode()) - len(header)) / 2
     return float(min(max(text, head + 3, LEAST_WIDTH), MOST_WIDTH) + 2)

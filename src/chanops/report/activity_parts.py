@@ -206,10 +206,11 @@ def prefer_part(session, month: str, config: Config, lang: str) -> Built:
     """Penetration of each e-channel and the customers to promote the app to: the prefer
     summary and targets commands' results."""
     channels = config.channels
-    summary_result = customers.run_prefer_summary(session, config, customers.PreferSummaryRequest(month))
+    summary_result = customers.run_prefer_summary(session, config, customers.PreferSummaryRequest(month, lang))
     summary = polars_frame(summary_result.value)
     names = value_words(lang, channels)["channel"]
     part = Part("prefer", title("prefer", lang), [_titled(summary_result.sections[0], "channels")])
+    part.notes += summary_result.notes  # the months each column counts
     part.charts.append(
         charts.ranked_bars(
             words(lang, "电子渠道普及率", "E-channel penetration"),

@@ -196,7 +196,8 @@ def _headline(province: KpiResult, cards: list[Card], month: str, lang: str) -> 
 
 def _headline_numbers(cards: list[Card], lang: str) -> pl.DataFrame:
     """The headline as numbers for the workbook, one row per KPI named in the report's
-    language; `format` tells a rate (its change in percentage points) from a number."""
+    language; `format` holds each KPI's unit (a share's change is in percentage points, a rate
+    per million's in its own unit)."""
     return pl.DataFrame(
         {
             "kpi": [c.kpi.zh if lang == "zh" else c.kpi.en for c in cards],
@@ -205,7 +206,7 @@ def _headline_numbers(cards: list[Card], lang: str) -> pl.DataFrame:
             "change": [c.change for c in cards],
             "min": [c.kpi.min for c in cards],
             "max": [c.kpi.max for c in cards],
-            "format": [c.kpi.format for c in cards],
+            "format": [c.kpi.unit for c in cards],
         },
         schema={
             "kpi": pl.String,

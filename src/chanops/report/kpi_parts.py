@@ -11,6 +11,7 @@ import polars as pl
 from chanops.engines import polars_frame
 from chanops.kpi.catalog import Kpi
 from chanops.kpi.evaluate import KpiRequest, KpiResult
+from chanops.kpi.view import kpi_units
 from chanops.present.numbers import amount_text, kpi_text
 from chanops.present.output import Section
 from chanops.report import charts
@@ -81,7 +82,8 @@ def trend(province: KpiResult, config: Config, lang: str, months: list[str]) -> 
         )
     table = polars_frame(province.frame).select("month", *ids).filter(pl.col("month").is_in(months)).sort("month")
     percent = [k for k in ids if catalog[k].format == "pct"]
-    part.tables.append(Section(table, "trend", percent=percent))
+    units = kpi_units([catalog[k] for k in ids])  # complaints per million named as such
+    part.tables.append(Section(table, "trend", percent=percent, units=units))
     return part, []
 
 

@@ -14,7 +14,7 @@ def write_report_xlsx(report: Report, dest: IO, options: OutputOptions) -> None:
     import xlsxwriter
 
     with xlsxwriter.Workbook(dest, WORKBOOK_OPTIONS) as workbook:
-        formats = add_formats(workbook)
+        formats = add_formats(workbook, report.lang)
         used: set[str] = set()
         _cover(workbook.add_worksheet(sheet_name("cover", report.lang, used)), report, options, formats)
         for section in report.sections():

@@ -4,10 +4,13 @@ runs on when none is given: --month, --from/--to, or the latest month with event
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
-from chanops.engines import as_engine, first_row, only_row
+import duckdb
+
+from chanops.engines import EngineError, as_engine, first_row, only_row
 from chanops.errors import NoData, UsageError
-from chanops.months import month_range, parse_month
+from chanops.months import last_day, month_range, parse_month
 from chanops.sql import in_months, lit, probe
 
 EVENT_TABLES = {
@@ -32,6 +35,27 @@ def months_with_data(con, months: Sequence[str]) -> set[str]:
         probes.append(f"{hits} AS {_month_alias(month)}")
     row = only_row(engine, f"SELECT {', '.join(probes)}")
     return {month for month, present in zip(months, row, strict=True) if present}
+
+
+def customers_as_of(con) -> date | None:
+    """The as-of date of the latest customers snapshot loaded (the ledger's `as_of`), or None
+    when none was loaded or the ledger does not say (a lake written before it did)."""
+    try:
+        row = first_row(as_engine(con), "SELECT max(as_of) FROM _loads WHERE kind = 'customers'")
+    except (duckdb.Error, EngineError):  # a ledger without the column: coverage unknown, nothing blanked
+        return None
+    value = row[0] if row else None
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def uncovered_months(months: Sequence[str], as_of: date | None) -> list[str]:
+    """The months no customers snapshot covers: the latest as-of is before the month's end
+    (SPEC §4). Their customer-based KPIs are blank, never carried forward."""
+    if as_of is None:
+        return []
+    return [m for m in months if last_day(m) > as_of]
 
 
 def _month_alias(month: str) -> str:

@@ -63,7 +63,7 @@ def rejects(con: duckdb.DuckDBPyConnection, kind: str | None = None, load_id: in
 
 # What the ledger tables hold, for `db schema` (the kinds describe themselves in schema.py).
 LEDGER_TABLES = {
-    "_loads": "one row per load: file, fingerprint, encoding, rows read/loaded/rejected",
+    "_loads": "one row per load: file, fingerprint, encoding, rows read/loaded/rejected, a snapshot's as-of date",
     "_rejects": "quarantined rows: load, file, physical line, column, value, reason",
     "_adjustments": "manual points adjustments",
     "_points_runs": "recorded points statements: inputs and config fingerprints",

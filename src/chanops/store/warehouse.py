@@ -28,7 +28,8 @@ DEFAULT_WAIT_SECONDS = 5.0
 # so an analyst's laptop and a shared server behave the same. Override with $CHANOPS_MEMORY_LIMIT.
 DEFAULT_MEMORY_LIMIT = "1500MB"
 # 2: customers keep their history (_valid_from/_valid_to); version-1 files are migrated in place
-SCHEMA_VERSION = 2
+# 3: the ledger keeps each snapshot's as-of date (_loads.as_of): which months customers cover
+SCHEMA_VERSION = 3
 DUCKDB_MAGIC = b"DUCK"  # at byte 8 of every DuckDB database file
 
 LEDGER_DDL = """
@@ -41,7 +42,8 @@ CREATE TABLE IF NOT EXISTS _loads (
     encoding VARCHAR,
     rows_read BIGINT NOT NULL,
     rows_loaded BIGINT NOT NULL,
-    rows_rejected BIGINT NOT NULL
+    rows_rejected BIGINT NOT NULL,
+    as_of DATE  -- a snapshot kind (customers): the date the extract describes; NULL for the others
 )"""
 
 REJECTS_DDL = """
@@ -216,6 +218,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     try:
         if version < 2:
             _migrate_customer_history(con)
+        if version < 3:
+            _migrate_ledger_as_of(con)
         for k in KINDS.values():
             con.execute(table_ddl(k))
         con.execute(LEDGER_DDL)
@@ -231,6 +235,17 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def _migrate_ledger_as_of(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 2 did not record a snapshot's as-of date; its loads took the day of the load
+    (`--as-of` defaulted to today, and version 1's history was dated by load day), so that
+    day is each earlier customers load's as-of."""
+    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_loads'").fetchall()[0][0]
+    if not exists:
+        return
+    con.execute("ALTER TABLE _loads ADD COLUMN IF NOT EXISTS as_of DATE")
+    con.execute("UPDATE _loads SET as_of = CAST(loaded_at AS DATE) WHERE kind = 'customers' AND as_of IS NULL")
 
 
 def _migrate_customer_history(con: duckdb.DuckDBPyConnection) -> None:

@@ -75,15 +75,21 @@ def run_churned(session, config: Config, request: ChurnedRequest) -> TaskResult:
 @dataclass(frozen=True)
 class PreferSummaryRequest:
     month: str | None = None
+    lang: str = "zh"  # of the note saying which months each column counts
 
 
 def run_prefer_summary(session, config: Config, request: PreferSummaryRequest) -> TaskResult:
-    """Per electronic channel: users, penetration, tiers, churned users."""
+    """Per electronic channel: users, penetration, tiers, churned users — each column over its
+    own window, which the note names."""
     from chanops.analysis import prefer
 
     month = _month(session, request.month)
     table = prefer.summary(session, month, config.prefer, config.channels)
-    return TaskResult([Section(table, f"channels {month}", percent=("penetration",))], value=table)
+    return TaskResult(
+        [Section(table, f"channels {month}", percent=("penetration",))],
+        notes=[prefer.window_note(month, config.prefer, request.lang)],
+        value=table,
+    )
 
 
 @dataclass(frozen=True)

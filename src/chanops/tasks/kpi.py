@@ -35,10 +35,9 @@ def kpi_alerts(result: KpiResult, channels: Mapping[str, Channel] | None = None)
 
 def kpi_section(result: KpiResult, title: str = "kpi") -> Section:
     """The wide frame pipelines get; people get one row per KPI (kpi/view.py)."""
-    from chanops.kpi.view import long_view
+    from chanops.kpi.view import kpi_units, long_view
 
-    percent = [c for k in result.kpis if k.format == "pct" for c in (k.id, f"{k.id}_prev", f"{k.id}_change")]
-    return Section(result.frame, title, percent=percent, human=lambda lang: long_view(result, lang))
+    return Section(result.frame, title, units=kpi_units(result.kpis), human=lambda lang: long_view(result, lang))
 
 
 def run_kpi(session, config: Config, request: KpiRequest) -> TaskResult:
@@ -74,7 +73,7 @@ def run_kpi_list(session, config: Config, request: KpiListRequest) -> TaskResult
                 "numerator": k.numerator.words(request.lang) + (f" × {k.scale:,.0f}" if k.scale != 1 else ""),
                 "denominator": k.denominator.words(request.lang),
                 "dimensions": ",".join(k.dimensions),
-                "format": k.format,
+                "unit": k.unit,
                 "min": k.min,
                 "max": k.max,
             }
