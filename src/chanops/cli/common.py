@@ -266,7 +266,9 @@ def notice(message: str) -> None:
 
 
 def fail(message: str, code: int) -> None:
-    notice(f"{PROG}: error: {message}")
+    from chanops.errors import mask_phones
+
+    notice(f"{PROG}: error: {mask_phones(message)}")  # messages echo input values: never a full number
     sys.exit(code)
 
 

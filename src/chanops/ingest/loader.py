@@ -30,7 +30,7 @@ from chanops.channels import Channel
 from chanops.config import DEFAULT_MAX_REJECT_RATE
 from chanops.engines import first_row
 from chanops.errors import InputFileError, LoadRejected, UsageError, WarehouseUnwritable
-from chanops.ingest import accounting, direct, keys
+from chanops.ingest import accounting, direct, keys, snapshot
 from chanops.ingest.readers import OpenedExtract, fingerprint, open_extract, unparseable
 from chanops.ingest.schema import KINDS, Kind
 from chanops.ingest.staging import header_fit, map_headers, stage_sql
@@ -55,7 +55,7 @@ class LoadOptions:
     max_reject_rate: float = DEFAULT_MAX_REJECT_RATE
     replace: bool = False
     column_map: dict[str, str] = field(default_factory=dict)  # header in file -> canonical column
-    as_of: date | None = None  # customers: the date the snapshot describes (default: today)
+    as_of: date | None = None  # customers: the date the snapshot describes (else from the file; never today)
 
 
 @dataclass
@@ -77,6 +77,8 @@ class FileLoad:
     preamble: list[str] = field(default_factory=list)  # lines above the header, skipped
     blank_lines: int = 0
     line_mode: bool = False  # re-read line by line after an unterminated quote
+    as_of: date | None = None  # a snapshot: the day it describes
+    customers: tuple[int, int, int] | None = None  # a snapshot: customers new, changed, unchanged
 
     @property
     def bad_rows(self) -> int:
@@ -119,6 +121,8 @@ class _Loader:
         ):
             result.skipped = "same bytes"
             return result
+        if self.k.mode == "snapshot":
+            result.as_of = self.snapshot_as_of(path, result, lines)
         if self.append_directly(path, result, fp, lines):
             return result
         source, stage, account = self.stage(path, result, lines)
@@ -135,6 +139,22 @@ class _Loader:
             self.drop(stage)
             source.close()
         return result
+
+    def snapshot_as_of(self, path: Path, result: FileLoad, lines: int | None) -> date:
+        """The day a snapshot describes: --as-of, else the file name, else its snapshot-date
+        column; refused when none says (SPEC §2.1: never today by default)."""
+        as_of = self.options.as_of or snapshot.as_of_from_name(path.name)
+        if as_of is not None:
+            return as_of
+        source, _mapping = self.open(path, result, f"{next(self._tags)}", False, lines)
+        try:
+            index = snapshot.snapshot_date_column(source.headers)
+            if index is None:
+                raise snapshot.missing_as_of(path)
+            rows = self.con.execute(snapshot.column_dates_sql(f"c{index}", source.from_sql)).fetchall()
+            return snapshot.as_of_of_column(path, source.headers[index], rows)
+        finally:
+            source.close()
 
     def open(self, path: Path, result: FileLoad, tag: str, line_mode: bool, lines: int | None):
         """Open the extract and map its headers; the summary learns encoding, ignored columns
@@ -284,7 +304,8 @@ class _Loader:
             return
         load_id = result.load_id = self.next_load_id()
         if k.mode == "snapshot":
-            keys.snapshot_merge(self.con, k, stage, load_id, self.options.as_of or date.today(), self.names)
+            assert result.as_of is not None  # load() resolved it before staging
+            result.customers = snapshot.snapshot_merge(self.con, k, stage, load_id, result.as_of, self.names)
         else:
             self.con.execute(
                 f"INSERT INTO {k.name} ({self.names}, _load_id) SELECT {self.names}, ? FROM {stage} "
