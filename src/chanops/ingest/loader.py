@@ -116,13 +116,14 @@ class _Loader:
         if not path.is_file():
             raise InputFileError(f"{path}: no such file" if not path.exists() else f"{path}: not a regular file")
         fp, lines = fingerprint(path)
+        if self.k.mode == "snapshot":  # the same bytes as of another day are another snapshot
+            result.as_of = self.snapshot_as_of(path, result, lines)
+            fp = f"{fp}@{result.as_of}"
         if not self.options.replace and self.scalar(
             "SELECT count(*) FROM _loads WHERE kind = ? AND fingerprint = ?", [self.k.name, fp]
         ):
             result.skipped = "same bytes"
             return result
-        if self.k.mode == "snapshot":
-            result.as_of = self.snapshot_as_of(path, result, lines)
         if self.append_directly(path, result, fp, lines):
             return result
         source, stage, account = self.stage(path, result, lines)
