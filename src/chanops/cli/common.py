@@ -154,10 +154,9 @@ class Shared:
 
         config = self.config  # a bad chanops.toml is a usage error before the warehouse is opened
         if self.out is not None and not self.out.to_stdout:  # and so is -o onto the warehouse
-            from chanops.present.output import check_output_path
-            from chanops.store.warehouse import resolve_db_path
+            from chanops.tasks.session import check_output
 
-            check_output_path(self.out.output, resolve_db_path(self.db))
+            check_output(self.out.output, self.db)
         with self.query_engine(write=TASKS[name].writes and self.engine == "duckdb") as session:
             result = run_task(name, session, config, request, **hooks)
         render(result, self.out, check)

@@ -68,10 +68,9 @@ def monthly(
     if unknown or not chosen:
         raise UsageError(f"--formats takes any of {', '.join(REPORT_FORMATS)}, got '{formats}'")
     request = ReportRequest(month, lang.value, parse_amount(budget, "--budget"))
-    from chanops.present.output import check_output_path
-    from chanops.store.warehouse import resolve_db_path
+    from chanops.tasks.session import check_output
 
-    check_output_path(out, resolve_db_path(db), directory=True)
+    check_output(out, db, directory=True)
     shared = Shared(
         db=db,
         wait=wait,
