@@ -29,7 +29,8 @@ lock:
 ## demo: load sample_data/ into a fresh embedded warehouse, print the latest month's KPIs, plan next month's campaigns and write the monthly report into demo-report/
 demo: $(STAMP)
 	rm -f $(DEMO_DB) $(DEMO_DB).wal
-	@for kind in $(KINDS); do $(BIN)/chanops load $$kind sample_data/$$kind.csv --db $(DEMO_DB) || exit 1; done
+	@for kind in $(KINDS); do $(BIN)/chanops load $$kind sample_data/$$kind.csv --db $(DEMO_DB) \
+		$$([ $$kind = customers ] && echo --as-of 2022-11-30) || exit 1; done  # the customers snapshot's day
 	$(BIN)/chanops db info --db $(DEMO_DB) --format table
 	$(BIN)/chanops kpi --db $(DEMO_DB) --compare prev --format table
 	$(BIN)/chanops plan sample_data/plan.toml --db $(DEMO_DB) --config sample_data/chanops.toml --out demo-dispatch --format table

@@ -6,6 +6,7 @@ Regions A and B; users 138000000NN are called "NN" below.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from chanops.channels import build_catalog
@@ -96,7 +97,9 @@ def build(directory: Path, tables: dict[str, str] | None = None) -> Path:
         for kind, text in (tables or TABLES).items():
             path = directory / f"{kind}.csv"
             path.write_text(text, encoding="utf-8")
-            load_files(con, kind, [path], build_catalog(None), LoadOptions(strict=True))
+            # one snapshot of customers, as of the fixtures' last month end
+            as_of = date(2022, 11, 30) if kind == "customers" else None
+            load_files(con, kind, [path], build_catalog(None), LoadOptions(strict=True, as_of=as_of))
     finally:
         con.close()
     return db

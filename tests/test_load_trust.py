@@ -403,7 +403,7 @@ CUSTOMERS = "手机号码,地市,入网时间,离网时间\n"
 def test_customers_keep_their_history(chanops, tmp_path, db):
     """October snapshot (as of 2022-10-31): 01 包头, 02 包头, 03 赤峰, all joined 2020.
     November snapshot (as of 2022-11-30): 01 churned 2022-11-15; 02 moved to 呼和浩特; 03
-    unchanged (a duplicate); 04 赤峰 joined 2022-11-10. Lifecycle at the end of October uses
+    unchanged (not a reject: now also seen on 11-30); 04 赤峰 joined 2022-11-10. Lifecycle at the end of October uses
     October's states: 包头 2, 赤峰 1 (all at_risk: no bills). At the end of November: 包头
     churned 1 (01), 呼和浩特 at_risk 1 (02), 赤峰 at_risk 1 (03) and new 1 (04)."""
     october = write_text(
@@ -419,9 +419,10 @@ def test_customers_keep_their_history(chanops, tmp_path, db):
     bills = write_text(tmp_path / "b.csv", "month,msisdn,revenue\n2022-10,13800000099,1\n2022-11,13800000099,1\n")
     assert load(chanops, "billing", bills, db).exit_code == 0  # lifecycle needs the months' bills
     assert load(chanops, "customers", october, db, "--as-of", "2022-10-31").exit_code == 0
-    second = load(chanops, "customers", november, db, "--as-of", "2022-11-30", "--max-reject-rate", "0.5")
+    second = load(chanops, "customers", november, db, "--as-of", "2022-11-30")
     assert second.exit_code == 0, second.stderr
-    assert "read 4, loaded 3, rejected 1, 1 of them duplicates" in second.stderr
+    assert "read 4, loaded 4, rejected 0" in second.stderr
+    assert "as of 2022-11-30: customers new 1, changed 2, unchanged 1" in second.stderr
     assert query(
         db, "SELECT msisdn, region, _valid_from, _valid_to FROM customers ORDER BY msisdn, _valid_from NULLS FIRST"
     ) == [
@@ -457,8 +458,9 @@ def test_an_old_warehouse_is_migrated_in_place(chanops, tmp_path, db):
     2022-11-30: 赤峰), read latest-wins. A read command asks for `db migrate`; after it, the
     first state is in force until 2022-11-30 and the second from then on."""
     extract = write_text(tmp_path / "c.csv", CUSTOMERS + "13800000001,包头,2020-01-01,\n")
-    assert load(chanops, "customers", extract, db).exit_code == 0
+    assert load(chanops, "customers", extract, db, "--as-of", "2022-10-31").exit_code == 0
     con = duckdb.connect(str(db))
+    con.execute("ALTER TABLE customers DROP COLUMN _seen")
     con.execute("ALTER TABLE customers DROP COLUMN _valid_from")
     con.execute("ALTER TABLE customers DROP COLUMN _valid_to")
     con.execute("INSERT INTO customers VALUES ('13800000001', '赤峰', DATE '2020-01-01', NULL, NULL, 2)")
@@ -480,3 +482,5 @@ def test_an_old_warehouse_is_migrated_in_place(chanops, tmp_path, db):
     ]
     # each snapshot's as-of is the day it was loaded, as the history above is dated
     assert query(db, "SELECT as_of FROM _loads ORDER BY load_id") == [(day.replace(month=10, day=31),), (day,)]
+    # the states' snapshot dates, unknown before: where each starts (the first: the day before the next)
+    assert query(db, "SELECT _seen FROM customers ORDER BY _load_id") == [([day.replace(day=29)],), ([day],)]

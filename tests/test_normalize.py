@@ -143,7 +143,7 @@ def test_month_money_and_dates(tmp_path, db):
 13800000002,乌海,2020-01-05,2022/11/15
 """,
     )
-    load(db, "customers", customers)
+    load(db, "customers", customers, as_of=dt.date(2022, 11, 30))
     assert query(db, "SELECT join_date, churn_date FROM customers ORDER BY msisdn") == [
         (dt.date(2020, 1, 5), None),
         (dt.date(2020, 1, 5), dt.date(2022, 11, 15)),

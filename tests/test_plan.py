@@ -88,7 +88,7 @@ def _warehouse(chanops, tmp_path: Path, db: Path) -> None:
         ("complaints", complaints),
         ("usage", usage),
     ]:
-        result = chanops("load", kind, write_text(tmp_path / f"{kind}.csv", text), "--db", db)
+        result = chanops("load", kind, write_text(tmp_path / f"{kind}.csv", text), "--db", db, "--as-of", "2022-11-30")
         assert result.exit_code == 0, result.stderr
 
 

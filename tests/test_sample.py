@@ -29,7 +29,7 @@ def test_gb18030_csv_and_parquet_load(chanops, tmp_path, db):
         gb["orders"].read_bytes().decode("utf-8")
     pq = generate_sample(SampleSpec(out=tmp_path / "pq", rows=600, format="parquet", seed=2))
     for kind in ("orders", "customers"):
-        result = chanops("load", kind, gb[kind], "--db", db)
+        result = chanops("load", kind, gb[kind], "--db", db, "--as-of", "2022-11-30")
         assert result.exit_code == 0, result.stderr
         assert "(gb18030)" in result.stderr
     result = chanops("load", "contacts", pq["contacts"], "--db", db)
@@ -38,7 +38,7 @@ def test_gb18030_csv_and_parquet_load(chanops, tmp_path, db):
 
 def test_bundled_sample_loads_every_kind_under_the_reject_threshold(chanops, db):
     for kind in KINDS:
-        result = chanops("load", kind, SAMPLE_DATA / f"{kind}.csv", "--db", db)
+        result = chanops("load", kind, SAMPLE_DATA / f"{kind}.csv", "--db", db, "--as-of", "2022-11-30")
         assert result.exit_code == 0, result.stderr
     per_kind = dict(query(db, "SELECT kind, rows_rejected::DOUBLE / rows_read FROM _loads"))
     assert set(per_kind) == set(KINDS)

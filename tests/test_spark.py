@@ -42,6 +42,7 @@ from .test_kpi_seed_figures import ORDERS as SEED_ORDERS  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 CHANNELS = build_catalog(None)
+SNAPSHOT_DAY = __import__("datetime").date(2022, 11, 30)  # the sample customers' as-of
 CATALOG = build_kpi_catalog(None)
 
 
@@ -64,7 +65,7 @@ def warehouse_and_export(directory: Path, tables: dict[str, Path]) -> tuple[Path
     con = connect(db, read_only=False)
     try:
         for kind, path in tables.items():
-            load_files(con, kind, [path], CHANNELS, LoadOptions())
+            load_files(con, kind, [path], CHANNELS, LoadOptions(as_of=SNAPSHOT_DAY))
         export_warehouse(con, directory / "export")
     finally:
         con.close()
@@ -83,8 +84,9 @@ def sample(tmp_path_factory):
     con = connect(db, read_only=False)
     try:
         for kind in KINDS:
-            load_files(con, kind, [SAMPLE / f"{kind}.csv"], CHANNELS, LoadOptions())
-            load_to_lake(spark, str(lake), kind, [str(SAMPLE / f"{kind}.csv")], CHANNELS, LoadOptions())
+            options = LoadOptions(as_of=SNAPSHOT_DAY)  # the sample's customers: a snapshot as of 2022-11-30
+            load_files(con, kind, [SAMPLE / f"{kind}.csv"], CHANNELS, options)
+            load_to_lake(spark, str(lake), kind, [str(SAMPLE / f"{kind}.csv")], CHANNELS, options)
     finally:
         con.close()
     return db, lake

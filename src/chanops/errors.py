@@ -6,6 +6,17 @@ stderr and an exit code (0 ok, 1 data/runtime, 2 usage, 3 check breached).
 
 from __future__ import annotations
 
+import re
+
+# An 11-digit mobile number standing alone in text (not part of a longer run of digits).
+_PHONE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
+
+
+def mask_phones(text: str) -> str:
+    """`text` with every mobile number masked as 138****5678: error and summary lines echo
+    input values, and a phone number must not reach a terminal or a cron log in full."""
+    return _PHONE.sub(r"\1****\2", text)
+
 
 class ChanopsError(Exception):
     """Base of every error chanops reports to a user."""

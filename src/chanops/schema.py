@@ -270,5 +270,5 @@ def table_ddl(k: Kind) -> str:
     cols = [f"{c.name} {SQL_TYPES[c.type]}" for c in k.columns]
     cols.append("_load_id BIGINT NOT NULL")
     if k.mode == "snapshot":
-        cols += ["_valid_from DATE", "_valid_to DATE"]
+        cols += ["_valid_from DATE", "_valid_to DATE", "_seen DATE[]"]  # _seen: as-of dates that showed it
     return f"CREATE TABLE IF NOT EXISTS {k.name} ({', '.join(cols)})"

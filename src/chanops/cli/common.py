@@ -154,6 +154,10 @@ class Shared:
         from chanops.tasks import TASKS, run_task
 
         config = self.config  # a bad chanops.toml is a usage error before the warehouse is opened
+        if self.out is not None and self.out.output is not None and not self.out.to_stdout:
+            from chanops.tasks.session import check_output
+
+            check_output(self.out.output, self.db)  # -o onto the warehouse is refused before it opens
         with self.query_engine(write=TASKS[name].writes and self.engine == "duckdb") as session:
             result = run_task(name, session, config, request, **hooks)
         render(result, self.out, check)
@@ -176,11 +180,12 @@ def _keyword(name: str, annotation: Any, default: Any) -> inspect.Parameter:
 
 
 def shared_options(
-    *, warehouse: bool = True, config: bool = False, output: bool = True, engines: bool = False
+    *, warehouse: bool = True, config: bool = True, output: bool = True, engines: bool = False
 ) -> Callable:
     """Give a command the shared options — --db/--wait, --config, --format/-o/--lang — defined
     once here, like sqlite-utils' output_options. The command declares `shared: Shared` and
-    receives them in it; Typer sees them as ordinary options in --help."""
+    receives them in it; Typer sees them as ordinary options in --help. --config is accepted
+    by every command, harmless where no setting applies, so one cron line can pass it to all."""
     extra = []
     if warehouse:
         extra += [_keyword("db", DbOpt, None), _keyword("wait", WaitOpt, DEFAULT_WAIT)]
@@ -268,7 +273,9 @@ def notice(message: str) -> None:
 
 
 def fail(message: str, code: int) -> None:
-    notice(f"{PROG}: error: {message}")
+    from chanops.errors import mask_phones
+
+    notice(f"{PROG}: error: {mask_phones(message)}")  # messages echo input values: never a full number
     sys.exit(code)
 
 

@@ -63,7 +63,11 @@ def load(
     as_of: Annotated[
         str | None,
         typer.Option(
-            "--as-of", help="customers: the date the snapshot describes (default: today).", show_default=False
+            "--as-of",
+            help="customers: the date the snapshot describes (default: a date in the file name, e.g. "
+            "customers_20221130.csv or _2022-11 for its last day, else a 数据日期/统计日期/snapshot_date column; "
+            "with none, the load is refused — never today).",
+            show_default=False,
         ),
     ] = None,
     engine: EngineOpt = "duckdb",

@@ -68,6 +68,9 @@ def monthly(
     if unknown or not chosen:
         raise UsageError(f"--formats takes any of {', '.join(REPORT_FORMATS)}, got '{formats}'")
     request = ReportRequest(month, lang.value, parse_amount(budget, "--budget"))
+    from chanops.tasks.session import check_output
+
+    check_output(out, db, directory=True)
     shared = Shared(
         db=db,
         wait=wait,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from chanops.cli.common import render
+from chanops.cli.common import ConfigOpt, render
 
 
 def sample(
@@ -17,6 +17,7 @@ def sample(
     end_month: Annotated[str, typer.Option(help="Last of the six months covered (YYYY-MM).")] = "2022-11",
     encoding: Annotated[str, typer.Option(help="utf-8 | gb18030 (csv only).")] = "utf-8",
     fmt: Annotated[str, typer.Option("--format", help="csv | parquet.")] = "csv",
+    config: ConfigOpt = None,  # accepted like everywhere (a cron line passes it to all); no setting applies
 ) -> None:
     """Write a consistent synthetic set of all ten extract kinds (Inner Mongolia, 12 盟市)."""
     from chanops.ingest.sample import SampleSpec

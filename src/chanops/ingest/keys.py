@@ -1,14 +1,12 @@
 """Each kind's grain, enforced on content (SPEC §2.1): generated keys made from values,
 duplicates against the warehouse and within the file, the partitions `--replace`
-replaces, overlapping rules, and the customer snapshot with its history.
+replaces and overlapping rules (the customer snapshot's history: ingest/snapshot.py).
 
 All of it works on a staged table (ingest/staging.py) whose good rows have
 `_bad_reason IS NULL`; marking a row bad sets the three `_bad_*` columns.
 """
 
 from __future__ import annotations
-
-from datetime import date
 
 import duckdb
 
@@ -147,48 +145,3 @@ def replace_partitions(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> l
     if rows:
         con.execute(f"DELETE FROM {k.name} WHERE {part} IN ({covered})")
     return [(str(p), int(n)) for p, n in rows]
-
-
-def snapshot_merge(con: duckdb.DuckDBPyConnection, k: Kind, stage: str, load_id: int, as_of: date, names: str) -> None:
-    """Customers as a snapshot with history. A customer whose state in force is unchanged is a
-    duplicate; one whose state in force dates from after `as_of` is rejected (load snapshots
-    oldest first); otherwise the state in force is closed at `as_of` and the new one starts
-    there. A customer seen for the first time is in force from the beginning (`_valid_from`
-    NULL): their join_date already says from when they count."""
-    day = f"DATE {lit(as_of.isoformat())}"
-    current = f"SELECT * FROM {k.name} WHERE _valid_to IS NULL"
-    same_state = " AND ".join(
-        f"c.{ident(col.name)} IS NOT DISTINCT FROM {stage}.{ident(col.name)}" for col in k.columns
-    )
-    con.execute(
-        _mark(
-            stage,
-            k,
-            "'duplicate customer (the same state is already loaded)'",
-            f"EXISTS (SELECT 1 FROM ({current}) c WHERE {same_state})",
-        )
-    )
-    con.execute(
-        _mark(
-            stage,
-            k,
-            f"'a newer state of this customer is loaded (as of ' || (SELECT max(strftime(c._valid_from, '%Y-%m-%d')) "
-            f"FROM ({current}) c WHERE c.msisdn = {stage}.msisdn) || '); load snapshots oldest first'",
-            f"EXISTS (SELECT 1 FROM ({current}) c WHERE c.msisdn = {stage}.msisdn AND c._valid_from > {day})",
-        )
-    )
-    changed = f"SELECT msisdn FROM {stage} WHERE {GOOD}"
-    # a state that started on the same day is superseded, not kept as a zero-length period
-    con.execute(f"DELETE FROM {k.name} WHERE _valid_to IS NULL AND _valid_from = {day} AND msisdn IN ({changed})")
-    known = f"SELECT DISTINCT msisdn FROM {k.name} WHERE msisdn IN ({changed})"
-    con.execute(f"CREATE TEMP TABLE _known_{stage} AS {known}")
-    try:
-        con.execute(f"UPDATE {k.name} SET _valid_to = {day} WHERE _valid_to IS NULL AND msisdn IN ({changed})")
-        con.execute(
-            f"""INSERT INTO {k.name} ({names}, _load_id, _valid_from, _valid_to)
-                SELECT {names}, ?, CASE WHEN msisdn IN (SELECT msisdn FROM _known_{stage}) THEN {day} END, NULL
-                FROM {stage} WHERE {GOOD}""",
-            [load_id],
-        )
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS _known_{stage}")

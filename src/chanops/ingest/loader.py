@@ -30,7 +30,7 @@ from chanops.channels import Channel
 from chanops.config import DEFAULT_MAX_REJECT_RATE
 from chanops.engines import first_row, only_row
 from chanops.errors import InputFileError, LoadRejected, UsageError, WarehouseUnwritable
-from chanops.ingest import accounting, direct, keys
+from chanops.ingest import accounting, direct, keys, snapshot
 from chanops.ingest.readers import OpenedExtract, fingerprint, open_extract, unparseable
 from chanops.ingest.staging import header_fit, map_headers, stage_sql
 from chanops.schema import KINDS, Kind
@@ -55,7 +55,7 @@ class LoadOptions:
     max_reject_rate: float = DEFAULT_MAX_REJECT_RATE
     replace: bool = False
     column_map: dict[str, str] = field(default_factory=dict)  # header in file -> canonical column
-    as_of: date | None = None  # customers: the date the snapshot describes (default: today)
+    as_of: date | None = None  # customers: the date the snapshot describes (else from the file; never today)
 
 
 @dataclass
@@ -77,6 +77,8 @@ class FileLoad:
     preamble: list[str] = field(default_factory=list)  # lines above the header, skipped
     blank_lines: int = 0
     line_mode: bool = False  # re-read line by line after an unterminated quote
+    as_of: date | None = None  # a snapshot: the day it describes
+    customers: tuple[int, int, int] | None = None  # a snapshot: customers new, changed, unchanged
 
     @property
     def bad_rows(self) -> int:
@@ -114,6 +116,9 @@ class _Loader:
         if not path.is_file():
             raise InputFileError(f"{path}: no such file" if not path.exists() else f"{path}: not a regular file")
         fp, lines = fingerprint(path)
+        if self.k.mode == "snapshot":  # the same bytes as of another day are another snapshot
+            result.as_of = self.snapshot_as_of(path, result, lines)
+            fp = f"{fp}@{result.as_of}"
         if not self.options.replace and self.scalar(
             "SELECT count(*) FROM _loads WHERE kind = ? AND fingerprint = ?", [self.k.name, fp]
         ):
@@ -135,6 +140,22 @@ class _Loader:
             self.drop(stage)
             source.close()
         return result
+
+    def snapshot_as_of(self, path: Path, result: FileLoad, lines: int | None) -> date:
+        """The day a snapshot describes: --as-of, else the file name, else its snapshot-date
+        column; refused when none says (SPEC §2.1: never today by default)."""
+        as_of = self.options.as_of or snapshot.as_of_from_name(path.name)
+        if as_of is not None:
+            return as_of
+        source, _mapping = self.open(path, result, f"{next(self._tags)}", False, lines)
+        try:
+            index = snapshot.snapshot_date_column(source.headers)
+            if index is None:
+                raise snapshot.missing_as_of(path)
+            rows = self.con.execute(snapshot.column_dates_sql(f"c{index}", source.from_sql)).fetchall()
+            return snapshot.as_of_of_column(path, source.headers[index], rows)
+        finally:
+            source.close()
 
     def open(self, path: Path, result: FileLoad, tag: str, line_mode: bool, lines: int | None):
         """Open the extract and map its headers; the summary learns encoding, ignored columns
@@ -204,14 +225,9 @@ class _Loader:
                 result.rows_read,
                 result.rows_loaded,
                 result.rows_rejected,
-                self.snapshot_as_of(),
+                result.as_of,  # a snapshot's day: which months the customer base covers (SPEC §4)
             ],
         )
-
-    def snapshot_as_of(self) -> date | None:
-        """The as-of date a snapshot load is merged at (and recorded in the ledger): which
-        months the customer base covers (SPEC §4)."""
-        return (self.options.as_of or date.today()) if self.k.mode == "snapshot" else None
 
     def stage(
         self, path: Path, result: FileLoad, lines: int | None = None
@@ -290,9 +306,8 @@ class _Loader:
             return
         load_id = result.load_id = self.next_load_id()
         if k.mode == "snapshot":
-            as_of = self.snapshot_as_of()
-            assert as_of is not None  # a snapshot kind always has one
-            keys.snapshot_merge(self.con, k, stage, load_id, as_of, self.names)
+            assert result.as_of is not None  # load() resolved it before staging
+            result.customers = snapshot.snapshot_merge(self.con, k, stage, load_id, result.as_of, self.names)
         else:
             self.con.execute(
                 f"INSERT INTO {k.name} ({self.names}, _load_id) SELECT {self.names}, ? FROM {stage} "

@@ -347,7 +347,8 @@ def _exports(spec: SampleSpec) -> dict[str, str]:
             ORDER BY month, msisdn, channel, signal, value DESC, i""",
         "customers": f"""
             SELECT messy_msisdn(msisdn, c) AS 手机号码, region AS 地市, strftime(join_date, '%Y%m%d') AS 入网时间,
-                   CASE WHEN churn_date <= {end_date} THEN strftime(churn_date, '%Y-%m-%d') END AS 离网时间, brand AS 品牌
+                   CASE WHEN churn_date <= {end_date} THEN strftime(churn_date, '%Y-%m-%d') END AS 离网时间, brand AS 品牌,
+                   strftime({end_date}, '%Y%m%d') AS 统计日期  -- the snapshot's day, as BOSS extracts carry it
             FROM customers ORDER BY c""",
         "billing": """
             SELECT ym(m) AS 账期, msisdn AS 手机号码,

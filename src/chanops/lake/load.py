@@ -23,6 +23,7 @@ from types import SimpleNamespace
 from chanops.channels import Channel
 from chanops.engines.dialect import to_spark_sql
 from chanops.errors import InputFileError, LoadRejected, UsageError
+from chanops.ingest import snapshot
 from chanops.ingest.keys import generated_key_sql, key_name, key_text
 from chanops.ingest.loader import DUPLICATE, FileLoad, LoadOptions
 from chanops.ingest.staging import header_fit, map_headers, stage_sql
@@ -132,6 +133,8 @@ class _LakeLoader:
             fields = lines.open_text(self.spark, self.fs, url, self.options.encoding, fits, tag)
         result.encoding, result.preamble, result.blank_lines = fields.encoding, fields.preamble, fields.blank_lines
         mapping = map_headers(self.k, fields.headers, self.options.column_map, url)
+        if self.k.mode == "snapshot":
+            result.as_of = self.snapshot_as_of(url, fields)
         result.ignored_columns = [h for i, h in enumerate(fields.headers) if i not in mapping.values()]
         stage = self.materialize(self.sql(self.stage_sql(fields, mapping)), "stage")
         total = self.spark.sql(f"SELECT count(*) FROM {stage}").collect()[0][0]
@@ -146,7 +149,8 @@ class _LakeLoader:
         if self.k.mode == "reference":
             stage = self.mark_overlapping_rules(stage, existing)
         if self.k.mode == "snapshot":
-            stage = self.snapshot_judge(stage, existing)
+            assert result.as_of is not None  # resolved with the file's fingerprint
+            stage = self.snapshot_judge(stage, existing, result.as_of)
         counts = self.spark.sql(
             f"SELECT count_if({GOOD}), count_if(startswith(_bad_reason, '{DUPLICATE}')) FROM {stage}"
         ).collect()[0]
@@ -157,7 +161,7 @@ class _LakeLoader:
             return result
         load_id = result.load_id = self.next_id
         self.next_id += 1
-        self.write_rows(stage, existing, load_id)
+        self.write_rows(stage, existing, load_id, result.as_of)
         self.write_rejects(stage, load_id, url)
         result.rows_read = total
         result.rows_rejected = total - good
@@ -290,15 +294,12 @@ class _LakeLoader:
         )
         return self.restage(select)
 
-    def snapshot_judge(self, stage: str, existing: str) -> str:
-        """A customer whose state in force is unchanged is a duplicate; one whose state in
-        force dates from after --as-of is rejected (load snapshots oldest first)."""
-        day = f"DATE {lit(self.as_of.isoformat())}"
+    def snapshot_judge(self, stage: str, existing: str, as_of: date) -> str:
+        """A customer whose state in force dates from after --as-of is rejected (load snapshots
+        oldest first). One whose state is unchanged is not a reject (SPEC §2.1): snapshot_table
+        leaves their state as it is."""
+        day = f"DATE {lit(as_of.isoformat())}"
         current = f"(SELECT * FROM {existing} WHERE _valid_to IS NULL AND {self.not_replaced('msisdn')})"
-        same = " AND ".join(f"c.{ident(n)} IS NOT DISTINCT FROM s.{ident(n)}" for n in self.names)
-        unchanged = f"(SELECT DISTINCT c.msisdn, true AS _same FROM {current} c JOIN {stage} s ON {same})"
-        reason = "'duplicate customer (the same state is already loaded)'"
-        stage = self.restage(self.mark(reason, "d._same", f"{stage} s LEFT JOIN {unchanged} d ON d.msisdn = s.msisdn"))
         newer = (
             f"(SELECT msisdn, max(_valid_from) AS newest FROM {current} GROUP BY msisdn "
             f"HAVING max(_valid_from) > {day})"
@@ -311,9 +312,16 @@ class _LakeLoader:
             self.mark(reason, "n.newest IS NOT NULL", f"{stage} s LEFT JOIN {newer} n ON n.msisdn = s.msisdn")
         )
 
-    @property
-    def as_of(self) -> date:
-        return self.options.as_of or date.today()
+    def snapshot_as_of(self, url: str, fields: lines.Fields) -> date:
+        """--as-of, else the file name, else the snapshot-date column; refused when none says."""
+        as_of = self.options.as_of or snapshot.as_of_from_name(url.rstrip("/").rsplit("/", 1)[-1])
+        if as_of is not None:
+            return as_of
+        index = snapshot.snapshot_date_column(fields.headers)
+        if index is None:
+            raise snapshot.missing_as_of(url)
+        rows = [tuple(r) for r in self.sql(snapshot.column_dates_sql(f"c{index}", fields.view)).collect()]
+        return snapshot.as_of_of_column(url, fields.headers[index], rows)
 
     def not_replaced(self, column: str) -> str:
         """The test that keeps a row of the lake's table through --replace."""
@@ -321,7 +329,7 @@ class _LakeLoader:
         return f"NOT coalesce({column} IN ({self.replaced_cover}), false)" if self.replaced_cover else "true"
 
     # ── writing ────────────────────────────────────────────────────────────────────────────
-    def write_rows(self, stage: str, existing: str, load_id: int) -> None:
+    def write_rows(self, stage: str, existing: str, load_id: int, as_of: date | None) -> None:
         names = ", ".join(ident(n) for n in self.names)
         k = self.k
         if k.mode in ("event", "monthly"):
@@ -340,19 +348,23 @@ class _LakeLoader:
             kept = f"SELECT {names}, _load_id FROM {existing} WHERE {self.not_replaced('product')}"
             table = f"{kept} UNION ALL SELECT {names}, CAST({load_id} AS BIGINT) FROM {stage} WHERE {GOOD}"
         else:
-            table = self.snapshot_table(stage, existing, load_id, names)
+            assert as_of is not None  # a snapshot's as-of is settled before it is staged
+            table = self.snapshot_table(stage, existing, load_id, names, as_of)
         path = f"{self.txn}/table-{load_id}"
         self.sql(table).coalesce(1).write.parquet(path)
         part = self.partition("")
         part.keep_lake, part.staged = False, [path]
 
-    def snapshot_table(self, stage: str, existing: str, load_id: int, names: str) -> str:
+    def snapshot_table(self, stage: str, existing: str, load_id: int, names: str, as_of: date) -> str:
         """The customers table after merging the good rows: a changed customer's state in force
         is closed at --as-of (or dropped when it began that day) and the new one starts there;
         a customer seen for the first time is in force from the beginning (NULL)."""
-        day = f"DATE {lit(self.as_of.isoformat())}"
-        changed = f"SELECT msisdn FROM {stage} WHERE {GOOD}"
+        day = f"DATE {lit(as_of.isoformat())}"
         kept = f"SELECT * FROM {existing} WHERE {self.not_replaced('msisdn')}"
+        same = " AND ".join(f"c.{ident(n)} IS NOT DISTINCT FROM s.{ident(n)}" for n in self.names)
+        fresh = f"""(SELECT * FROM {stage} s WHERE s.{GOOD} AND NOT EXISTS (
+            SELECT 1 FROM ({kept}) c WHERE c._valid_to IS NULL AND {same}))"""
+        changed = f"SELECT msisdn FROM {fresh} f"
         survivors = f"""
             SELECT * FROM ({kept}) kept
             WHERE NOT coalesce(_valid_to IS NULL AND _valid_from = {day} AND msisdn IN ({changed}), false)"""
@@ -364,7 +376,7 @@ class _LakeLoader:
             UNION ALL
             SELECT {names}, CAST({load_id} AS BIGINT),
                    CASE WHEN msisdn IN (SELECT msisdn FROM survivors) THEN {day} END, CAST(NULL AS DATE)
-            FROM {stage} WHERE {GOOD}"""
+            FROM {fresh} f"""
 
     def write_rejects(self, stage: str, load_id: int, url: str) -> None:
         path = f"{self.txn}/rejects-{load_id}"
@@ -389,7 +401,7 @@ class _LakeLoader:
                 result.rows_read,
                 result.rows_loaded,
                 result.rows_rejected,
-                self.as_of if self.k.mode == "snapshot" else None,  # which months customers cover
+                result.as_of,  # a snapshot's day: which months the customer base covers
             )
         ]
         schema = (

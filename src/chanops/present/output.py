@@ -314,9 +314,49 @@ def _capped(sections: Sequence[Section], fmt: str, options: OutputOptions, notic
     return capped
 
 
+def check_output_path(target: Path, warehouse: Path | None, *, directory: bool = False) -> None:
+    """Refuse, before anything runs, an output that would destroy data: the warehouse file,
+    its WAL or spill directory, any other DuckDB database, and for `-o FILE` a directory
+    (for `--out DIR`, an existing file). One line, exit 2."""
+    option = "--out" if directory else "-o/--output"
+    protected = {}
+    if warehouse is not None:
+        protected = {
+            warehouse: "the warehouse",
+            Path(f"{warehouse}.wal"): "the warehouse's WAL",
+            Path(f"{warehouse}.tmp"): "the warehouse's spill directory",
+        }
+    real = os.path.realpath(target)
+    for path, what in protected.items():
+        if real == os.path.realpath(path) or (target.exists() and path.exists() and os.path.samefile(target, path)):
+            raise UsageError(f"{option} {target} is {what}; write the output elsewhere")
+    if directory:
+        if target.exists() and not target.is_dir():
+            raise UsageError(f"--out {target} is a file, not a directory")
+        return
+    if str(target) == "" or target.is_dir():
+        shown = str(target) or "''"
+        raise UsageError(f"-o/--output {shown} is a directory; give a file name")
+    _refuse_database(target, option)
+
+
+def _refuse_database(target: Path, option: str) -> None:
+    """A DuckDB database is never overwritten by an output file (its magic is at byte 8)."""
+    try:
+        with open(target, "rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        return
+    if head[8:12] == b"DUCK":
+        raise UsageError(f"{option} {target} is a DuckDB database; write elsewhere")
+
+
 def write_atomically(target: Path, write: Callable[[IO], object], binary: bool) -> None:
     """Write `target` through a temp file in the same directory, then rename: a reader (or a
     cron consumer) never sees a half-written file, and a failure leaves nothing behind."""
+    if target.is_dir():
+        raise UsageError(f"{target} is a directory; give a file name")
+    _refuse_database(target, "the output")
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:

@@ -222,6 +222,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             _migrate_ledger_as_of(con)
         for k in KINDS.values():
             con.execute(table_ddl(k))
+        _add_seen_dates(con)
         con.execute(LEDGER_DDL)
         con.execute(REJECTS_DDL)
         con.execute(META_DDL)
@@ -246,6 +247,21 @@ def _migrate_ledger_as_of(con: duckdb.DuckDBPyConnection) -> None:
         return
     con.execute("ALTER TABLE _loads ADD COLUMN IF NOT EXISTS as_of DATE")
     con.execute("UPDATE _loads SET as_of = CAST(loaded_at AS DATE) WHERE kind = 'customers' AND as_of IS NULL")
+
+
+def _add_seen_dates(con: duckdb.DuckDBPyConnection) -> None:
+    """Customers' states keep the as-of dates of the snapshots that showed them (`_seen`), so a
+    snapshot loaded late goes into the history at its place. A state loaded before chanops
+    kept them is taken as seen where it starts; a first state, which starts at the beginning,
+    the day before the next one, or else 1970-01-01: earlier than any snapshot to come, as
+    such a state was treated when it was loaded."""
+    has = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'customers' AND column_name = '_seen'"
+    ).fetchall()[0][0]
+    if has:
+        return
+    con.execute("ALTER TABLE customers ADD COLUMN _seen DATE[]")
+    con.execute("UPDATE customers SET _seen = [coalesce(_valid_from, _valid_to - 1, DATE '1970-01-01')]")
 
 
 def _migrate_customer_history(con: duckdb.DuckDBPyConnection) -> None:

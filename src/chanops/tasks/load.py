@@ -61,6 +61,8 @@ def load_options(config: Config, request: LoadRequest):
 
 def describe(result) -> list[str]:
     """Summary lines for one loader.FileLoad: what was read, loaded, rejected and replaced."""
+    from chanops.errors import mask_phones
+
     if result.skipped == "same bytes":
         return [f"{result.file}: already loaded into {result.kind} (same content); skipped — use --replace to reload"]
     if result.skipped:
@@ -74,8 +76,12 @@ def describe(result) -> list[str]:
         f"rejected {result.rows_rejected:,}{duplicates} ({result.encoding})"
     ]
     lines += [f"  replaced {part}: {rows:,} earlier rows" for part, rows in result.replaced]
+    if result.customers is not None:
+        new, changed, unchanged = result.customers
+        lines.append(f"  as of {result.as_of}: customers new {new:,}, changed {changed:,}, unchanged {unchanged:,}")
     if result.preamble:
-        lines.append(f"  skipped {len(result.preamble)} line(s) above the header: {' | '.join(result.preamble)[:120]}")
+        above = mask_phones(" | ".join(result.preamble))[:120]
+        lines.append(f"  skipped {len(result.preamble)} line(s) above the header: {above}")
     if result.blank_lines:
         lines.append(f"  skipped {result.blank_lines:,} empty line(s)")
     if result.line_mode:

@@ -49,3 +49,12 @@ def open_session(options: SessionOptions, *, write: bool = False) -> Iterator[En
         yield engine
     finally:
         engine.close()
+
+
+def check_output(target: Path, db: Path | None, *, directory: bool = False) -> None:
+    """Refuse an -o FILE (or --out DIR) that would overwrite the warehouse `db` (--db, else
+    $CHANOPS_DB, else ./chanops.duckdb), its WAL or another database — before anything runs."""
+    from chanops.present.output import check_output_path
+    from chanops.store.warehouse import resolve_db_path
+
+    check_output_path(target, resolve_db_path(db), directory=directory)
