@@ -177,7 +177,11 @@ def _assign(engine: Engine, config: Config, month: str, quota_left: dict[str, in
     engine.materialize(
         assign.OPTIONS,
         assign.options_sql(
-            f"SELECT * FROM {SERVED} WHERE NOT capped", f"SELECT * FROM {HISTORY}", _tiers_sql(config, month), weights, electronic
+            f"SELECT * FROM {SERVED} WHERE NOT capped",
+            f"SELECT * FROM {HISTORY}",
+            _tiers_sql(config, month),
+            weights,
+            electronic,
         ),
     )
     return assign.assign(engine, quota_left)
@@ -226,7 +230,7 @@ def _result_sql() -> str:
                         printf('%.2f%% of customers reached on %s bought',
                                coalesce(h.conversion, 0) * 100, a.touchpoint)
                         || CASE WHEN o.tier IS NOT NULL THEN ' × preference ' || o.tier ELSE '' END
-                    WHEN s.capped THEN 'campaign cap of ' || p.cap || ' reached'
+                    WHEN s.capped THEN 'campaign cap of ' || CAST(p.cap AS VARCHAR) || ' reached'
                     ELSE 'no quota left on ' || l.touchpoints END AS evidence
         FROM {checks.CHECKED} k
         JOIN {checks.CAMPAIGNS} p USING (campaign_id)
