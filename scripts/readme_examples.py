@@ -3,7 +3,9 @@
 Every ```console block of README.md is run, in order, in one temporary directory that
 holds a link to `sample_data/` and a fresh warehouse (`./chanops.duckdb`, the default).
 Each `$ …` line is run by bash, `chanops` being this checkout's CLI. The lines below a
-command are its output (stdout and stderr together; a trailing `← stderr` is a note):
+command are its output (stdout and stderr together, as a terminal shows them; a trailing
+`← stderr` is a note; where a pipe takes stdout alone, its output and the command's stderr
+race, so an example pipes `2>&1` or shows stderr written before stdout only):
 
 - every output line must appear in the real output, in order, with the same text once
   figures and the widths of table cells are set aside, and the same figures;
