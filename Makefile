@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_DB := demo.duckdb
 KINDS  := orders contacts entries valid rules complaints usage signals customers billing
 
-.PHONY: demo test test-all check lint lock bench sample-data clean chromium
+.PHONY: demo test test-all check lint lock bench bench-smoke sample-data clean chromium
 
 LOCK   := requirements.lock
 PIP_TOOLS := pip-tools==7.6.2
@@ -55,8 +55,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy src
 
-## check: what CI runs — ruff (lint and format), mypy and both test tiers
-check: lint test-all
+## check: what CI runs — ruff (lint and format), mypy, both test tiers and every benchmark at a tiny scale
+check: lint test-all bench-smoke
 
 ## bench: performance ratios against hand-written DuckDB in the same run (slow: minutes)
 bench: $(STAMP)
@@ -64,7 +64,18 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_kpi.py
 	$(BIN)/python bench/bench_points.py
 	$(BIN)/python bench/bench_prefer.py
+	$(BIN)/python bench/bench_plan.py
 	$(BIN)/python bench/bench_spark.py
+
+## bench-smoke: every benchmark at a tiny scale, its answers compared with its hand-written reference
+## (exit 1 on a difference; no timing targets). Spark included (Java 17): about 2 minutes on an idle machine.
+bench-smoke: $(STAMP)
+	$(BIN)/python bench/bench_load.py --smoke
+	$(BIN)/python bench/bench_kpi.py --smoke
+	$(BIN)/python bench/bench_points.py --smoke
+	$(BIN)/python bench/bench_prefer.py --smoke
+	$(BIN)/python bench/bench_plan.py --smoke
+	$(BIN)/python bench/bench_spark.py --smoke
 
 ## sample-data: regenerate the bundled sample set
 sample-data: $(STAMP)

@@ -4,7 +4,7 @@ warehouse, both as whole processes, in the same run. Data: `chanops sample --row
 (≈2M orders, ≈10M contacts), loaded with `chanops load`.
 
 Prints both timings, the ratio (target ≤ 1.0), peak RSS (target ≤ 2 GiB) and checks
-that the two answers are equal. Usage: python bench/bench_kpi.py [--rows N] [--repeat R]
+that the two answers are equal. Usage: python bench/bench_kpi.py [--rows N] [--repeat R] [--smoke]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from measure import Comparison, sample_orders_and_contacts
+from measure import Comparison, parse_args, sample_orders_and_contacts
 
 TARGET_RATIO = 1.0
 TARGET_RSS_MIB = 2048
@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2_000_000, help="orders over six months (contacts ≈ 5×)")
     parser.add_argument("--repeat", type=int, default=3, help="best of R runs each")
     parser.add_argument("--keep", type=Path, help="reuse/keep the warehouse at this path")
-    args = parser.parse_args()
+    args = parse_args(parser, rows=3_000)
 
     chanops = str(Path(sys.executable).with_name("chanops"))
     work = Path(tempfile.mkdtemp(prefix="chanops-bench-kpi-"))

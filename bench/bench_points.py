@@ -2,7 +2,7 @@
 records, against the same match + dedup + points written by hand in DuckDB SQL, both
 as whole processes in the same run. Prints timings, the ratio (target ≤ 1.5), peak
 RSS (target ≤ 2 GiB) and checks that per-staff valid counts and points agree.
-Usage: python bench/bench_points.py [--entries N] [--repeat R]
+Usage: python bench/bench_points.py [--entries N] [--repeat R] [--smoke]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from measure import Comparison
+from measure import Comparison, parse_args
 
 TARGET_RATIO = 1.5
 TARGET_RSS_MIB = 2048
@@ -68,7 +68,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=5_000_000)
     parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = parse_args(parser, entries=20_000)
 
     from chanops.store.warehouse import connect
 

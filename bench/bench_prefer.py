@@ -2,7 +2,7 @@
 customers against the same scoring written by hand in DuckDB SQL, both as whole
 processes writing Parquet, in the same run. Prints timings, the ratio (target ≤ 1.5),
 peak RSS (target ≤ 2 GiB) and checks that both outputs hold exactly the same rows.
-Usage: python bench/bench_prefer.py [--events N] [--customers N] [--repeat R]
+Usage: python bench/bench_prefer.py [--events N] [--customers N] [--repeat R] [--smoke]
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ import time
 from pathlib import Path
 
 import duckdb
-from measure import Comparison
+from measure import Comparison, parse_args
 
 TARGET_RATIO = 1.5
 TARGET_RSS_MIB = 2048
 ELECTRONIC = "'hotline','app','wechat','sms','web','ussd','self_service'"
 
 GENERATE = """
-INSERT INTO customers
+INSERT INTO customers (msisdn, region, join_date, churn_date, brand, _load_id)
 SELECT CAST(13000000000 + c AS VARCHAR), 'R' || (c % 12), DATE '2015-01-01', NULL, NULL, 0 FROM range({customers}) t(c);
 INSERT INTO usage
 SELECT CAST(13000000000 + CAST(floor(pow((hash(hash(i, 'c')) % 1000003) / 1000003.0, 2) * {customers}) AS BIGINT) AS VARCHAR),
@@ -55,7 +55,8 @@ s AS (SELECT DISTINCT msisdn, channel FROM signals WHERE month = '2022-11' AND v
 k AS (SELECT msisdn, channel, count(*) AS n FROM complaints
       WHERE complaint_time >= TIMESTAMP '2022-09-01' AND complaint_time < TIMESTAMP '2022-12-01'
         AND msisdn IS NOT NULL AND channel IN ({ELECTRONIC}) GROUP BY ALL),
-all_pairs AS (SELECT msisdn, channel FROM u UNION SELECT msisdn, channel FROM s),
+-- SPEC §7: a pair with a use, a positive signal or a complaint; a complaint-only pair scores 0, tier low
+all_pairs AS (SELECT msisdn, channel FROM u UNION SELECT msisdn, channel FROM s UNION SELECT msisdn, channel FROM k),
 scored AS (
   SELECT a.msisdn, a.channel, coalesce(u.uses, 0) AS uses, coalesce(u.months, 0) AS active_months,
          50.0 * least(coalesce(u.uses, 0), 10) / 10 AS usage_score,
@@ -76,7 +77,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=30_000_000)
     parser.add_argument("--customers", type=int, default=5_000_000)
     parser.add_argument("--repeat", type=int, default=2)
-    args = parser.parse_args()
+    args = parse_args(parser, events=60_000, customers=10_000)
 
     from chanops.store.warehouse import connect
 

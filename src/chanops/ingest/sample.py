@@ -179,9 +179,9 @@ def _build_tables(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
               FROM range({outbound_users * 6}) t(j))""")
     con.execute("""
         CREATE TABLE contacts_raw AS
-        SELECT 'OB' || yymm(m) || '-' || lpad(CAST(j AS VARCHAR), 9, '0') || '-' || a AS contact_id,
+        SELECT 'OB' || yymm(m) || '-' || lpad(CAST(j AS VARCHAR), 9, '0') || '-' || CAST(a AS VARCHAR) AS contact_id,
                later(in_month(m, j, 'obt'), in_month(m, j, 'obt') + to_hours(CAST(a * 20 AS BIGINT))) AS contact_time,
-               c, 'outbound' AS touchpoint, 'WH' || yymm(m) || '-0' || (1 + j % 4) AS campaign_id,
+               c, 'outbound' AS touchpoint, 'WH' || yymm(m) || '-0' || CAST(1 + j % 4 AS VARCHAR) AS campaign_id,
                pick(j, 'obp', ['5G套餐', '流量包', '权益会员', '宽带']) AS product, a + 1 AS wave,
                connected AND a = attempts - 1 AS reached, j AS src
         FROM outbound_users, range(attempts) r(a)""")
@@ -195,10 +195,10 @@ def _build_tables(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
         FROM range({platform_pairs * 6}) t(p)""")
     con.execute(f"""
         INSERT INTO contacts_raw
-        SELECT 'MK' || yymm(m) || '-' || lpad(CAST(p AS VARCHAR), 9, '0') || '-' || w AS contact_id,
+        SELECT 'MK' || yymm(m) || '-' || lpad(CAST(p AS VARCHAR), 9, '0') || '-' || CAST(w AS VARCHAR) AS contact_id,
                later(in_month(m, p, 'mkt'), in_month(m, p, 'mkt') + to_hours(CAST(w * 30 AS BIGINT))) AS contact_time, c,
                pick(p * 10 + w, 'tp', {_weighted(PLATFORM_TOUCHPOINTS)}) AS touchpoint,
-               'MK' || yymm(m) || '-0' || campaign_no AS campaign_id,
+               'MK' || yymm(m) || '-0' || CAST(campaign_no AS VARCHAR) AS campaign_id,
                {product_list}[1 + (campaign_no % {len(products)})] AS product, w + 1 AS wave,
                u(p * 10 + w, 'reach') < 0.7 AS reached, p + 1000000000000 AS src
         FROM platform_pairs, range(waves) r(w)""")

@@ -90,7 +90,7 @@ def checks_sql(month: str, config: PlanConfig) -> str:
                      WHEN o.msisdn IS NOT NULL
                          THEN 'ordered ' || c.product || ' on ' || strftime(o.last_order, '%Y-%m-%d')
                      WHEN x.msisdn IS NOT NULL
-                         THEN 'holds ' || x.held || ', named in ' || x.failures || ' failed '
+                         THEN 'holds ' || x.held || ', named in ' || CAST(x.failures AS VARCHAR) || ' failed '
                               || c.product || ' orders'
                      WHEN q.msisdn IS NOT NULL THEN 'complaint on ' || strftime(q.last_complaint, '%Y-%m-%d')
                      WHEN r.msisdn IS NOT NULL THEN 'reached on ' || strftime(r.last_reached, '%Y-%m-%d')

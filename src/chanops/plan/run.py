@@ -219,7 +219,7 @@ def _result_sql() -> str:
                         printf('%.2f%% of customers reached on %s bought',
                                coalesce(h.conversion, 0) * 100, a.touchpoint)
                         || CASE WHEN o.tier IS NOT NULL THEN ' × preference ' || o.tier ELSE '' END
-                    WHEN s.capped THEN 'campaign cap of ' || p.cap || ' reached'
+                    WHEN s.capped THEN 'campaign cap of ' || CAST(p.cap AS VARCHAR) || ' reached'
                     ELSE 'no quota left on ' || l.touchpoints END AS evidence
         FROM {checks.CHECKED} k
         JOIN {checks.CAMPAIGNS} p USING (campaign_id)
