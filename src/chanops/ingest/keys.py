@@ -8,6 +8,7 @@ All of it works on a staged table (ingest/staging.py) whose good rows have
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import duckdb
@@ -53,7 +54,7 @@ def fill_generated_key(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> N
     con.execute(f"UPDATE {stage} SET {key} = {generated_key_sql(k)} WHERE {key} IS NULL")
 
 
-def _same_key(k: Kind, left: str, right: str) -> str:
+def same_key(k: Kind, left: str, right: str) -> str:
     return " AND ".join(f"{left}.{ident(c)} IS NOT DISTINCT FROM {right}.{ident(c)}" for c in k.key)
 
 
@@ -64,7 +65,7 @@ def already_loaded(k: Kind, table: str, but_load: int | None = None) -> str:
     if len(k.key) == 1:
         [key] = k.key
         return f"{key} IN (SELECT {key} FROM {k.name} t{' WHERE ' + others if others else ''})"
-    return f"EXISTS (SELECT 1 FROM {k.name} t WHERE {_same_key(k, 't', table)}{' AND ' + others if others else ''})"
+    return f"EXISTS (SELECT 1 FROM {k.name} t WHERE {same_key(k, 't', table)}{' AND ' + others if others else ''})"
 
 
 def _repeated_keys(con: duckdb.DuckDBPyConnection, k: Kind, table: str, rows: str) -> int:
@@ -86,8 +87,10 @@ def loaded_before(con: duckdb.DuckDBPyConnection, k: Kind, load_id: int) -> bool
 
 
 def mark_duplicates(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> None:
-    """Keys already in the warehouse, or seen earlier in this file, are rejected as duplicates.
-    (A snapshot kind's re-sent customer is judged by snapshot_merge instead.)"""
+    """Keys already in the warehouse, or seen earlier in this file, are rejected as duplicates:
+    the first occurrence in the file is kept, by the reader's record number `_record` (never
+    rowid: a parallel insert does not keep file order). (A snapshot kind's re-sent customer is
+    judged by snapshot_merge instead.)"""
     if k.mode != "snapshot":
         con.execute(_mark(stage, k, lit(f"duplicate {key_name(k)} (already loaded)"), already_loaded(k, stage)))
     # The cheap GROUP BY tells whether the window below is needed at all.
@@ -98,8 +101,8 @@ def mark_duplicates(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> None
                 stage,
                 k,
                 lit(f"duplicate {key_name(k)} (repeated in file)"),
-                f"""rowid IN (SELECT rid FROM (
-                        SELECT rowid AS rid, row_number() OVER (PARTITION BY {keys} ORDER BY rowid) AS n
+                f"""_record IN (SELECT rid FROM (
+                        SELECT _record AS rid, row_number() OVER (PARTITION BY {keys} ORDER BY _record) AS n
                         FROM {stage} WHERE {GOOD}) WHERE n > 1)""",
             )
         )
@@ -118,7 +121,7 @@ def mark_overlapping_rules(con: duckdb.DuckDBPyConnection, stage: str) -> None:
                _bad_reason = 'validity overlaps another rule for ' || product
             WHERE {GOOD} AND (
                 EXISTS (SELECT 1 FROM rules r WHERE {overlaps.format(a="r", b=stage)})
-                OR EXISTS (SELECT 1 FROM {stage} e WHERE e.rowid < {stage}.rowid AND e._bad_reason IS NULL
+                OR EXISTS (SELECT 1 FROM {stage} e WHERE e._record < {stage}._record AND e._bad_reason IS NULL
                            AND {overlaps.format(a="e", b=stage)}))"""
     )
 
@@ -132,20 +135,26 @@ def _partition_sql(k: Kind) -> str:
     return k.month_sql
 
 
-def replace_partitions(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> list[tuple[str, int]]:
+def replace_partitions(
+    con: duckdb.DuckDBPyConnection, k: Kind, stage: str, keep_loads: Sequence[int] = ()
+) -> list[tuple[str, int]]:
     """Delete the kind's rows in the partitions the staged good rows cover; (partition, rows
-    deleted) per partition — for customers one line with how many customers were replaced."""
+    deleted) per partition — for customers one line with how many customers were replaced.
+    Rows of `keep_loads` (the same command's earlier files: a month sent in two parts) stay:
+    the command's files together replace what they cover, once."""
     part = _partition_sql(k)
     covered = f"SELECT DISTINCT {part} FROM {stage} WHERE {GOOD}"
+    earlier = f" AND _load_id NOT IN ({', '.join(str(n) for n in keep_loads)})" if keep_loads else ""
     if k.mode == "snapshot":
-        replaced = first_row(con, f"SELECT count(DISTINCT msisdn) FROM {k.name} WHERE msisdn IN ({covered})")[0]
-        con.execute(f"DELETE FROM {k.name} WHERE msisdn IN ({covered})")
+        where = f"msisdn IN ({covered}){earlier}"
+        replaced = first_row(con, f"SELECT count(DISTINCT msisdn) FROM {k.name} WHERE {where}")[0]
+        con.execute(f"DELETE FROM {k.name} WHERE {where}")
         return [("customers", int(replaced))] if replaced else []
     rows = con.execute(
-        f"SELECT {part} AS p, count(*) FROM {k.name} WHERE {part} IN ({covered}) GROUP BY p ORDER BY p"
+        f"SELECT {part} AS p, count(*) FROM {k.name} WHERE {part} IN ({covered}){earlier} GROUP BY p ORDER BY p"
     ).fetchall()
     if rows:
-        con.execute(f"DELETE FROM {k.name} WHERE {part} IN ({covered})")
+        con.execute(f"DELETE FROM {k.name} WHERE {part} IN ({covered}){earlier}")
     return [(str(p), int(n)) for p, n in rows]
 
 

@@ -96,6 +96,9 @@ class _Loader:
     def __init__(self, con: duckdb.DuckDBPyConnection, k: Kind, channels: dict[str, Channel], options: LoadOptions):
         self.con, self.k, self.channels, self.options = con, k, channels, options
         self.names = ", ".join(ident(c.name) for c in k.columns)
+        # loads written by this command: its files together replace what they cover, once,
+        # so a later file never replaces (deletes) an earlier file's rows
+        self.written: list[int] = []
 
     def drop(self, table: str) -> None:
         """Drop a scratch table; after a failed statement the transaction is aborted and the
@@ -114,27 +117,36 @@ class _Loader:
         if not path.is_file():
             raise InputFileError(f"{path}: no such file" if not path.exists() else f"{path}: not a regular file")
         fp, lines = fingerprint(path)
-        if not self.options.replace and self.scalar(
-            "SELECT count(*) FROM _loads WHERE kind = ? AND fingerprint = ?", [self.k.name, fp]
-        ):
+        if not self.options.replace and self.still_loaded(fp):
             result.skipped = "same bytes"
             return result
         if self.append_directly(path, result, fp, lines):
             return result
         source, stage, account = self.stage(path, result, lines)
         try:
-            first_rowid = self.scalar(f"SELECT coalesce(min(rowid), 0) FROM {stage}")
             keys.fill_generated_key(self.con, self.k, stage)
             if self.options.replace:
-                result.replaced = keys.replace_partitions(self.con, self.k, stage)
+                result.replaced = keys.replace_partitions(self.con, self.k, stage, keep_loads=self.written)
             keys.mark_duplicates(self.con, self.k, stage)
             if self.k.mode == "reference":
                 keys.mark_overlapping_rules(self.con, stage)
-            self.write(stage, source, result, fp, first_rowid, account)
+            self.write(stage, source, result, fp, account)
         finally:
             self.drop(stage)
             source.close()
         return result
+
+    def still_loaded(self, fp: str) -> bool:
+        """Were these bytes loaded before and are all the rows that load wrote still in the
+        warehouse? Rows a later --replace removed must load again (SPEC §2.1: the rows, not
+        the bytes once seen, decide)."""
+        return bool(
+            self.scalar(
+                f"""SELECT count(*) FROM _loads l WHERE l.kind = ? AND l.fingerprint = ?
+                    AND l.rows_loaded = (SELECT count(*) FROM {self.k.name} t WHERE t._load_id = l.load_id)""",
+                [self.k.name, fp],
+            )
+        )
 
     def open(self, path: Path, result: FileLoad, tag: str, line_mode: bool, lines: int | None):
         """Open the extract and map its headers; the summary learns encoding, ignored columns
@@ -158,7 +170,7 @@ class _Loader:
         source, mapping = self.open(path, result, f"{next(self._tags)}", False, lines)
         try:
             load_id = self.next_load_id()
-            appended = direct.append(self.con, self.k, source, mapping, self.channels, load_id, self.options.column_map)
+            appended = direct.append(self.con, self.k, source, mapping, self.channels, load_id)
         finally:
             source.close()
         if appended is None:
@@ -193,6 +205,7 @@ class _Loader:
 
     def record(self, result: FileLoad, fp: str) -> None:
         """The load's line in the ledger."""
+        self.written.append(int(result.load_id))
         self.con.execute(
             "INSERT INTO _loads VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?)",
             [
@@ -234,7 +247,7 @@ class _Loader:
 
     def _create_stage(self, source: OpenedExtract, stage: str, mapping: dict[str, int], spans: bool) -> None:
         self.con.execute(f"DROP TABLE IF EXISTS {stage}")
-        sql = stage_sql(self.k, source, mapping, self.channels, with_spans=spans)
+        sql = stage_sql(self.k, source, mapping, self.channels, with_spans=spans, carry=("_record",))
         try:
             self.con.execute(f"CREATE TEMP TABLE {stage} AS {sql}")
         except duckdb.InvalidInputException as exc:
@@ -264,7 +277,6 @@ class _Loader:
         source: OpenedExtract,
         result: FileLoad,
         fp: str,
-        first_rowid: int,
         account: accounting.LineAccount | None,
     ) -> None:
         k = self.k
@@ -292,28 +304,28 @@ class _Loader:
                 [load_id],
             )
         file = str(source.path)
-        lines = accounting.line_numbers_sql(stage, source, account, first_rowid)
+        lines = accounting.line_numbers_sql(stage, source, account)
         self.con.execute(
             f"""INSERT INTO _rejects
                 SELECT ?, ?, ?, n.line, s._bad_column, s._bad_value, s._bad_reason
-                FROM {stage} s JOIN ({lines}) n ON n.rid = s.rowid
+                FROM {stage} s JOIN ({lines}) n ON n.rid = s._record
                 WHERE s._bad_reason IS NOT NULL ORDER BY n.line""",
             [load_id, k.name, file],
         )
         if source.text_rejects:
-            self.insert_text_rejects(source, stage, account, first_rowid, load_id, file)
+            self.insert_text_rejects(source, stage, account, load_id, file)
         result.rows_read = staged + text_bad
         self.tally(result)
         self.record(result, fp)
 
-    def insert_text_rejects(self, source, stage, account, first_rowid, load_id: int, file: str) -> None:
+    def insert_text_rejects(self, source, stage, account, load_id: int, file: str) -> None:
         reasons = " ".join(f"WHEN {lit(t)} THEN {lit(r)}" for t, r in TEXT_ERROR_REASONS.items())
         headers = " ".join(f"WHEN 'c{i}' THEN {lit(h)}" for i, h in enumerate(source.headers))
         self.con.execute(
             f"""INSERT INTO _rejects
                 SELECT ?, ?, ?, physical, CASE column_name {headers} END, left(csv_line, 200),
                        CASE error_type {reasons} ELSE lower(error_type) END
-                FROM ({accounting.reject_lines_sql(source, stage, account, first_rowid)})""",
+                FROM ({accounting.reject_lines_sql(source, stage, account)})""",
             [load_id, self.k.name, file],
         )
 
