@@ -142,6 +142,9 @@ def _settle(con, k: Kind, source: OpenedExtract, mapping, channels, load_id: int
             f"DELETE FROM {k.name} WHERE _load_id = {-load_id} OR (_load_id = {load_id} AND "
             f"{in_concern.format(c=concern, same=keys.same_key(k, 'c', k.name))})"
         )
+        correction = keys.find_correction(con, k, settle)
+        if correction:
+            raise correction.refusal(source.path, k)
         keys.mark_duplicates(con, k, settle)
         names = ", ".join(ident(c.name) for c in k.columns)
         con.execute(

@@ -8,16 +8,21 @@ All of it works on a staged table (ingest/staging.py) whose good rows have
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import duckdb
 
 from chanops.engines import first_row
+from chanops.errors import LoadRejected
 from chanops.ingest.schema import Kind
 from chanops.sql import ident, lit
 
 GOOD = "_bad_reason IS NULL"
+# A phone number inside a message: 138****0001, as output.py masks them for people.
+PHONE_IN_TEXT = re.compile(r"(1[3-9][0-9])[0-9]{4}([0-9]{4})")
 
 
 def key_name(k: Kind) -> str:
@@ -84,6 +89,64 @@ def loaded_before(con: duckdb.DuckDBPyConnection, k: Kind, load_id: int) -> bool
     """Does a row of load `load_id` have a key some other load already brought?"""
     condition = already_loaded(k, k.name, but_load=load_id)
     return bool(first_row(con, f"SELECT count(*) FROM {k.name} WHERE _load_id = {load_id} AND {condition}")[0])
+
+
+@dataclass(frozen=True)
+class Correction:
+    """Rows of a file whose keys are loaded with other values: how many, and the first one."""
+
+    rows: int
+    key: str
+    column: str
+    loaded: str | None
+    given: str | None
+
+    def refusal(self, path: object, k: Kind) -> LoadRejected:
+        """SPEC §2.1: a correction is never dropped quietly — refused in one line naming --replace."""
+        example = f"{key_name(k)} {self.key}: {self.column} is {self.loaded or '(empty)'} in the warehouse, " + (
+            f"{self.given or '(empty)'} in the file"
+        )
+        return LoadRejected(
+            _masked(
+                f"{path}: {self.rows:,} row(s) hold keys already loaded with other values (e.g. {example}); "
+                "nothing loaded — to apply the correction, load it with --replace (replaces the months it covers)"
+            )
+        )
+
+
+def _masked(text: str) -> str:
+    return PHONE_IN_TEXT.sub(r"\1****\2", text)
+
+
+def find_correction(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> Correction | None:
+    """Good rows of `stage` whose key is already loaded with another value in some column (a
+    corrected revenue, a changed status): their count and the first in file order, with the
+    first column that differs. Event and monthly kinds only (rules and customers have their
+    own rules)."""
+    if k.mode not in ("event", "monthly"):
+        return None
+    differs = [f"s.{ident(c.name)} IS DISTINCT FROM t.{ident(c.name)}" for c in k.columns if c.name not in k.key]
+    if not differs:
+        return None
+    column = " ".join(f"WHEN {d} THEN {lit(c.name)}" for d, c in zip(differs, _non_key(k), strict=True))
+    loaded = " ".join(
+        f"WHEN {d} THEN CAST(t.{ident(c.name)} AS VARCHAR)" for d, c in zip(differs, _non_key(k), strict=True)
+    )
+    given = " ".join(
+        f"WHEN {d} THEN CAST(s.{ident(c.name)} AS VARCHAR)" for d, c in zip(differs, _non_key(k), strict=True)
+    )
+    row = first_row(
+        con,
+        f"""SELECT count(*) OVER (), {key_text(k, "s")}, CASE {column} END, CASE {loaded} END, CASE {given} END
+            FROM {stage} s JOIN {k.name} t ON {same_key(k, "t", "s")}
+            WHERE s.{GOOD} AND ({" OR ".join(differs)})
+            ORDER BY s._record LIMIT 1""",
+    )
+    return Correction(int(row[0]), *row[1:]) if row else None
+
+
+def _non_key(k: Kind) -> list:
+    return [c for c in k.columns if c.name not in k.key]
 
 
 def mark_duplicates(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> None:

@@ -56,6 +56,7 @@ class LoadOptions:
     replace: bool = False
     column_map: dict[str, str] = field(default_factory=dict)  # header in file -> canonical column
     as_of: date | None = None  # customers: the date the snapshot describes (default: today)
+    dry_run: bool = False  # everything a load does, then rolled back: not even the ledger is written
 
 
 @dataclass
@@ -77,6 +78,9 @@ class FileLoad:
     preamble: list[str] = field(default_factory=list)  # lines above the header, skipped
     blank_lines: int = 0
     line_mode: bool = False  # re-read line by line after an unterminated quote
+    fingerprint: str | None = None
+    refused: str | None = None  # why the load was refused for its reject share (its rejects are kept)
+    reject_rows: list[tuple] = field(default_factory=list)  # dry run: (line, column, value, reason)
 
     @property
     def bad_rows(self) -> int:
@@ -117,6 +121,7 @@ class _Loader:
         if not path.is_file():
             raise InputFileError(f"{path}: no such file" if not path.exists() else f"{path}: not a regular file")
         fp, lines = fingerprint(path)
+        result.fingerprint = fp
         if not self.options.replace and self.still_loaded(fp):
             result.skipped = "same bytes"
             return result
@@ -127,6 +132,8 @@ class _Loader:
             keys.fill_generated_key(self.con, self.k, stage)
             if self.options.replace:
                 result.replaced = keys.replace_partitions(self.con, self.k, stage, keep_loads=self.written)
+            elif correction := keys.find_correction(self.con, self.k, stage):
+                raise correction.refusal(path, self.k)
             keys.mark_duplicates(self.con, self.k, stage)
             if self.k.mode == "reference":
                 keys.mark_overlapping_rules(self.con, stage)
@@ -143,6 +150,7 @@ class _Loader:
         return bool(
             self.scalar(
                 f"""SELECT count(*) FROM _loads l WHERE l.kind = ? AND l.fingerprint = ?
+                    AND coalesce(l.status, 'loaded') = 'loaded'
                     AND l.rows_loaded = (SELECT count(*) FROM {self.k.name} t WHERE t._load_id = l.load_id)""",
                 [self.k.name, fp],
             )
@@ -203,11 +211,12 @@ class _Loader:
     def next_load_id(self) -> int:
         return int(self.scalar("SELECT coalesce(max(load_id), 0) + 1 FROM _loads"))
 
-    def record(self, result: FileLoad, fp: str) -> None:
-        """The load's line in the ledger."""
+    def record(self, result: FileLoad, fp: str, status: str = "loaded") -> None:
+        """The load's line in the ledger; a refused load wrote no rows."""
         self.written.append(int(result.load_id))
         self.con.execute(
-            "INSERT INTO _loads VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?)",
+            "INSERT INTO _loads (load_id, kind, file, fingerprint, loaded_at, encoding, rows_read, rows_loaded, "
+            "rows_rejected, status) VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?)",
             [
                 result.load_id,
                 self.k.name,
@@ -215,8 +224,9 @@ class _Loader:
                 fp,
                 result.encoding,
                 result.rows_read,
-                result.rows_loaded,
+                0 if status == "refused" else result.rows_loaded,
                 result.rows_rejected,
+                status,
             ],
         )
 
@@ -341,8 +351,13 @@ def load_files(
 ) -> list[FileLoad]:
     """Load `paths` into table `kind_name` as one transaction (SPEC §2, §2.1, §11).
 
-    Raises LoadRejected (after rolling back) when --strict sees a bad row or a file's share
-    of bad rows exceeds max_reject_rate; any other error also rolls back.
+    `on_file` hears each file as it is read (progress); the results say what was loaded only
+    once the transaction is committed. Raises LoadRejected when --strict sees a bad row or a
+    file's share of bad rows exceeds max_reject_rate: everything is rolled back, and the
+    refused file's rejects are kept on record under its load id (ledger status 'refused'),
+    so the analyst sees which lines to fix. A correction without --replace is refused too,
+    with nothing kept. With `dry_run` everything is rolled back and the results carry their
+    rejects; a refusal is then only noted in `FileLoad.refused`. Any other error rolls back.
     """
     if kind_name not in KINDS:
         raise UsageError(f"unknown kind '{kind_name}'; kinds: {', '.join(KINDS)}")
@@ -351,6 +366,8 @@ def load_files(
         raise UsageError("--max-reject-rate must be between 0 and 1")
     loader = _Loader(con, KINDS[kind_name], channels, options)
     results: list[FileLoad] = []
+    refused: FileLoad | None = None
+    kept = None
     con.execute("BEGIN TRANSACTION")
     try:
         for path in paths:
@@ -360,14 +377,61 @@ def load_files(
             results.append(result)
             if on_file:
                 on_file(result)
-            too_many = result.bad_rows and (options.strict or result.reject_rate > options.max_reject_rate)
-            if too_many:
-                top = next((r for r, _n in result.reasons if not r.startswith(DUPLICATE)), "?")
-                why = "--strict" if options.strict else f"above --max-reject-rate {options.max_reject_rate:g}"
-                raise LoadRejected(
-                    f"{path}: {result.bad_rows} of {result.rows_read} rows rejected "
-                    f"({result.reject_rate:.1%}, {why}; most common: {top}); load rolled back, warehouse unchanged"
-                )
+            if result.bad_rows and (options.strict or result.reject_rate > options.max_reject_rate):
+                result.refused = _refusal(path, result, options)
+                refused = result
+                break
+        if options.dry_run:
+            for result in results:
+                if result.load_id is not None:
+                    result.reject_rows = con.execute(
+                        'SELECT line, "column", value, reason FROM _rejects WHERE load_id = ? ORDER BY line',
+                        [result.load_id],
+                    ).fetchall()
+            _rollback(con)
+            return results
+        if refused is not None:
+            kept = con.sql(
+                "SELECT * FROM _rejects WHERE load_id = ? ORDER BY line", params=[refused.load_id]
+            ).to_arrow_table()
+            _rollback(con)
+        else:
+            con.execute("COMMIT")
+    except duckdb.IOException as exc:
+        _rollback(con)
+        raise WarehouseUnwritable(f"cannot write to the warehouse: {storage_problem(exc)}") from None
+    except BaseException:
+        _rollback(con)
+        raise
+    if refused is not None:
+        _keep_refused(con, loader, refused, kept)
+        raise LoadRejected(
+            f"{refused.refused}; load rolled back, warehouse unchanged — the rejects are kept as load "
+            f"{refused.load_id}: chanops rejects --load {refused.load_id}"
+        )
+    return results
+
+
+def _refusal(path, result: FileLoad, options: LoadOptions) -> str:
+    top = next((r for r, _n in result.reasons if not r.startswith(DUPLICATE)), "?")
+    why = "--strict" if options.strict else f"above --max-reject-rate {options.max_reject_rate:g}"
+    return (
+        f"{path}: {result.bad_rows} of {result.rows_read} rows rejected "
+        f"({result.reject_rate:.1%}, {why}; most common: {top})"
+    )
+
+
+def _keep_refused(con: duckdb.DuckDBPyConnection, loader: _Loader, refused: FileLoad, kept) -> None:
+    """After the rollback: the refused load's ledger line (status 'refused', nothing loaded) and
+    its rejects, in a transaction of their own — no data rows."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        loader.record(refused, refused.fingerprint or "", status="refused")
+        con.register("_refused_rejects", kept)
+        try:
+            con.execute("INSERT INTO _rejects SELECT * FROM _refused_rejects")
+        finally:
+            con.unregister("_refused_rejects")
         con.execute("COMMIT")
     except duckdb.IOException as exc:
         _rollback(con)
@@ -375,7 +439,6 @@ def load_files(
     except BaseException:
         _rollback(con)
         raise
-    return results
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:

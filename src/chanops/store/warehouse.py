@@ -41,7 +41,8 @@ CREATE TABLE IF NOT EXISTS _loads (
     encoding VARCHAR,
     rows_read BIGINT NOT NULL,
     rows_loaded BIGINT NOT NULL,
-    rows_rejected BIGINT NOT NULL
+    rows_rejected BIGINT NOT NULL,
+    status VARCHAR DEFAULT 'loaded'  -- 'refused': rolled back for its reject share, rejects kept
 )"""
 
 REJECTS_DDL = """
@@ -219,6 +220,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         for k in KINDS.values():
             con.execute(table_ddl(k))
         con.execute(LEDGER_DDL)
+        # a refused load keeps its line and its rejects (SPEC §2.1); older ledgers get the column
+        con.execute("ALTER TABLE _loads ADD COLUMN IF NOT EXISTS status VARCHAR DEFAULT 'loaded'")
         con.execute(REJECTS_DDL)
         con.execute(META_DDL)
         con.execute(ADJUSTMENTS_DDL)
