@@ -114,7 +114,11 @@ def test_mostly_bad_file_rolls_back_and_leaves_warehouse_unchanged(chanops, tmp_
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("chanops: error: ")
     assert "5 of 10 rows rejected" in last and "rolled back" in last
-    assert snapshot(db) == before
+    # no data row written; the refused load keeps its ledger line and its 5 rejects (SPEC §2.1)
+    after = snapshot(db)
+    assert after[0] == before[0]
+    assert [row[-1] for row in after[1]] == ["loaded", "refused"] and after[1][:1] == before[1]
+    assert len(after[2]) == len(before[2]) + 5
 
 
 def test_strict_rolls_back_on_a_single_reject(chanops, tmp_path, db):

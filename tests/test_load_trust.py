@@ -20,9 +20,9 @@ def load(chanops, kind, path, db, *extra):
 def test_a_re_export_with_other_line_ends_order_encoding_and_name_is_not_counted_twice(chanops, tmp_path, db):
     """Billing for November, 3 rows, revenue 10.00 + 20.50 + 5.00 = 35.50. The same rows again
     with columns reordered, CRLF, GB18030 and another name: all 3 already loaded → skipped,
-    revenue still 35.50. A corrected file (02 → 25.00, new 04 8.00) without --replace: its
-    3 old keys are duplicates, 04 loads (39.50 = 35.50 + 8.00... then --replace of 2022-11:
-    4 rows, 10 + 25 + 5 + 8 = 48.00."""
+    revenue still 35.50. A corrected file (02 → 25.00, new 04 8.00) without --replace is
+    refused (SPEC §2.1: a correction is never dropped), revenue still 35.50; with --replace of
+    2022-11: 4 rows, 10 + 25 + 5 + 8 = 48.00."""
     first = write_text(
         tmp_path / "billing.csv",
         "账期,手机号码,收入\n202211,13800000001,10.00\n202211,13800000002,20.50\n202211,13800000003,5.00\n",
@@ -44,12 +44,12 @@ def test_a_re_export_with_other_line_ends_order_encoding_and_name_is_not_counted
         "账期,手机号码,收入\n202211,13800000001,10.00\n"
         "202211,13800000002,25.00\n202211,13800000003,5.00\n202211,13800000004,8.00\n",
     )
-    partial = load(chanops, "billing", corrected, db)
-    assert "read 4, loaded 1, rejected 3, 3 of them duplicates" in partial.stderr
-    assert query(db, "SELECT sum(revenue) FROM billing") == [(43.5,)]
+    refused = load(chanops, "billing", corrected, db)  # a correction is never dropped quietly
+    assert refused.exit_code == 1 and "--replace" in refused.stderr
+    assert query(db, "SELECT sum(revenue) FROM billing") == [(35.5,)]
     replaced = load(chanops, "billing", corrected, db, "--replace")
     assert replaced.exit_code == 0, replaced.stderr
-    assert "replaced 2022-11: 4 earlier rows" in replaced.stderr
+    assert "replaced 2022-11: 3 earlier rows" in replaced.stderr
     assert query(db, "SELECT sum(revenue), count(*) FROM billing") == [(48.0, 4)]
 
 
@@ -154,7 +154,8 @@ def test_a_clean_file_is_appended_directly_and_matches_the_staged_load(chanops, 
 
 @pytest.mark.parametrize("probe_rows", [1, 1_000_000])
 def test_bad_rows_and_duplicates_are_settled_like_staging_does(chanops, tmp_path, db, monkeypatch, probe_rows):
-    """E1, E2 load. Then a file: line 2 E3 good, line 3 E2 again (already loaded), line 4 E4
+    """E1, E2 load. Then a file: line 2 E3 good, line 3 E2 again (already loaded, the same
+    values: a plain duplicate), line 4 E4
     with msisdn 12345, line 5 E3 again (repeated in file), line 6 E5 dated 2022-13-01, line 7
     E6 good. Probing only line 2 finds nothing: appended directly, then settled. Probing the
     whole file finds line 4: staged at once, nothing appended. Either way: loaded 2 (E3, E6),
@@ -163,7 +164,11 @@ def test_bad_rows_and_duplicates_are_settled_like_staging_does(chanops, tmp_path
 
     monkeypatch.setattr(direct, "PROBE_ROWS", probe_rows)
     row = "{},{},{},包头,app,视频彩铃,成功,,,,1\n"
-    first = ORDERS + row.format("E1", "2022-11-01 10:00:00", 13800000001) + row.format("E2", "2022-11-01", 13800000002)
+    first = (
+        ORDERS
+        + row.format("E1", "2022-11-01 10:00:00", 13800000001)
+        + row.format("E2", "2022-11-01 10:00:00", 13800000002)
+    )
     second = ORDERS + "".join(
         row.format(*r)
         for r in [
@@ -467,7 +472,8 @@ def test_an_old_warehouse_is_migrated_in_place(chanops, tmp_path, db):
     con.execute("ALTER TABLE _loads DROP COLUMN as_of")  # version 1 and 2 ledgers did not record it
     con.execute("UPDATE _loads SET loaded_at = TIMESTAMP '2022-10-31 08:00:00'")
     con.execute(
-        "INSERT INTO _loads SELECT 2, kind, file, 'sha256:x', TIMESTAMP '2022-11-30 08:00:00', encoding, 1, 1, 0 "
+        "INSERT INTO _loads (load_id, kind, file, fingerprint, loaded_at, encoding, rows_read, rows_loaded, "
+        "rows_rejected) SELECT 2, kind, file, 'sha256:x', TIMESTAMP '2022-11-30 08:00:00', encoding, 1, 1, 0 "
         "FROM _loads WHERE load_id = 1"
     )
     con.execute("UPDATE _meta SET value = '1' WHERE key = 'schema_version'")

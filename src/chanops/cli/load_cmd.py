@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -70,6 +72,14 @@ def load(
             show_default=False,
         ),
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Read, map, normalize and check the files as a load would, print the summary and every "
+            "rejected line, and write nothing (not even the ledger).",
+        ),
+    ] = False,
     engine: EngineOpt = "duckdb",
     to: Annotated[
         str | None,
@@ -86,9 +96,11 @@ def load(
 ) -> None:
     """Load extract files into the warehouse table KIND (one transaction for all files);
     with --engine spark, into the Parquet lake at --to."""
-    from chanops.tasks.load import LoadRequest, describe
+    from chanops.tasks.load import LoadRequest, refusal
 
-    request = LoadRequest(kind.value, list(files), encoding, strict, max_reject_rate, replace, as_of, map_file)
+    request = LoadRequest(
+        kind.value, list(files), encoding, strict, max_reject_rate, replace, as_of, map_file, dry_run=dry_run
+    )
     if shared.engine != "duckdb" or to is not None:  # the engine options land in `shared`
         _load_with_spark(request, shared, to)
         return
@@ -104,17 +116,17 @@ def load(
             assert bar is not None  # passed on only with a bar
             bar.start(f"{kind.value} ← {path.name}", sizes.get(path, 0))
 
-        def report(result) -> None:
-            if bar:
-                bar.done(result.rows_loaded)
-            for line in describe(result):
-                if bar:
-                    for part in _fit_line(line, bar.bar.console.width):
-                        bar.bar.console.print(part, markup=False, highlight=False)
-                else:
-                    notice(line)
+        def progress(result) -> None:
+            assert bar is not None  # passed on only with a bar
+            bar.done(result.rows_loaded)
 
-        run_load(con, config, request, on_file=report, on_start=start if bar else None)
+        task = run_load(con, config, request, on_file=progress if bar else None, on_start=start if bar else None)
+    # the summaries only now, after the commit: a rolled-back load never said "loaded"
+    width = shutil.get_terminal_size().columns if sys.stderr.isatty() else 10**6
+    for line in task.messages:
+        for part in _fit_line(line, width):
+            notice(part)
+    refusal(task)
 
 
 def _load_with_spark(request, shared: Shared, to) -> None:
@@ -123,6 +135,8 @@ def _load_with_spark(request, shared: Shared, to) -> None:
 
     if shared.engine != "spark":
         raise UsageError("--to is where --engine spark loads; the DuckDB loader writes to --db")
+    if request.dry_run:
+        raise UsageError("--dry-run is for the DuckDB loader; try it on a sample with --db")
     if to is None:
         raise UsageError("--engine spark needs --to DIR|URL: the lake to load into")
     render(run_lake_load(shared.config, request, to, shared.spark_master, shared.spark_conf or []), None)

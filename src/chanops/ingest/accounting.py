@@ -95,8 +95,9 @@ def account(con: duckdb.DuckDBPyConnection, stage: str, source: OpenedExtract, s
     return result
 
 
-def line_numbers_sql(stage: str, source: OpenedExtract, account_: LineAccount | None, first_rowid: int) -> str:
-    """SELECT rid, line: the physical line of each bad staged row.
+def line_numbers_sql(stage: str, source: OpenedExtract, account_: LineAccount | None) -> str:
+    """SELECT rid, line: the physical line of each bad staged row, `rid` its `_record` (the
+    reader's record number; rowid says nothing about file order).
 
     The k-th skipped line (rejected or empty, sorted) at physical number s_k comes after
     n_k = s_k - first_line - (k - 1) staged lines; a staged row is shifted by every skipped
@@ -104,30 +105,32 @@ def line_numbers_sql(stage: str, source: OpenedExtract, account_: LineAccount | 
     DuckDB numbers rejects by record, so they are placed by record count instead and the
     staged rows move on by their spans."""
     first = source.first_line
-    position = f"rowid - {first_rowid}"
+    position = "_record - 1"
     bad = "_bad_reason IS NOT NULL"
     if not source.text_rejects or account_ is None:
-        return f"SELECT rowid AS rid, {position} + {first} AS line FROM {stage} WHERE {bad}"
+        return f"SELECT _record AS rid, {position} + {first} AS line FROM {stage} WHERE {bad}"
     skipped = [f"SELECT DISTINCT line FROM {source.text_rejects}"]
     if account_.blank and not account_.spans_lines:
         skipped.append("SELECT * FROM (VALUES " + ", ".join(f"({n})" for n in account_.blank) + ") b(line)")
     thresholds = f"""SELECT line - {first} - (row_number() OVER (ORDER BY line) - 1) AS threshold
                      FROM ({" UNION ".join(skipped)})"""
     if account_.spans_lines:  # the spans of every row before a bad one count: sum them all, then keep the bad
-        lines_before = "coalesce(sum(_span) OVER (ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)"
+        lines_before = (
+            "coalesce(sum(_span) OVER (ORDER BY _record ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)"
+        )
         rows = (
-            f"SELECT * FROM (SELECT rowid AS rid, {position} AS ordinal, {lines_before} AS lines_before, "
+            f"SELECT * FROM (SELECT _record AS rid, {position} AS ordinal, {lines_before} AS lines_before, "
             f"_bad_reason FROM {stage}) WHERE {bad}"
         )
     else:
-        rows = f"SELECT rowid AS rid, {position} AS ordinal, {position} AS lines_before FROM {stage} WHERE {bad}"
+        rows = f"SELECT _record AS rid, {position} AS ordinal, {position} AS lines_before FROM {stage} WHERE {bad}"
     return f"""
         SELECT s.rid, s.lines_before + {first} + (SELECT count(*) FROM ({thresholds}) t WHERE t.threshold <= s.ordinal)
                AS line
         FROM ({rows}) s"""
 
 
-def reject_lines_sql(source: OpenedExtract, stage: str, account_: LineAccount | None, first_rowid: int) -> str:
+def reject_lines_sql(source: OpenedExtract, stage: str, account_: LineAccount | None) -> str:
     """The physical line of each DuckDB reject: its own number, unless records spanning lines
     came before it (then moved on by their extra lines)."""
     if account_ is None or not account_.spans_lines:
@@ -136,8 +139,9 @@ def reject_lines_sql(source: OpenedExtract, stage: str, account_: LineAccount | 
     return f"""
         WITH d AS (SELECT DISTINCT ON (line) * FROM {source.text_rejects} ORDER BY line),
         r AS (SELECT *, line - {first} - (row_number() OVER (ORDER BY line) - 1) AS staged_before FROM d),
-        extra AS (SELECT rowid - {first_rowid} AS ordinal,
-                         sum(_span - 1) OVER (ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS extra
+        extra AS (SELECT _record - 1 AS ordinal,
+                         sum(_span - 1) OVER (ORDER BY _record ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                                AS extra
                   FROM {stage})
         SELECT r.line + coalesce((SELECT e.extra FROM extra e WHERE e.ordinal = r.staged_before - 1), 0) AS physical,
                r.*

@@ -7,11 +7,12 @@ with the load id, a row failing any check (the same checks staging makes) with t
 id negated. Most files are then done, or nearly:
 
 - When every physical line below the header is one appended row (DuckDB rejected no line,
-  no record spans lines, no line is empty), a row's line number is its position in the
-  append, so the few rows to reject are settled here: duplicates (a key already loaded,
-  or repeated earlier in the file) from the appended rows themselves, and bad rows by
-  reading just their lines again and staging those — the reasons are staging's own. Then
-  they are quarantined and deleted from the table.
+  no record spans lines, no line is empty), a row's line is its record number from the
+  reader (`_record`) below the header. The few rows to settle — bad ones, keys already
+  loaded, keys repeated in the file — are read again with those numbers and staged (the
+  reasons are staging's own, the first occurrence in the file is kept), then quarantined
+  and taken out of the table. The table's row order is never used: a parallel insert does
+  not keep the file's (PITFALLS, December 2026).
 - Otherwise (a file that lines do not account for simply, or text recoded from bytes that
   were not valid) the appended rows are deleted again and the loader stages the whole file,
   which names every line.
@@ -19,20 +20,15 @@ id negated. Most files are then done, or nearly:
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from chanops.channels import Channel
 from chanops.engines import only_row
 from chanops.ingest import accounting, keys
-from chanops.ingest.readers import OpenedExtract, open_extract, unparseable
-from chanops.ingest.staging import header_fit, map_headers, stage_sql
-from chanops.ingest.text import pick_lines
+from chanops.ingest.readers import OpenedExtract, unparseable
+from chanops.ingest.staging import stage_sql
 from chanops.schema import Kind
 from chanops.sql import ident, lit
 
@@ -62,7 +58,6 @@ def append(
     mapping: dict[str, int],
     channels: dict[str, Channel],
     load_id: int,
-    column_map: dict[str, str],
 ) -> Appended | None:
     """Append the file under `load_id` and settle its rejects; None (nothing left behind)
     when the file must be staged instead."""
@@ -80,7 +75,7 @@ def append(
         )
     except duckdb.InvalidInputException as exc:
         raise unparseable(source, exc) from None
-    settled = _settle(con, k, source, (mapping, column_map), channels, load_id, appended) if appended else None
+    settled = _settle(con, k, source, mapping, channels, load_id, appended) if appended else None
     if settled is None:
         con.execute(f"DELETE FROM {k.name} WHERE _load_id IN ({load_id}, {-load_id})")
     return settled
@@ -100,106 +95,72 @@ def _looks_clean(con, k: Kind, source: OpenedExtract, mapping, channels) -> bool
     return not (bad or spanning or rejected)
 
 
-def _lines_are_rows(con: duckdb.DuckDBPyConnection, k: Kind, source: OpenedExtract, load_id: int, appended: int):
-    """The first row's rowid when the append holds one row per data line in file order."""
-    if source.layout is not None:
-        rejected, _spanning = accounting.parse_rejects(con, source)
-        if rejected or appended != accounting.physical_data_lines(source) or source.layout.replaced_bytes:
-            return None
-    first, last, rows = only_row(
-        con, f"SELECT min(rowid), max(rowid), count(*) FROM {k.name} WHERE _load_id IN ({load_id}, {-load_id})"
-    )
-    return first if rows == appended and last - first + 1 == rows else None
+def _lines_are_rows(con: duckdb.DuckDBPyConnection, source: OpenedExtract, appended: int) -> bool:
+    """Does the append hold one row per physical data line? Then a row's line is its record
+    number (`_record`, from the reader) below the header."""
+    if source.layout is None:  # Parquet and XLSX: a record is a row
+        return True
+    rejected, _spanning = accounting.parse_rejects(con, source)
+    return not (rejected or appended != accounting.physical_data_lines(source) or source.layout.replaced_bytes)
 
 
-def _settle(con, k: Kind, source: OpenedExtract, maps, channels, load_id: int, appended: int) -> Appended | None:
-    first_rowid = _lines_are_rows(con, k, source, load_id, appended)
-    if first_rowid is None:
+def _settle(con, k: Kind, source: OpenedExtract, mapping, channels, load_id: int, appended: int) -> Appended | None:
+    """Quarantine the appended rows that are bad or duplicates, naming their physical lines.
+
+    The rows to settle are read from the file again, with the reader's record numbers: the
+    order rows reach the table in is not the file's (PITFALLS), so neither a row's line nor
+    which of two rows with one key came first can be told from the table."""
+    if not _lines_are_rows(con, source, appended):
         return None
-    line = f"rowid - {first_rowid} + {source.first_line}"
     bad = only_row(con, f"SELECT count(*) FROM {k.name} WHERE _load_id = {-load_id}")[0]
     if bad > MOST_BAD_ROWS:
         return None
-    if bad and not _quarantine_bad_rows(con, k, source, maps, channels, load_id, line):
-        return None
-    duplicates = 0
-    if keys.loaded_before(con, k, load_id) or keys.repeated_in_load(con, k, load_id):
-        duplicates = _quarantine_duplicates(con, k, source, load_id, line)
-    return Appended(rows=appended, rejected=bad + duplicates, duplicates=duplicates)
-
-
-def _quarantine_bad_rows(con, k: Kind, source: OpenedExtract, maps, channels, load_id: int, line: str) -> bool:
-    """Read the bad rows' lines again, stage just those (with the header above them) for their
-    reasons, quarantine and delete them. False when the second reading disagrees."""
-    lines = [row[0] for row in con.execute(f"SELECT {line} FROM {k.name} WHERE _load_id = {-load_id}").fetchall()]
-    layout = source.layout
-    if layout is None:  # Parquet and XLSX are read whole and cheaply: let staging name the rows
-        return False
-    text = pick_lines(layout.read_path, layout.compression, [layout.header_line, *lines])
-    scratch = Path(tempfile.mkdtemp(prefix="chanops-bad-rows-"))
-    try:
-        excerpt = scratch / "bad_rows.csv"
-        excerpt.write_bytes(b"\n".join(text[n] for n in [layout.header_line, *sorted(lines)]) + b"\n")
-        mapping, column_map = maps
-        small = open_extract(con, excerpt, "auto", f"bad{load_id}", header_fit(k, column_map))
-        try:
-            small_mapping = map_headers(k, small.headers, column_map, excerpt)
-            if [small.headers[i] for i in small_mapping.values()] != [source.headers[i] for i in mapping.values()]:
-                return False
-            reasons = f"_bad_lines_{load_id}"
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {reasons} AS SELECT _bad_column, _bad_value, _bad_reason "
-                f"FROM ({stage_sql(k, small, small_mapping, channels)})"
-            )
-            con.register(f"_bad_numbers_{load_id}", pa.table({"n": list(range(len(lines))), "line": sorted(lines)}))
-            try:
-                agree = only_row(
-                    con, f"SELECT count(*) = {len(lines)} AND count(_bad_reason) = count(*) FROM {reasons}"
-                )[0]
-                if not agree:
-                    return False
-                con.execute(
-                    f"""INSERT INTO _rejects SELECT {load_id}, {lit(k.name)}, {lit(str(source.path))}, b.line,
-                               r._bad_column, r._bad_value, r._bad_reason
-                        FROM {reasons} r
-                        JOIN _bad_numbers_{load_id} b ON b.n = r.rowid - (SELECT min(rowid) FROM {reasons})
-                        ORDER BY b.line"""
-                )
-            finally:
-                con.unregister(f"_bad_numbers_{load_id}")
-                con.execute(f"DROP TABLE IF EXISTS {reasons}")
-        finally:
-            small.close()
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    con.execute(f"DELETE FROM {k.name} WHERE _load_id = {-load_id}")
-    return True
-
-
-def _quarantine_duplicates(con, k: Kind, source: OpenedExtract, load_id: int, line: str) -> int:
-    """Keys already loaded, then keys seen earlier in the file: quarantined and deleted, as
-    staging would mark them (keys.mark_duplicates)."""
-    marked = f"_duplicates_{load_id}"
+    key_cols = ", ".join(ident(c) for c in k.key)
+    concern = f"_concern_{load_id}"  # keys loaded before, or repeated in this file
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {marked} AS
-        SELECT rowid AS rid, {line} AS line, {keys.key_text(k)} AS value,
-               CASE WHEN {keys.already_loaded(k, k.name, but_load=load_id)}
-                    THEN {lit(f"duplicate {keys.key_name(k)} (already loaded)")} END AS reason
-        FROM {k.name} WHERE _load_id = {load_id}""")
-    partition = ", ".join(ident(c) for c in k.key)
-    con.execute(f"""
-        UPDATE {marked} SET reason = {lit(f"duplicate {keys.key_name(k)} (repeated in file)")}
-        WHERE rid IN (SELECT rid FROM (
-            SELECT t.rowid AS rid, row_number() OVER (PARTITION BY {partition} ORDER BY t.rowid) AS n
-            FROM {k.name} t JOIN {marked} m ON m.rid = t.rowid
-            WHERE t._load_id = {load_id} AND m.reason IS NULL) WHERE n > 1)""")
+        CREATE OR REPLACE TEMP TABLE {concern} AS
+        SELECT DISTINCT {key_cols} FROM {k.name}
+        WHERE _load_id = {load_id} AND {keys.already_loaded(k, k.name, but_load=load_id)}
+        UNION
+        SELECT {key_cols} FROM {k.name} WHERE _load_id = {load_id} GROUP BY ALL HAVING count(*) > 1""")
+    settle = f"_settle_{load_id}"
     try:
+        concerned = only_row(con, f"SELECT count(*) FROM {concern}")[0]
+        if not bad and not concerned:
+            return Appended(rows=appended, rejected=0, duplicates=0)
+        in_concern = "EXISTS (SELECT 1 FROM {c} c WHERE {same})"
+        source.drop_rejects(con)  # none (the lines are rows); the second reading stores its own
+        staged = stage_sql(k, source, mapping, channels, carry=("_record",))
         con.execute(
-            f"""INSERT INTO _rejects SELECT {load_id}, {lit(k.name)}, {lit(str(source.path))}, line,
-                       {lit(keys.key_name(k))}, value, reason
-                FROM {marked} WHERE reason IS NOT NULL ORDER BY line"""
+            f"CREATE OR REPLACE TEMP TABLE {settle} AS SELECT * FROM ({staged}) s WHERE s._bad_reason IS NOT NULL "
+            f"OR {in_concern.format(c=concern, same=keys.same_key(k, 'c', 's'))}"
         )
-        con.execute(f"DELETE FROM {k.name} WHERE rowid IN (SELECT rid FROM {marked} WHERE reason IS NOT NULL)")
-        return int(only_row(con, f"SELECT count(reason) FROM {marked}")[0])
+        again = only_row(con, f"SELECT count(_bad_reason) FROM {settle}")[0]
+        if again != bad:  # the second reading disagrees: let staging name every line
+            return None
+        con.execute(
+            f"DELETE FROM {k.name} WHERE _load_id = {-load_id} OR (_load_id = {load_id} AND "
+            f"{in_concern.format(c=concern, same=keys.same_key(k, 'c', k.name))})"
+        )
+        correction = keys.find_correction(con, k, settle)
+        if correction:
+            raise correction.refusal(source.path, k)
+        keys.mark_duplicates(con, k, settle)
+        names = ", ".join(ident(c.name) for c in k.columns)
+        con.execute(
+            f"INSERT INTO {k.name} ({names}, _load_id) SELECT {names}, {load_id} FROM {settle} "
+            f"WHERE _bad_reason IS NULL"
+        )
+        con.execute(
+            f"""INSERT INTO _rejects SELECT {load_id}, {lit(k.name)}, {lit(str(source.path))},
+                       _record - 1 + {source.first_line}, _bad_column, _bad_value, _bad_reason
+                FROM {settle} WHERE _bad_reason IS NOT NULL ORDER BY _record"""
+        )
+        rejected, duplicates = only_row(
+            con,
+            f"SELECT count(_bad_reason), count(*) FILTER (WHERE starts_with(_bad_reason, 'duplicate')) FROM {settle}",
+        )
+        return Appended(rows=appended, rejected=int(rejected), duplicates=int(duplicates))
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {marked}")
+        con.execute(f"DROP TABLE IF EXISTS {concern}")
+        con.execute(f"DROP TABLE IF EXISTS {settle}")

@@ -8,13 +8,20 @@ All of it works on a staged table (ingest/staging.py) whose good rows have
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import duckdb
 
-from chanops.engines import only_row
+from chanops.engines import first_row, only_row
+from chanops.errors import LoadRejected
 from chanops.schema import Kind
 from chanops.sql import ident, lit
 
 GOOD = "_bad_reason IS NULL"
+# A phone number inside a message: 138****0001, as output.py masks them for people.
+PHONE_IN_TEXT = re.compile(r"(1[3-9][0-9])[0-9]{4}([0-9]{4})")
 
 
 def key_name(k: Kind) -> str:
@@ -51,7 +58,7 @@ def fill_generated_key(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> N
     con.execute(f"UPDATE {stage} SET {key} = {generated_key_sql(k)} WHERE {key} IS NULL")
 
 
-def _same_key(k: Kind, left: str, right: str) -> str:
+def same_key(k: Kind, left: str, right: str) -> str:
     return " AND ".join(f"{left}.{ident(c)} IS NOT DISTINCT FROM {right}.{ident(c)}" for c in k.key)
 
 
@@ -62,7 +69,7 @@ def already_loaded(k: Kind, table: str, but_load: int | None = None) -> str:
     if len(k.key) == 1:
         [key] = k.key
         return f"{key} IN (SELECT {key} FROM {k.name} t{' WHERE ' + others if others else ''})"
-    return f"EXISTS (SELECT 1 FROM {k.name} t WHERE {_same_key(k, 't', table)}{' AND ' + others if others else ''})"
+    return f"EXISTS (SELECT 1 FROM {k.name} t WHERE {same_key(k, 't', table)}{' AND ' + others if others else ''})"
 
 
 def _repeated_keys(con: duckdb.DuckDBPyConnection, k: Kind, table: str, rows: str) -> int:
@@ -83,9 +90,69 @@ def loaded_before(con: duckdb.DuckDBPyConnection, k: Kind, load_id: int) -> bool
     return bool(only_row(con, f"SELECT count(*) FROM {k.name} WHERE _load_id = {load_id} AND {condition}")[0])
 
 
+@dataclass(frozen=True)
+class Correction:
+    """Rows of a file whose keys are loaded with other values: how many, and the first one."""
+
+    rows: int
+    key: str
+    column: str
+    loaded: str | None
+    given: str | None
+
+    def refusal(self, path: object, k: Kind) -> LoadRejected:
+        """SPEC §2.1: a correction is never dropped quietly — refused in one line naming --replace."""
+        example = f"{key_name(k)} {self.key}: {self.column} is {self.loaded or '(empty)'} in the warehouse, " + (
+            f"{self.given or '(empty)'} in the file"
+        )
+        return LoadRejected(
+            _masked(
+                f"{path}: {self.rows:,} row(s) hold keys already loaded with other values (e.g. {example}); "
+                "nothing loaded — to apply the correction, load it with --replace (replaces the months it covers)"
+            )
+        )
+
+
+def _masked(text: str) -> str:
+    return PHONE_IN_TEXT.sub(r"\1****\2", text)
+
+
+def find_correction(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> Correction | None:
+    """Good rows of `stage` whose key is already loaded with another value in some column (a
+    corrected revenue, a changed status): their count and the first in file order, with the
+    first column that differs. Event and monthly kinds only (rules and customers have their
+    own rules)."""
+    if k.mode not in ("event", "monthly"):
+        return None
+    differs = [f"s.{ident(c.name)} IS DISTINCT FROM t.{ident(c.name)}" for c in k.columns if c.name not in k.key]
+    if not differs:
+        return None
+    column = " ".join(f"WHEN {d} THEN {lit(c.name)}" for d, c in zip(differs, _non_key(k), strict=True))
+    loaded = " ".join(
+        f"WHEN {d} THEN CAST(t.{ident(c.name)} AS VARCHAR)" for d, c in zip(differs, _non_key(k), strict=True)
+    )
+    given = " ".join(
+        f"WHEN {d} THEN CAST(s.{ident(c.name)} AS VARCHAR)" for d, c in zip(differs, _non_key(k), strict=True)
+    )
+    row = first_row(
+        con,
+        f"""SELECT count(*) OVER (), {key_text(k, "s")}, CASE {column} END, CASE {loaded} END, CASE {given} END
+            FROM {stage} s JOIN {k.name} t ON {same_key(k, "t", "s")}
+            WHERE s.{GOOD} AND ({" OR ".join(differs)})
+            ORDER BY s._record LIMIT 1""",
+    )
+    return Correction(int(row[0]), *row[1:]) if row else None
+
+
+def _non_key(k: Kind) -> list:
+    return [c for c in k.columns if c.name not in k.key]
+
+
 def mark_duplicates(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> None:
-    """Keys already in the warehouse, or seen earlier in this file, are rejected as duplicates.
-    (A snapshot kind's re-sent customer is judged by snapshot_merge instead.)"""
+    """Keys already in the warehouse, or seen earlier in this file, are rejected as duplicates:
+    the first occurrence in the file is kept, by the reader's record number `_record` (never
+    rowid: a parallel insert does not keep file order). (A snapshot kind's re-sent customer is
+    judged by snapshot_merge instead.)"""
     if k.mode != "snapshot":
         con.execute(_mark(stage, k, lit(f"duplicate {key_name(k)} (already loaded)"), already_loaded(k, stage)))
     # The cheap GROUP BY tells whether the window below is needed at all.
@@ -96,8 +163,8 @@ def mark_duplicates(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> None
                 stage,
                 k,
                 lit(f"duplicate {key_name(k)} (repeated in file)"),
-                f"""rowid IN (SELECT rid FROM (
-                        SELECT rowid AS rid, row_number() OVER (PARTITION BY {keys} ORDER BY rowid) AS n
+                f"""_record IN (SELECT rid FROM (
+                        SELECT _record AS rid, row_number() OVER (PARTITION BY {keys} ORDER BY _record) AS n
                         FROM {stage} WHERE {GOOD}) WHERE n > 1)""",
             )
         )
@@ -116,7 +183,7 @@ def mark_overlapping_rules(con: duckdb.DuckDBPyConnection, stage: str) -> None:
                _bad_reason = 'validity overlaps another rule for ' || product
             WHERE {GOOD} AND (
                 EXISTS (SELECT 1 FROM rules r WHERE {overlaps.format(a="r", b=stage)})
-                OR EXISTS (SELECT 1 FROM {stage} e WHERE e.rowid < {stage}.rowid AND e._bad_reason IS NULL
+                OR EXISTS (SELECT 1 FROM {stage} e WHERE e._record < {stage}._record AND e._bad_reason IS NULL
                            AND {overlaps.format(a="e", b=stage)}))"""
     )
 
@@ -130,18 +197,24 @@ def _partition_sql(k: Kind) -> str:
     return k.month_sql
 
 
-def replace_partitions(con: duckdb.DuckDBPyConnection, k: Kind, stage: str) -> list[tuple[str, int]]:
+def replace_partitions(
+    con: duckdb.DuckDBPyConnection, k: Kind, stage: str, keep_loads: Sequence[int] = ()
+) -> list[tuple[str, int]]:
     """Delete the kind's rows in the partitions the staged good rows cover; (partition, rows
-    deleted) per partition — for customers one line with how many customers were replaced."""
+    deleted) per partition — for customers one line with how many customers were replaced.
+    Rows of `keep_loads` (the same command's earlier files: a month sent in two parts) stay:
+    the command's files together replace what they cover, once."""
     part = _partition_sql(k)
     covered = f"SELECT DISTINCT {part} FROM {stage} WHERE {GOOD}"
+    earlier = f" AND _load_id NOT IN ({', '.join(str(n) for n in keep_loads)})" if keep_loads else ""
     if k.mode == "snapshot":
-        replaced = only_row(con, f"SELECT count(DISTINCT msisdn) FROM {k.name} WHERE msisdn IN ({covered})")[0]
-        con.execute(f"DELETE FROM {k.name} WHERE msisdn IN ({covered})")
+        where = f"msisdn IN ({covered}){earlier}"
+        replaced = only_row(con, f"SELECT count(DISTINCT msisdn) FROM {k.name} WHERE {where}")[0]
+        con.execute(f"DELETE FROM {k.name} WHERE {where}")
         return [("customers", int(replaced))] if replaced else []
     rows = con.execute(
-        f"SELECT {part} AS p, count(*) FROM {k.name} WHERE {part} IN ({covered}) GROUP BY p ORDER BY p"
+        f"SELECT {part} AS p, count(*) FROM {k.name} WHERE {part} IN ({covered}){earlier} GROUP BY p ORDER BY p"
     ).fetchall()
     if rows:
-        con.execute(f"DELETE FROM {k.name} WHERE {part} IN ({covered})")
+        con.execute(f"DELETE FROM {k.name} WHERE {part} IN ({covered}){earlier}")
     return [(str(p), int(n)) for p, n in rows]

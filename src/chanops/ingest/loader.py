@@ -56,6 +56,7 @@ class LoadOptions:
     replace: bool = False
     column_map: dict[str, str] = field(default_factory=dict)  # header in file -> canonical column
     as_of: date | None = None  # customers: the date the snapshot describes (else from the file; never today)
+    dry_run: bool = False  # everything a load does, then rolled back: not even the ledger is written
 
 
 @dataclass
@@ -79,6 +80,9 @@ class FileLoad:
     line_mode: bool = False  # re-read line by line after an unterminated quote
     as_of: date | None = None  # a snapshot: the day it describes
     customers: tuple[int, int, int] | None = None  # a snapshot: customers new, changed, unchanged
+    fingerprint: str | None = None
+    refused: str | None = None  # why the load was refused for its reject share (its rejects are kept)
+    reject_rows: list[tuple] = field(default_factory=list)  # dry run: (line, column, value, reason)
 
     @property
     def bad_rows(self) -> int:
@@ -98,6 +102,9 @@ class _Loader:
     def __init__(self, con: duckdb.DuckDBPyConnection, k: Kind, channels: dict[str, Channel], options: LoadOptions):
         self.con, self.k, self.channels, self.options = con, k, channels, options
         self.names = ", ".join(ident(c.name) for c in k.columns)
+        # loads written by this command: its files together replace what they cover, once,
+        # so a later file never replaces (deletes) an earlier file's rows
+        self.written: list[int] = []
 
     def drop(self, table: str) -> None:
         """Drop a scratch table; after a failed statement the transaction is aborted and the
@@ -119,23 +126,23 @@ class _Loader:
         if self.k.mode == "snapshot":  # the same bytes as of another day are another snapshot
             result.as_of = self.snapshot_as_of(path, result, lines)
             fp = f"{fp}@{result.as_of}"
-        if not self.options.replace and self.scalar(
-            "SELECT count(*) FROM _loads WHERE kind = ? AND fingerprint = ?", [self.k.name, fp]
-        ):
+        result.fingerprint = fp
+        if not self.options.replace and self.still_loaded(fp):
             result.skipped = "same bytes"
             return result
         if self.append_directly(path, result, fp, lines):
             return result
         source, stage, account = self.stage(path, result, lines)
         try:
-            first_rowid = self.scalar(f"SELECT coalesce(min(rowid), 0) FROM {stage}")
             keys.fill_generated_key(self.con, self.k, stage)
             if self.options.replace:
-                result.replaced = keys.replace_partitions(self.con, self.k, stage)
+                result.replaced = keys.replace_partitions(self.con, self.k, stage, keep_loads=self.written)
+            elif correction := keys.find_correction(self.con, self.k, stage):
+                raise correction.refusal(path, self.k)
             keys.mark_duplicates(self.con, self.k, stage)
             if self.k.mode == "reference":
                 keys.mark_overlapping_rules(self.con, stage)
-            self.write(stage, source, result, fp, first_rowid, account)
+            self.write(stage, source, result, fp, account)
         finally:
             self.drop(stage)
             source.close()
@@ -156,6 +163,19 @@ class _Loader:
             return snapshot.as_of_of_column(path, source.headers[index], rows)
         finally:
             source.close()
+
+    def still_loaded(self, fp: str) -> bool:
+        """Were these bytes loaded before and are all the rows that load wrote still in the
+        warehouse? Rows a later --replace removed must load again (SPEC §2.1: the rows, not
+        the bytes once seen, decide)."""
+        return bool(
+            self.scalar(
+                f"""SELECT count(*) FROM _loads l WHERE l.kind = ? AND l.fingerprint = ?
+                    AND coalesce(l.status, 'loaded') = 'loaded'
+                    AND l.rows_loaded = (SELECT count(*) FROM {self.k.name} t WHERE t._load_id = l.load_id)""",
+                [self.k.name, fp],
+            )
+        )
 
     def open(self, path: Path, result: FileLoad, tag: str, line_mode: bool, lines: int | None):
         """Open the extract and map its headers; the summary learns encoding, ignored columns
@@ -179,7 +199,7 @@ class _Loader:
         source, mapping = self.open(path, result, f"{next(self._tags)}", False, lines)
         try:
             load_id = self.next_load_id()
-            appended = direct.append(self.con, self.k, source, mapping, self.channels, load_id, self.options.column_map)
+            appended = direct.append(self.con, self.k, source, mapping, self.channels, load_id)
         finally:
             source.close()
         if appended is None:
@@ -212,10 +232,13 @@ class _Loader:
     def next_load_id(self) -> int:
         return int(self.scalar("SELECT coalesce(max(load_id), 0) + 1 FROM _loads"))
 
-    def record(self, result: FileLoad, fp: str) -> None:
-        """The load's line in the ledger."""
+    def record(self, result: FileLoad, fp: str, status: str = "loaded") -> None:
+        """The load's line in the ledger; a refused load wrote no rows."""
+        assert result.load_id is not None  # given before anything is written
+        self.written.append(result.load_id)
         self.con.execute(
-            "INSERT INTO _loads VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?)",
+            "INSERT INTO _loads (load_id, kind, file, fingerprint, loaded_at, encoding, rows_read, rows_loaded, "
+            "rows_rejected, as_of, status) VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?)",
             [
                 result.load_id,
                 self.k.name,
@@ -223,9 +246,10 @@ class _Loader:
                 fp,
                 result.encoding,
                 result.rows_read,
-                result.rows_loaded,
+                0 if status == "refused" else result.rows_loaded,
                 result.rows_rejected,
                 result.as_of,  # a snapshot's day: which months the customer base covers (SPEC §4)
+                status,
             ],
         )
 
@@ -256,7 +280,7 @@ class _Loader:
 
     def _create_stage(self, source: OpenedExtract, stage: str, mapping: dict[str, int], spans: bool) -> None:
         self.con.execute(f"DROP TABLE IF EXISTS {stage}")
-        sql = stage_sql(self.k, source, mapping, self.channels, with_spans=spans)
+        sql = stage_sql(self.k, source, mapping, self.channels, with_spans=spans, carry=("_record",))
         try:
             self.con.execute(f"CREATE TEMP TABLE {stage} AS {sql}")
         except duckdb.InvalidInputException as exc:
@@ -286,7 +310,6 @@ class _Loader:
         source: OpenedExtract,
         result: FileLoad,
         fp: str,
-        first_rowid: int,
         account: accounting.LineAccount | None,
     ) -> None:
         k = self.k
@@ -315,28 +338,28 @@ class _Loader:
                 [load_id],
             )
         file = str(source.path)
-        lines = accounting.line_numbers_sql(stage, source, account, first_rowid)
+        lines = accounting.line_numbers_sql(stage, source, account)
         self.con.execute(
             f"""INSERT INTO _rejects
                 SELECT ?, ?, ?, n.line, s._bad_column, s._bad_value, s._bad_reason
-                FROM {stage} s JOIN ({lines}) n ON n.rid = s.rowid
+                FROM {stage} s JOIN ({lines}) n ON n.rid = s._record
                 WHERE s._bad_reason IS NOT NULL ORDER BY n.line""",
             [load_id, k.name, file],
         )
         if source.text_rejects:
-            self.insert_text_rejects(source, stage, account, first_rowid, load_id, file)
+            self.insert_text_rejects(source, stage, account, load_id, file)
         result.rows_read = staged + text_bad
         self.tally(result)
         self.record(result, fp)
 
-    def insert_text_rejects(self, source, stage, account, first_rowid, load_id: int, file: str) -> None:
+    def insert_text_rejects(self, source, stage, account, load_id: int, file: str) -> None:
         reasons = " ".join(f"WHEN {lit(t)} THEN {lit(r)}" for t, r in TEXT_ERROR_REASONS.items())
         headers = " ".join(f"WHEN 'c{i}' THEN {lit(h)}" for i, h in enumerate(source.headers))
         self.con.execute(
             f"""INSERT INTO _rejects
                 SELECT ?, ?, ?, physical, CASE column_name {headers} END, left(csv_line, 200),
                        CASE error_type {reasons} ELSE lower(error_type) END
-                FROM ({accounting.reject_lines_sql(source, stage, account, first_rowid)})""",
+                FROM ({accounting.reject_lines_sql(source, stage, account)})""",
             [load_id, self.k.name, file],
         )
 
@@ -352,8 +375,13 @@ def load_files(
 ) -> list[FileLoad]:
     """Load `paths` into table `kind_name` as one transaction (SPEC §2, §2.1, §11).
 
-    Raises LoadRejected (after rolling back) when --strict sees a bad row or a file's share
-    of bad rows exceeds max_reject_rate; any other error also rolls back.
+    `on_file` hears each file as it is read (progress); the results say what was loaded only
+    once the transaction is committed. Raises LoadRejected when --strict sees a bad row or a
+    file's share of bad rows exceeds max_reject_rate: everything is rolled back, and the
+    refused file's rejects are kept on record under its load id (ledger status 'refused'),
+    so the analyst sees which lines to fix. A correction without --replace is refused too,
+    with nothing kept. With `dry_run` everything is rolled back and the results carry their
+    rejects; a refusal is then only noted in `FileLoad.refused`. Any other error rolls back.
     """
     if kind_name not in KINDS:
         raise UsageError(f"unknown kind '{kind_name}'; kinds: {', '.join(KINDS)}")
@@ -362,6 +390,8 @@ def load_files(
         raise UsageError("--max-reject-rate must be between 0 and 1")
     loader = _Loader(con, KINDS[kind_name], channels, options)
     results: list[FileLoad] = []
+    refused: FileLoad | None = None
+    kept = None
     con.execute("BEGIN TRANSACTION")
     try:
         for path in paths:
@@ -371,14 +401,61 @@ def load_files(
             results.append(result)
             if on_file:
                 on_file(result)
-            too_many = result.bad_rows and (options.strict or result.reject_rate > options.max_reject_rate)
-            if too_many:
-                top = next((r for r, _n in result.reasons if not r.startswith(DUPLICATE)), "?")
-                why = "--strict" if options.strict else f"above --max-reject-rate {options.max_reject_rate:g}"
-                raise LoadRejected(
-                    f"{path}: {result.bad_rows} of {result.rows_read} rows rejected "
-                    f"({result.reject_rate:.1%}, {why}; most common: {top}); load rolled back, warehouse unchanged"
-                )
+            if result.bad_rows and (options.strict or result.reject_rate > options.max_reject_rate):
+                result.refused = _refusal(path, result, options)
+                refused = result
+                break
+        if options.dry_run:
+            for result in results:
+                if result.load_id is not None:
+                    result.reject_rows = con.execute(
+                        'SELECT line, "column", value, reason FROM _rejects WHERE load_id = ? ORDER BY line',
+                        [result.load_id],
+                    ).fetchall()
+            _rollback(con)
+            return results
+        if refused is not None:
+            kept = con.sql(
+                "SELECT * FROM _rejects WHERE load_id = ? ORDER BY line", params=[refused.load_id]
+            ).to_arrow_table()
+            _rollback(con)
+        else:
+            con.execute("COMMIT")
+    except duckdb.IOException as exc:
+        _rollback(con)
+        raise WarehouseUnwritable(f"cannot write to the warehouse: {storage_problem(exc)}") from None
+    except BaseException:
+        _rollback(con)
+        raise
+    if refused is not None:
+        _keep_refused(con, loader, refused, kept)
+        raise LoadRejected(
+            f"{refused.refused}; load rolled back, warehouse unchanged — the rejects are kept as load "
+            f"{refused.load_id}: chanops rejects --load {refused.load_id}"
+        )
+    return results
+
+
+def _refusal(path, result: FileLoad, options: LoadOptions) -> str:
+    top = next((r for r, _n in result.reasons if not r.startswith(DUPLICATE)), "?")
+    why = "--strict" if options.strict else f"above --max-reject-rate {options.max_reject_rate:g}"
+    return (
+        f"{path}: {result.bad_rows} of {result.rows_read} rows rejected "
+        f"({result.reject_rate:.1%}, {why}; most common: {top})"
+    )
+
+
+def _keep_refused(con: duckdb.DuckDBPyConnection, loader: _Loader, refused: FileLoad, kept) -> None:
+    """After the rollback: the refused load's ledger line (status 'refused', nothing loaded) and
+    its rejects, in a transaction of their own — no data rows."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        loader.record(refused, refused.fingerprint or "", status="refused")
+        con.register("_refused_rejects", kept)
+        try:
+            con.execute("INSERT INTO _rejects SELECT * FROM _refused_rejects")
+        finally:
+            con.unregister("_refused_rejects")
         con.execute("COMMIT")
     except duckdb.IOException as exc:
         _rollback(con)
@@ -386,7 +463,6 @@ def load_files(
     except BaseException:
         _rollback(con)
         raise
-    return results
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:

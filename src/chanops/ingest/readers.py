@@ -25,7 +25,9 @@ TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 
 @dataclass
 class OpenedExtract:
-    """A readable extract: the FROM clause over c0..cN, and how to number its rows."""
+    """A readable extract: the FROM clause over c0..cN and `_record` (the record's number in the
+    file, 1-based, from the reader: never rowid, which a parallel insert scrambles), and how to
+    number its rows."""
 
     path: Path
     headers: list[str]
@@ -119,7 +121,8 @@ def open_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> OpenedExtract:
     return OpenedExtract(
         path=path,
         headers=headers,
-        from_sql=f"(SELECT {casts} FROM read_parquet({lit(str(path))}))",
+        from_sql=f"(SELECT {casts}, file_row_number + 1 AS _record "
+        f"FROM read_parquet({lit(str(path))}, file_row_number=true))",
         encoding="parquet",
         first_line=1,
     )
@@ -137,6 +140,7 @@ def open_xlsx(con: duckdb.DuckDBPyConnection, path: Path, tag: str) -> OpenedExt
         raise InputFileError(f"{path}: the first sheet is empty")
     headers = [str(h).strip() for h in frame.columns]
     frame.columns = [f"c{i}" for i in range(frame.width)]
+    frame = frame.with_row_index("_record", offset=1)  # the sheet's row order, as read
     view = f"_xlsx_{tag}"
     con.register(view, frame.to_arrow())
     source = OpenedExtract(path=path, headers=headers, from_sql=view, encoding="xlsx", first_line=2)

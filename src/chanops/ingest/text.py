@@ -40,6 +40,8 @@ PREAMBLE_LINES = 20  # how far down a title block may push the header
 # A head that is not UTF-8 is taken for GB18030 when at most this share of it is undecodable.
 GB18030_BAD_SHARE = 0.01
 REPLACEMENT = "\ufffd"
+# The reader's count of records, 1-based, in file order (see read_csv_sql).
+RECORD_NUMBER = "row_number() OVER ()"
 
 
 @dataclass
@@ -178,34 +180,6 @@ def count_lines(path: Path, compression: str, digest=None) -> int:
     return lines + (0 if last == b"\n" else 1)
 
 
-def pick_lines(path: Path, compression: str, numbers: list[int]) -> dict[int, bytes]:
-    """The bytes of the physical lines `numbers` (1-based, without their line end). One pass
-    that only splits the chunks holding a wanted line, so a few lines of a large file cost
-    about what counting its lines does."""
-    opener = gzip.open if compression == "gzip" else open
-    targets = set(numbers)
-    wanted = sorted(targets)
-    found: dict[int, bytes] = {}
-    next_wanted, line, partial = 0, 1, b""  # `line` is the number of the line `partial` begins
-    with opener(path, "rb") as fh:
-        while next_wanted < len(wanted) and (chunk := fh.read(COUNT_CHUNK)):
-            ends = chunk.count(b"\n")
-            if wanted[next_wanted] > line + ends:  # no wanted line ends in this chunk
-                partial = partial + chunk if not ends else chunk[chunk.rfind(b"\n") + 1 :]
-                line += ends
-                continue
-            *complete, partial = (partial + chunk).split(b"\n")
-            for offset, text in enumerate(complete):
-                if line + offset in targets:
-                    found[line + offset] = text.removesuffix(b"\r")
-            line += ends
-            while next_wanted < len(wanted) and wanted[next_wanted] < line:
-                next_wanted += 1
-    if partial and line in targets:  # a last line without a line end
-        found[line] = partial.removesuffix(b"\r")
-    return found
-
-
 def blank_lines(path: Path, compression: str, after: int) -> list[int]:
     """Physical numbers of the empty lines after line `after` (DuckDB skips them without a
     trace). Only called when the line count shows there are some, so its cost is rare."""
@@ -262,7 +236,8 @@ def stray_quote_sql(width: int) -> str:
 
 
 def read_csv_sql(layout: TextLayout, width: int, rejects: str, scans: str) -> str:
-    """DuckDB read_csv over the file: columns c0..c{width-1}, all text, explicit dialect, bad
+    """DuckDB read_csv over the file: columns c0..c{width-1} all text, and `_record`, the
+    record's number in the file (1-based, rejected lines not counted); explicit dialect, bad
     lines into `rejects`. Line numbers DuckDB reports count from the file's first line."""
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     quoting = "quote='', escape=''" if layout.line_mode else "quote='\"', escape='\"'"
@@ -272,10 +247,13 @@ def read_csv_sql(layout: TextLayout, width: int, rejects: str, scans: str) -> st
         f"store_rejects=true, rejects_table='{rejects}', "
         f"rejects_scan='{scans}')"
     )
+    # `_record`: the record's number in the file, counted by a streaming window right on the
+    # reader. Rows reach a multi-threaded INSERT or CREATE TABLE in no fixed order (PITFALLS,
+    # December 2026), so rowid never says where a row was in the file; this column does.
     if not layout.line_mode:
-        return scan
+        return f"(SELECT *, {RECORD_NUMBER} AS _record FROM {scan})"
     unquoted = ", ".join(f"{unquote_sql(f'c{i}')} AS c{i}" for i in range(width))
-    return f"(SELECT {unquoted}, {stray_quote_sql(width)} AS _stray_quote FROM {scan})"
+    return f"(SELECT {unquoted}, {stray_quote_sql(width)} AS _stray_quote, {RECORD_NUMBER} AS _record FROM {scan})"
 
 
 def drop_tables(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> None:

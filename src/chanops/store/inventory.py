@@ -30,7 +30,7 @@ def tables_summary(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 def recent_loads(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pl.DataFrame:
     return con.sql(
         f"""SELECT load_id, kind, file, strftime(loaded_at, '%Y-%m-%d %H:%M:%S') AS loaded_at, encoding,
-                   rows_read, rows_loaded, rows_rejected
+                   rows_read, rows_loaded, rows_rejected, coalesce(status, 'loaded') AS status
             FROM _loads ORDER BY load_id DESC LIMIT {int(limit)}"""
     ).pl()
 
@@ -63,7 +63,10 @@ def rejects(con: duckdb.DuckDBPyConnection, kind: str | None = None, load_id: in
 
 # What the ledger tables hold, for `db schema` (the kinds describe themselves in schema.py).
 LEDGER_TABLES = {
-    "_loads": "one row per load: file, fingerprint, encoding, rows read/loaded/rejected, a snapshot's as-of date",
+    "_loads": (
+        "one row per load: file, fingerprint, encoding, rows read/loaded/rejected, a snapshot's as-of date, "
+        "status (loaded/refused)"
+    ),
     "_rejects": "quarantined rows: load, file, physical line, column, value, reason",
     "_adjustments": "manual points adjustments",
     "_points_runs": "recorded points statements: inputs and config fingerprints",

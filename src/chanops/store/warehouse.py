@@ -43,7 +43,8 @@ CREATE TABLE IF NOT EXISTS _loads (
     rows_read BIGINT NOT NULL,
     rows_loaded BIGINT NOT NULL,
     rows_rejected BIGINT NOT NULL,
-    as_of DATE  -- a snapshot kind (customers): the date the extract describes; NULL for the others
+    as_of DATE,  -- a snapshot kind (customers): the date the extract describes; NULL for the others
+    status VARCHAR DEFAULT 'loaded'  -- 'refused': rolled back for its reject share, rejects kept
 )"""
 
 REJECTS_DDL = """
@@ -224,6 +225,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(table_ddl(k))
         _add_seen_dates(con)
         con.execute(LEDGER_DDL)
+        # a refused load keeps its line and its rejects (SPEC §2.1); older ledgers get the column
+        con.execute("ALTER TABLE _loads ADD COLUMN IF NOT EXISTS status VARCHAR DEFAULT 'loaded'")
         con.execute(REJECTS_DDL)
         con.execute(META_DDL)
         con.execute(ADJUSTMENTS_DDL)

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from chanops.tasks.result import TaskResult
 
+DRY_RUN_REJECTS = 1000  # reject lines a dry run prints; `chanops load --dry-run … | head` for fewer
+
 if TYPE_CHECKING:
     from chanops.config import Config
 
@@ -25,6 +27,7 @@ class LoadRequest:
     as_of: str | None = None  # customers: the day the snapshot describes
     map_file: Path | None = None  # a TOML header mapping for this load
     extra_map: dict[str, str] = field(default_factory=dict)
+    dry_run: bool = False  # read, map, normalize and check as a real load; write nothing
 
 
 def read_map_file(path: Path, kind: str) -> dict[str, str]:
@@ -56,11 +59,13 @@ def load_options(config: Config, request: LoadRequest):
         replace=request.replace,
         column_map=column_map,
         as_of=parse_day(request.as_of, "--as-of") if request.as_of else None,
+        dry_run=request.dry_run,
     )
 
 
-def describe(result) -> list[str]:
-    """Summary lines for one loader.FileLoad: what was read, loaded, rejected and replaced."""
+def describe(result, dry_run: bool = False) -> list[str]:
+    """Summary lines for one loader.FileLoad: what was read, loaded, rejected and replaced; for a
+    dry run also each reject."""
     from chanops.errors import mask_phones
 
     if result.skipped == "same bytes":
@@ -91,6 +96,29 @@ def describe(result) -> list[str]:
         lines.append(f"  … and {len(result.reasons) - 10} more reasons (chanops rejects --kind {result.kind})")
     if result.ignored_columns:
         lines.append(f"  ignored columns: {', '.join(result.ignored_columns)}")
+    if dry_run:
+        lines[0] += " — dry run, nothing written"
+        lines += dry_run_rejects(result)
+        if result.refused:
+            lines.append(f"  would be refused: {result.refused}")
+    return lines
+
+
+def dry_run_rejects(result, limit: int = DRY_RUN_REJECTS) -> list[str]:
+    """The rejects a dry run found, one line each (phone numbers masked): which lines to fix."""
+    import re
+
+    from chanops.present.section import PHONE_IN_TEXT
+
+    def shown(value) -> str:
+        return re.sub(PHONE_IN_TEXT, r"\1****\2", str(value)) if value is not None else "(empty)"
+
+    lines = [
+        f"  line {line}: {column} {shown(value)!r} — {reason}"
+        for line, column, value, reason in result.reject_rows[:limit]
+    ]
+    if len(result.reject_rows) > limit:
+        lines.append(f"  … and {len(result.reject_rows) - limit:,} more rejected lines")
     return lines
 
 
@@ -101,17 +129,11 @@ def run_load(
     on_file: Callable[[Any], None] | None = None,
     on_start: Callable[[Path], None] | None = None,
 ) -> TaskResult:
-    """Load into the warehouse. `on_file` hears each file's result as it is done (the CLI prints
-    its summary then); without it, the summaries are the result's messages."""
+    """Load into the warehouse. `on_file` hears each file as it is read (progress); the summaries,
+    the result's messages, exist only once the load is committed — a summary never says
+    "loaded" before a rollback. A dry run that would be refused raises LoadRejected after the
+    caller has had the summaries (`refusal`)."""
     from chanops.ingest.loader import load_files
-
-    messages: list[str] = []
-
-    def done(result) -> None:
-        if on_file:
-            on_file(result)
-        else:
-            messages.extend(describe(result))
 
     files = [Path(f) for f in request.files]
     loads = load_files(
@@ -120,10 +142,20 @@ def run_load(
         files,
         config.channels,
         load_options(config, request),
-        on_file=done,
+        on_file=on_file,
         on_start=on_start,
     )
+    messages = [line for result in loads for line in describe(result, request.dry_run)]
     return TaskResult([], messages=messages, value=loads)
+
+
+def refusal(task: TaskResult) -> None:
+    """A dry run whose load would be refused exits 1, like the real load would."""
+    from chanops.errors import LoadRejected
+
+    refused = [r for r in task.value or [] if getattr(r, "refused", None)]
+    if refused:
+        raise LoadRejected(f"{refused[0].refused}; dry run, nothing written")
 
 
 def run_lake_load(
