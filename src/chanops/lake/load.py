@@ -133,8 +133,12 @@ class _LakeLoader:
             fields = lines.open_text(self.spark, self.fs, url, self.options.encoding, fits, tag)
         result.encoding, result.preamble, result.blank_lines = fields.encoding, fields.preamble, fields.blank_lines
         mapping = map_headers(self.k, fields.headers, self.options.column_map, url)
-        if self.k.mode == "snapshot":
+        if self.k.mode == "snapshot":  # the same bytes as of another day are another snapshot
             result.as_of = self.snapshot_as_of(url, fields)
+            fp = f"{fp}@{result.as_of}"
+            if not self.options.replace and self.loaded_before(fp):
+                result.skipped = "same bytes"
+                return result
         result.ignored_columns = [h for i, h in enumerate(fields.headers) if i not in mapping.values()]
         stage = self.materialize(self.sql(self.stage_sql(fields, mapping)), "stage")
         total = self.spark.sql(f"SELECT count(*) FROM {stage}").collect()[0][0]
