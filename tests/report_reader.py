@@ -22,8 +22,9 @@ class Shown:
     """A number as a surface shows it, in the unit it names.
 
     unit: "pct" (value is a fraction: "44.94%" → 0.4494), "pp" (percentage points:
-    "+3.01pp" → 3.01) or "num" (as shown). tol: half a unit of the last shown digit, in the
-    same unit as value. value None: the cell is blank.
+    "+3.01pp" → 3.01), "per_million" (a per-million figure whose text or number format names
+    the unit: "638.09/百万", format '#,##0.00"/百万"') or "num" (as shown). tol: half a unit of
+    the last shown digit, in the same unit as value. value None: the cell is blank.
     """
 
     text: str
@@ -33,7 +34,7 @@ class Shown:
 
 
 _MINUS = str.maketrans({"−": "-", "–": "-", "﹣": "-", "＋": "+"})
-_NUMBER = re.compile(r"^(?P<num>[+-]?[\d,]*\.?\d+)(?P<unit>%|pp)?$")
+_NUMBER = re.compile(r"^(?P<num>[+-]?[\d,]*\.?\d+)(?P<unit>%|pp|/百万)?$")
 
 
 def parse_number(text: str | None) -> Shown | None:
@@ -55,6 +56,8 @@ def parse_number(text: str | None) -> Shown | None:
         return Shown(raw, value / 100.0, "pct", half / 100.0)
     if unit == "pp":
         return Shown(raw, value, "pp", half)
+    if unit == "/百万":
+        return Shown(raw, value, "per_million", half)
     return Shown(raw, value, "num", half)
 
 
@@ -79,6 +82,8 @@ def _format_shown(value, number_format: str) -> Shown:
         return Shown(f"{value!r} [{fmt}]", float(value), "pct", half / 100.0)
     if '"pp"' in first or "pp" in first.replace('"', ""):
         return Shown(f"{value!r} [{fmt}]", float(value), "pp", half)
+    if "/百万" in first:
+        return Shown(f"{value!r} [{fmt}]", float(value), "per_million", half)
     return Shown(f"{value!r} [{fmt}]", float(value), "num", half)
 
 
@@ -396,14 +401,15 @@ _ALERT = re.compile(
 class AlertLine:
     text: str
     kpi_name: str
-    slice: str | None  # a 盟市 name; None for the province
+    slice: str | None  # a 盟市 or a touchpoint (channel) name, in words; None for the province
     value: Shown
     side: str  # "min" | "max"
     limit: Shown
 
 
 def parse_alert(text: str) -> AlertLine | None:
-    """'线上产能占比 兴安盟 26.75%，低于下限 40.00%' → AlertLine; None if not an alert line."""
+    """'线上产能占比 兴安盟 26.75%，低于下限 40.00%' / '办理成功率 政企直销 89.29%，低于下限 90.00%'
+    → AlertLine; None if not an alert line."""
     m = _ALERT.match(text.strip().lstrip("·").strip())
     if not m:
         return None

@@ -146,7 +146,10 @@ def province(request, tmp_path_factory) -> Province:
             config.write_text(SEED11_CONFIG, encoding="utf-8")
         db = base / "wh.duckdb"
         for kind in KINDS:
-            _invoke(runner, "load", kind, data / f"{kind}.csv", "--db", db)
+            # the sample's customers extract is the month-end snapshot and carries no date;
+            # a generated one carries its 统计日期 column
+            as_of = ("--as-of", "2022-11-30") if kind == "customers" and request.param == "sample" else ()
+            _invoke(runner, "load", kind, data / f"{kind}.csv", *as_of, "--db", db)
         out = base / "report"
         _invoke(runner, "report", "monthly", "--db", db, "--config", config, "--out", out)
         yield Province(request.param, db, config, out, runner)
@@ -168,7 +171,9 @@ class Checker:
 
     def num(self, surface: str, figure: str, shown: Shown | None, expected, command: str, unit: str) -> None:
         """`shown` (in the unit it names) against the command's `expected`, given in `unit`:
-        "pct" a fraction, "pp" percentage points, "num" as is."""
+        "pct" a fraction, "pp" percentage points, "per_million" per million customers, "num"
+        as is. The workbook must store a per-million figure under a format naming the unit;
+        HTML and Markdown show it as a plain number beside the KPI's name (百万客户申诉率)."""
         self.count[surface.split("#")[0].split(":")[0]] += 1
         if shown is None:
             self.fail(surface, figure, f"no number shown; {command} = {expected!r}")
@@ -178,7 +183,8 @@ class Checker:
                 return
             self.fail(surface, figure, f"shown {shown.text!r} ≠ {command} {expected!r}")
             return
-        if shown.unit != unit:
+        plain_per_million = unit == "per_million" and shown.unit == "num" and not surface.startswith("xlsx")
+        if shown.unit != unit and not plain_per_million:
             self.fail(surface, figure, f"shown {shown.text!r} in unit {shown.unit}; {command} = {expected!r} ({unit})")
             return
         if abs(shown.value - float(expected)) > shown.tol + 1e-9 * max(1.0, abs(float(expected))):
@@ -206,18 +212,21 @@ def _fmt(value, unit: str) -> str:
 
 
 def kpi_unit(kpi_id: str) -> str:
-    return "pct" if KPIS[kpi_id].format == "pct" else "num"
+    """The unit a KPI's value is compared in, from the catalog's unit (SPEC §4: units are data):
+    a share as a fraction, a per-million rate in its own unit."""
+    return {"share": "pct", "per_million": "per_million"}.get(KPIS[kpi_id].unit, "num")
 
 
 def change_unit(kpi_id: str) -> str:
-    return "pp" if KPIS[kpi_id].format == "pct" else "num"
+    """A share's change in percentage points, a per-million rate's in its own unit."""
+    return {"share": "pp", "per_million": "per_million"}.get(KPIS[kpi_id].unit, "num")
 
 
 def shown_change(kpi_id: str, change, value, previous):
     """The command's change in the unit the report must show it (SPEC §4: percentage points for
     a rate, the KPI's own unit for a per-million rate). A JSON change of a rate given as a
     fraction (value − previous) is turned into pp; one already in pp is kept."""
-    if change is None or KPIS[kpi_id].format != "pct":
+    if change is None or KPIS[kpi_id].unit != "share":
         return change
     return _rate_change_pp(change, value, previous)
 
@@ -446,16 +455,18 @@ def test_retention_matches_retention_and_kpi(province: Province) -> None:
 
 
 def test_touchpoint_matches_kpi_by_channel(province: Province) -> None:
-    """The 分触点 table (HTML, workbook): attempts, successes and success rate of each channel
-    equal the denominator, numerator and value of `kpi --by channel --metric
-    order_success_rate`; 占比 equals its numerator over the sum of numerators."""
+    """The 分触点 table (HTML, workbook) shows the channels of `kpi --by channel --metric
+    order_success_rate`, and of each its attempts, successes and success rate equal the
+    command's denominator, numerator and value."""
     p, c = province, Checker(province)
     cmd = "kpi --by channel --metric order_success_rate"
     rows = by(
         p.json("kpi", "--month", p.month, "--by", "channel", "--metric", "order_success_rate", config=True), "channel"
     )
-    total = sum(r["order_success_rate_num"] for r in rows.values())
     for table in need_tables(c, p, L("by_touchpoint")):
+        shown = {CHANNEL_BY_NAME.get(r[0].text, r[0].text) for r in table.rows}
+        if shown != set(rows):
+            c.fail(table.surface, table.title, f"channels shown {sorted(shown)} ≠ command {sorted(rows)}")
         for row in table.rows:
             cells = cells_of(table, row)
             name = cells[L("channel")].text
@@ -485,8 +496,6 @@ def test_touchpoint_matches_kpi_by_channel(province: Province) -> None:
                 cmd,
                 "pct",
             )
-            share = r["order_success_rate_num"] / total if r and total else None
-            c.num(table.surface, f"{f}/{L('share')}", cells[L("share")].shown, share, cmd + " (num / Σnum)", "pct")
     c.done()
 
 
@@ -494,11 +503,16 @@ def test_touchpoint_matches_kpi_by_channel(province: Province) -> None:
 
 
 def test_funnel_matches_funnel_command(province: Province) -> None:
-    """The 营销漏斗 table (HTML, workbook) equals `funnel --month M` row by row (campaign, wave);
-    the 分波次漏斗 table and the Markdown's funnel line equal the sums of those rows (rates:
-    summed numerator over summed denominator)."""
+    """The 营销漏斗 table (HTML, workbook) equals the "funnel M" section of `funnel --month M`
+    row by row (campaign, wave); the 分波次漏斗 table equals its "funnel by wave M" section row
+    by row; the Markdown's funnel line equals the sums of the by-wave rows (its reach rate,
+    when shown, their summed reached over summed contacted)."""
     p, c = province, Checker(province)
-    rows = p.json("funnel", "--month", p.month)
+    data = p.json("funnel", "--month", p.month)
+    rows = data.get(f"funnel {p.month}", [])
+    wave_rows = data.get(f"funnel by wave {p.month}", [])
+    if not rows or not wave_rows:
+        c.fail("json", "funnel", f"sections {sorted(data)}: no 'funnel {p.month}' / 'funnel by wave {p.month}' rows")
     keyed = by(rows, "campaign_id", "wave")
     counts = ("contacted", "reached", "converted", "cumulative_converted")
     rates = ("reach_rate", "conversion_rate", "wave_share")
@@ -518,65 +532,75 @@ def test_funnel_matches_funnel_command(province: Province) -> None:
                     "funnel",
                     "num" if col in counts else "pct",
                 )
-    waves: dict[str, Counter] = defaultdict(Counter)
-    for r in rows:
-        waves[str(r["wave"])].update({k: r[k] for k in ("contacted", "reached", "converted")})
-    all_converted = sum(w["converted"] for w in waves.values())
+    waves = by(wave_rows, "wave")
     for table in need_tables(c, p, L("funnel_by_wave")):
+        shown = [cells_of(table, r)[L("wave")].text for r in table.rows]
+        if sorted(shown) != sorted(str(w) for w in waves):
+            c.fail(table.surface, table.title, f"waves shown {shown} ≠ command {list(waves)}")
         for row in table.rows:
             cells = cells_of(table, row)
             wave = cells[L("wave")].text
-            w = waves.get(wave, Counter())
-            expected = {
-                "contacted": w["contacted"],
-                "reached": w["reached"],
-                "converted": w["converted"],
-                "reach_rate": w["reached"] / w["contacted"] if w["contacted"] else None,
-                "conversion_rate": w["converted"] / w["reached"] if w["reached"] else None,
-                "wave_share": w["converted"] / all_converted if all_converted else None,
-            }
-            for col, value in expected.items():
+            w = waves.get(wave, {})
+            for col in table.headers:
+                col_id = next((k for k in w if L(k) == col), None)
+                if col == L("wave"):
+                    continue
+                if col_id is None:
+                    c.fail(table.surface, f"{table.title}/{col}", "column is not in the command's by-wave section")
+                    continue
                 c.num(
                     table.surface,
-                    f"{table.title}/{wave}/{L(col)}",
-                    cells[L(col)].shown,
-                    value,
-                    "funnel (Σ of wave)",
-                    "pct" if col.endswith(("rate", "share")) else "num",
+                    f"{table.title}/{wave}/{col}",
+                    cells[col].shown,
+                    w.get(col_id),
+                    "funnel (by wave)",
+                    "pct" if col_id.endswith(("rate", "share")) else "num",
                 )
     _, _, md, _ = p.surfaces()
     line = next(iter(md.bullets("多波次营销漏斗")), "")
-    numbers = find_numbers(line)
-    contacted, reached, converted = (sum(r[k] for r in rows) for k in ("contacted", "reached", "converted"))
-    expected = [
-        (contacted, "num"),
-        (reached, "num"),
-        (reached / contacted if contacted else None, "pct"),
-        (converted, "num"),
-    ]
-    if len(numbers) != len(expected):
-        c.fail("md", f"多波次营销漏斗 {line!r}", "not '营销接触 N 人次，触达 N（R%），转化 N'")
-    for i, (shown, (value, unit)) in enumerate(zip(numbers, expected, strict=False)):
-        c.num("md", f"多波次营销漏斗 line, number {i + 1}", shown, value, "funnel (Σ)", unit)
+    m = re.fullmatch(r"营销接触 (\S+) 人次，触达 ([^（，]+)(?:（(\S+)）)?，转化 (\S+)", line)
+    if m is None:
+        c.fail("md", f"多波次营销漏斗 {line!r}", "not '营销接触 N 人次，触达 N[（R%）]，转化 N'")
+    else:
+        contacted, reached, converted = (sum(r[k] for r in wave_rows) for k in ("contacted", "reached", "converted"))
+        expected = [(1, contacted, "num"), (2, reached, "num"), (4, converted, "num")]
+        if m.group(3) is not None:
+            expected.append((3, reached / contacted if contacted else None, "pct"))
+        for group, value, unit in expected:
+            c.num(
+                "md",
+                f"多波次营销漏斗 line, number {group}",
+                parse_number(m.group(group)),
+                value,
+                "funnel (Σ by wave)",
+                unit,
+            )
     c.done()
 
 
 def test_failures_match_failures_command(province: Province) -> None:
     """The failure tables (HTML, workbook) equal `failures --month M`: 分产品失败原因 its
-    by_reason rows, 互斥产品对 its conflict_pairs, 互斥占比 its conflict_share; 失败原因 the
-    by_reason failures summed per reason (share of all failures); 重点产品线上办理趋势 equals
-    `failures --from --to --product P --online`. The Markdown's failure lines hold the same
-    figures."""
+    by_reason rows, 互斥产品对 its conflict_pairs, 互斥占比 its conflict_share; 失败原因 its
+    by_reason rows of product "(all)", reason for reason — and those rows account for every
+    failure of the month (Σ failures = by_product "(all)" failures, so the table a reader
+    sees is the whole picture); 重点产品线上办理趋势 equals `failures --from --to --product P
+    --online`. The Markdown's failure lines hold the same figures."""
     p, c = province, Checker(province)
     data = p.json("failures", "--month", p.month, config=True)
     reasons = by(data["by_reason"], "product", "fail_reason")
     pairs = by(data["conflict_pairs"], "product", "conflict_product")
     share = by(data["conflict_share"], "product")
     overall = by(data["by_product"], "product")[ALL_PRODUCTS]
-    per_reason: Counter = Counter()
-    for r in data["by_reason"]:
-        per_reason[r["fail_reason"]] += r["failures"]
+    all_reasons = {r["fail_reason"]: r for r in data["by_reason"] if r["product"] == ALL_PRODUCTS}
     cmd = "failures"
+    explained = sum(r["failures"] for r in all_reasons.values())
+    if explained != overall["failures"]:
+        c.fail(
+            "json",
+            f"by_reason product {ALL_PRODUCTS!r}",
+            f"{len(all_reasons)} rows with Σfailures {explained}; by_product {ALL_PRODUCTS!r} has "
+            f"{overall['failures']} failures (the report's {L('fail_reasons')} table shows these rows)",
+        )
 
     def product_of(text: str) -> str:
         return ALL_PRODUCTS if text == "全部" else text
@@ -591,26 +615,27 @@ def test_failures_match_failures_command(province: Province) -> None:
                     table.surface, f"{table.title}/{'/'.join(key)}/{L(col)}", cells[L(col)].shown, r.get(col), cmd, unit
                 )
     for table in need_tables(c, p, L("fail_reasons")):
+        shown = {cells_of(table, r)[L("fail_reason")].text for r in table.rows}
+        if shown != set(all_reasons) or len(table.rows) != len(all_reasons):
+            c.fail(
+                table.surface,
+                table.title,
+                f"reasons shown {sorted(shown)} ({len(table.rows)} rows) ≠ by_reason {ALL_PRODUCTS!r} "
+                f"{sorted(all_reasons)}",
+            )
         for row in table.rows:
             cells = cells_of(table, row)
             reason = cells[L("fail_reason")].text
-            n = per_reason.get(reason)
-            c.num(
-                table.surface,
-                f"{table.title}/{reason}/{L('failures')}",
-                cells[L("failures")].shown,
-                n,
-                cmd + " (Σ by_reason)",
-                "num",
-            )
-            c.num(
-                table.surface,
-                f"{table.title}/{reason}/{L('share')}",
-                cells[L("share")].shown,
-                n / overall["failures"] if n is not None else None,
-                cmd + " (Σ by_reason / failures)",
-                "pct",
-            )
+            r = all_reasons.get(reason, {})
+            for col, unit in (("failures", "num"), ("share", "pct")):
+                c.num(
+                    table.surface,
+                    f"{table.title}/{reason}/{L(col)}",
+                    cells[L(col)].shown,
+                    r.get(col),
+                    cmd + f" (by_reason {ALL_PRODUCTS})",
+                    unit,
+                )
     for table in need_tables(c, p, L("conflict_pairs")):
         for row in table.rows:
             cells = cells_of(table, row)
@@ -666,18 +691,24 @@ def test_failures_match_failures_command(province: Province) -> None:
 
     _, _, md, _ = p.surfaces()
     lines = md.bullets("办理失败分析")
-    top_reason = max(per_reason.items(), key=lambda kv: kv[1]) if per_reason else ("", 0)
+    top = max(all_reasons.values(), key=lambda r: r["failures"], default=None)
     for line in lines:
         numbers = find_numbers(line)
         if line.startswith("办理"):
+            expected = [(overall["attempts"], "num"), (overall["failures"], "num")]
             m = re.search(r"首要原因：(\S+)（", line)
-            c.text("md", "办理失败分析/首要原因", m.group(1) if m else "", top_reason[0], cmd + " (Σ by_reason)")
-            for shown, value, unit in zip(
-                numbers,
-                (overall["attempts"], overall["failures"], top_reason[1] / overall["failures"]),
-                ("num", "num", "pct"),
-                strict=False,
-            ):
+            if top is not None or m:
+                c.text(
+                    "md",
+                    "办理失败分析/首要原因",
+                    m.group(1) if m else "(not shown)",
+                    str(top["fail_reason"]) if top else "(none)",
+                    cmd + f" (by_reason {ALL_PRODUCTS}, most failures)",
+                )
+                expected.append((top["share"] if top else None, "pct"))
+            if len(numbers) != len(expected):
+                c.fail("md", f"办理失败分析 {line!r}", f"{len(numbers)} numbers shown, expected {len(expected)}")
+            for shown, (value, unit) in zip(numbers, expected, strict=False):
                 c.num("md", f"办理失败分析 {line!r}", shown, value, cmd, unit)
         elif line.startswith("最多的互斥"):
             m = re.search(r"：(.+?) ↔ (.+?)（", line)
@@ -715,8 +746,9 @@ POINT_COUNTS = ("claims", "valid", "invalid", "duplicate", "contested", "no_rule
 
 def test_points_tables_match_points_commands(province: Province) -> None:
     """积分排名前20 (HTML, workbook) equals `points statement` per staff; 分区域 and 分营业厅
-    equal `points summary --by region|store` row by row (match rate = (valid + no_rule) /
-    claims, SPEC §6.5)."""
+    equal the "summary by region|store M" section of `points summary --by region|store` row
+    by row (match rate = (valid + no_rule) / claims, SPEC §6.5); 全省积分合计 equals its
+    "total M" section — which is the sum of the per-region rows."""
     p, c = province, Checker(province)
     statement = by(p.json("points", "statement", "--month", p.month, config=True), "staff_id")
     for table in need_tables(c, p, L("points_top20")):
@@ -740,53 +772,65 @@ def test_points_tables_match_points_commands(province: Province) -> None:
                     "points statement",
                     "num",
                 )
+    totals = {}
     for dim, title in (("region", "points_by_region"), ("store", "points_by_store")):
-        rows = by(p.json("points", "summary", "--month", p.month, "--by", dim, config=True), dim)
+        summary = points_summary(p, dim)
+        rows = by(summary[f"summary by {dim} {p.month}"], dim)
+        totals[dim] = summary[f"total {p.month}"]
         for table in need_tables(c, p, L(title)):
+            if {cells_of(table, r)[L(dim)].text for r in table.rows} != set(rows):
+                c.fail(table.surface, table.title, f"{len(table.rows)} rows shown ≠ the command's {sorted(rows)}")
             for row in table.rows:
                 cells = cells_of(table, row)
                 key = cells[L(dim)].text
-                r = rows.get(key, {})
-                for col in (*POINT_COUNTS, "earned"):
-                    c.num(
-                        table.surface,
-                        f"{table.title}/{key}/{L(col)}",
-                        cells[L(col)].shown,
-                        r.get(col),
-                        f"points summary --by {dim}",
-                        "num",
-                    )
-                c.num(
-                    table.surface,
-                    f"{table.title}/{key}/{L('match_rate')}",
-                    cells[L("match_rate")].shown,
-                    r.get("match_rate"),
-                    f"points summary --by {dim}",
-                    "pct",
-                )
+                _points_counts(c, table, f"{table.title}/{key}", cells, rows.get(key, {}), f"points summary --by {dim}")
+    [total] = totals["region"] or [{}]
+    if totals["store"] != totals["region"]:
+        c.fail(
+            "json", f"points summary total {p.month}", f"--by region {totals['region']} ≠ --by store {totals['store']}"
+        )
+    regions = points_summary(p, "region")[f"summary by region {p.month}"]
+    for col in (*POINT_COUNTS, "earned"):
+        summed = sum(float(r[col]) for r in regions)
+        if abs(summed - float(total.get(col, 0))) > 1e-6:
+            c.fail("json", f"points summary total {p.month}/{col}", f"{total.get(col)} ≠ Σ by region {summed}")
+    for table in need_tables(c, p, L("points_total")):
+        if len(table.rows) != 1:
+            c.fail(table.surface, table.title, f"{len(table.rows)} rows shown, the total is one")
+        for row in table.rows:
+            _points_counts(c, table, table.title, cells_of(table, row), total, f"points summary (total {p.month})")
     c.done()
+
+
+def points_summary(p: Province, dim: str) -> dict[str, list[dict]]:
+    """`points summary --by DIM` JSON: {"summary by DIM M": rows, "total M": [one row]}."""
+    return p.json("points", "summary", "--month", p.month, "--by", dim, config=True)
+
+
+def _points_counts(c: Checker, table: Table, figure: str, cells: dict, r: dict, cmd: str) -> None:
+    for col in (*POINT_COUNTS, "earned"):
+        c.num(table.surface, f"{figure}/{L(col)}", cells[L(col)].shown, r.get(col), cmd, "num")
+    c.num(table.surface, f"{figure}/{L('match_rate')}", cells[L("match_rate")].shown, r.get("match_rate"), cmd, "pct")
 
 
 def test_points_line_matches_points_commands(province: Province) -> None:
     """The points line (HTML note, Markdown bullet): staff, net, payout and claims equal the
-    totals of `points statement`; 匹配率 equals Σ(valid + no_rule) / Σclaims of
-    `points summary --by region` (SPEC §6.5); unclaimed equals the rows of `points unclaimed`."""
+    totals of `points statement`; 匹配率 equals the match_rate of the "total M" section of
+    `points summary` ((valid + no_rule) / claims, SPEC §6.5); unclaimed equals the rows of
+    `points unclaimed`."""
     p, c = province, Checker(province)
     statement = p.json("points", "statement", "--month", p.month, config=True)
-    summary = p.json("points", "summary", "--month", p.month, "--by", "region", config=True)
+    [total] = points_summary(p, "region")[f"total {p.month}"] or [{}]
     unclaimed = p.json("points", "unclaimed", "--month", p.month, config=True)
-    claims = sum(r["claims"] for r in summary)
-    matched = sum(r["valid"] + r["no_rule"] for r in summary)
+    claims, matched = total.get("claims"), total.get("valid", 0) + total.get("no_rule", 0)
+    if claims and abs(total.get("match_rate") - matched / claims) > 1e-9:
+        c.fail("json", "points summary total/match_rate", f"{total.get('match_rate')} ≠ (valid + no_rule) / claims")
     expected = {
         r"(\S+) 名营业员": (len(statement), "num", "points statement (rows)"),
         r"净积分 (\S+?)[，；]": (sum(float(r["net"]) for r in statement), "num", "points statement (Σnet)"),
         r"奖励 (\S+?)[，；]": (sum(float(r["payout"]) for r in statement), "num", "points statement (Σpayout)"),
         r"录入 (\S+) 笔": (sum(r["claims"] for r in statement), "num", "points statement (Σclaims)"),
-        r"匹配率 (\S+?)[，；]": (
-            matched / claims if claims else None,
-            "pct",
-            "points summary --by region (Σ(valid+no_rule)/Σclaims)",
-        ),
+        r"匹配率 (\S+?)[，；]": (total.get("match_rate"), "pct", f"points summary (total {p.month}: match_rate)"),
         r"未被认领的有效记录 (\S+) 条": (len(unclaimed), "num", "points unclaimed (rows)"),
     }
     root, _, md, _ = p.surfaces()
@@ -806,17 +850,41 @@ def test_points_line_matches_points_commands(province: Province) -> None:
 
 
 def test_prefer_matches_prefer_commands(province: Province) -> None:
-    """分电子渠道 (HTML, workbook) equals `prefer summary` per channel; the promotion-target
+    """分电子渠道 (HTML, workbook) equals `prefer summary` per channel, every column named by its
+    window (users_month, active_users_month, customers_month_end, penetration, *_window) —
+    and penetration counts only customers active at month end (active_users_month /
+    customers_month_end, numerator ⊆ base, SPEC §4); the promotion-target
     table ('手机营业厅推广目标前10') equals `prefer targets --channel app` row by row (rank,
     masked number, region, scores, best other channel, churned)."""
     p, c = province, Checker(province)
     summary = by(p.json("prefer", "summary", "--month", p.month, config=True), "channel")
+    for code, r in summary.items():
+        active, users, base = r.get("active_users_month"), r.get("users_month"), r.get("customers_month_end")
+        if active is None or users is None or base is None or active > min(users, base):
+            c.fail(
+                "json", f"prefer summary/{code}", f"active_users_month {active} not within users {users}, base {base}"
+            )
+        elif base and abs(r.get("penetration") - active / base) > 1e-9:
+            c.fail("json", f"prefer summary/{code}/penetration", f"{r.get('penetration')} ≠ {active} / {base}")
+    columns = (
+        "users_month",
+        "active_users_month",
+        "customers_month_end",
+        "penetration",
+        "high_window",
+        "medium_window",
+        "low_window",
+        "churned_window",
+    )
     for table in need_tables(c, p, L("channels")):
+        extra = set(table.headers) - {L(col) for col in (*columns, "channel")}
+        if extra:
+            c.fail(table.surface, table.title, f"columns {sorted(extra)} are not prefer summary's")
         for row in table.rows:
             cells = cells_of(table, row)
             name = cells[L("channel")].text
             r = summary.get(CHANNEL_BY_NAME.get(name, name), {})
-            for col in ("users", "customers", "high", "medium", "low", "churned", "penetration"):
+            for col in columns:
                 c.num(
                     table.surface,
                     f"{table.title}/{name}/{L(col)}",
@@ -938,29 +1006,52 @@ def test_completeness_matches_check(province: Province) -> None:
 # ---------------------------------------------------------------- alerts and exit codes
 
 
-def _breaches(p: Province) -> tuple[set, dict]:
-    """(kpi id, 盟市 or None) of every threshold breach `kpi --check` and `kpi --by region
-    --check` report, with the value of each from their JSON."""
+# The slices whose KPI values the report shows beside the province's (SPEC §4: "an alert is
+# any KPI value (province or any slice shown) beyond its threshold"): the 盟市 (分盟市 and
+# 保有率 tables) and the touchpoints (分触点: order_success_rate by channel).
+SLICES = (
+    (None, ()),
+    ("region", ("--by", "region")),
+    ("channel", ("--by", "channel", "--metric", "order_success_rate")),
+)
+RETENTION_KPIS = ("user_retention", "revenue_retention")
+
+
+def _slice_name(dim: str | None, value) -> str | None:
+    """A slice as an alert names it: a 盟市 as is, a channel in words, the province None."""
+    if dim is None:
+        return None
+    return CHANNEL_NAME.get(value, str(value)) if dim == "channel" else str(value)
+
+
+def _breaches(p: Province) -> tuple[dict, dict]:
+    """({(kpi id, slice in words or None): dimension} of every threshold breach that `kpi
+    --check`, `kpi --by region --check` and `kpi --by channel --metric order_success_rate
+    --check` report, {same key: value} from their JSON). Each command's stderr names exactly
+    the breaches its JSON gives against the thresholds, and it exits 3 exactly when it has one."""
     values: dict = {}
-    found: set = set()
-    for args, slice_key in (
-        (("kpi", "--month", p.month), None),
-        (("kpi", "--month", p.month, "--by", "region"), "region"),
-    ):
-        rows = p.json(*args, "--check", config=True)
-        for r in rows:
+    found: dict = {}
+    for dim, extra in SLICES:
+        args = ("kpi", "--month", p.month, *extra)
+        mine = set()
+        for r in p.json(*args, "--check", config=True):
+            name = _slice_name(dim, r.get(dim)) if dim else None
             for kpi_id, limits in p.thresholds.items():
-                key = (kpi_id, r.get(slice_key) if slice_key else None)
-                values[key] = r.get(kpi_id)
-                v = r.get(kpi_id)
+                if kpi_id not in r:
+                    continue
+                key = (kpi_id, name)
+                v = values[key] = r[kpi_id]
                 if v is not None and (
                     ("min" in limits and v < limits["min"]) or ("max" in limits and v > limits["max"])
                 ):
-                    found.add(key)
+                    mine.add(key)
+                    found[key] = dim
         result = p.run(*args, "--check", "--db", str(p.db), "--config", str(p.config), "--format", "json")
-        said = {(m.group(1), m.group(2)) for m in re.finditer(r"breach: (\S+) \S+(?: region=(\S+?))?:", result.stderr)}
-        mine = {k for k in found if (k[1] is None) == (slice_key is None)}
-        if said and said != mine:
+        said = {
+            (m.group(1), _slice_name(m.group(2), m.group(3)) if m.group(2) else None)
+            for m in re.finditer(r"breach: (\S+) \S+(?: (\w+)=(\S+?))?:", result.stderr)
+        }
+        if said != mine:
             pytest.fail(
                 f"[{p.name}] chanops {' '.join(args)} --check names breaches {sorted(said, key=str)}, "
                 f"its JSON against the thresholds gives {sorted(mine, key=str)}"
@@ -971,33 +1062,60 @@ def _breaches(p: Province) -> tuple[set, dict]:
     return found, values
 
 
+def _report_breaches(p: Province) -> tuple[dict, dict]:
+    """The breaches the report must list: the province's, the 盟市' of the KPIs the report shows
+    by 盟市 (the 分盟市 table's columns and the retention rates) and the touchpoints'."""
+    found, values = _breaches(p)
+    shown_by_region = set(RETENTION_KPIS) | {
+        KPI_BY_NAME[h] for t in p.tables(L("by_region"), ("html",)) for h in t.headers if h in KPI_BY_NAME
+    }
+    return {k: d for k, d in found.items() if d != "region" or k[0] in shown_by_region}, values
+
+
+def _alert_lines(note: str) -> list[str]:
+    """'未达标：A；B' → [A, B]."""
+    return [part for part in note.split("：", 1)[-1].split("；") if part]
+
+
 def test_alerts_equal_kpi_check_breaches(province: Province) -> None:
-    """Every alert list of the report (HTML alert box, the 分盟市 note, the workbook cover,
-    the Markdown's 阈值告警) is exactly the set of threshold breaches of `kpi --check` (the
-    province) and `kpi --by region --check` (the 盟市); each alert's value equals the
-    command's value and its limit the config's threshold; the counts in the HTML header and
-    on the cover equal the number of breaches."""
+    """Every alert list of the report (HTML alert box, the 分盟市 and 分触点 notes, the workbook
+    cover, the Markdown's 阈值告警) is exactly its share of the threshold breaches of `kpi
+    --check` (the province), `kpi --by region --check` (the 盟市, the KPIs the report shows by
+    盟市) and `kpi --by channel --metric order_success_rate --check` (the touchpoints, named in
+    words); each alert's value equals the command's value and its limit the config's
+    threshold; the counts in the HTML header (province / 盟市 / touchpoint) and on the cover
+    equal the number of breaches."""
     p, c = province, Checker(province)
-    breaches, values = _breaches(p)
+    breaches, values = _report_breaches(p)
     thresholds = p.thresholds
     root, wb, md, _ = p.surfaces()
     cover = next((s for name, s in wb.items() if name == L("cover")), None)
+    notes = html_notes(root)
     lists = {
-        "html alert box": html_alerts(root),
-        "html 分盟市 note": [
-            part for note in html_notes(root).get("region", []) for part in note.split("：", 1)[-1].split("；") if part
-        ],
-        "xlsx cover": [ln for ln in (cover.lines() if cover else []) if ln.startswith("·")],
-        "md 阈值告警": md.bullets("阈值告警"),
+        "html alert box": (html_alerts(root), None),
+        "html 分盟市 note": (
+            [a for n in notes.get("region", []) if n.startswith("未达标") for a in _alert_lines(n)],
+            "region",
+        ),
+        "html 分触点 note": (
+            [a for n in notes.get("touchpoint", []) if n.startswith("未达标") for a in _alert_lines(n)],
+            "channel",
+        ),
+        "xlsx cover": ([ln for ln in (cover.lines() if cover else []) if ln.startswith("·")], None),
+        "md 阈值告警": (md.bullets("阈值告警"), None),
     }
-    for surface, lines in lists.items():
+    for surface, (lines, only) in lists.items():
+        expected = {k for k, d in breaches.items() if only is None or d == only}
         shown = set()
         for line in lines:
             alert = parse_alert(line)
             if alert is None:
-                c.fail(surface, line, "not an alert line 'KPI [盟市] value，低于下限|高于上限 limit'")
+                c.fail(surface, line, "not an alert line 'KPI [盟市|触点] value，低于下限|高于上限 limit'")
                 continue
             kpi_id = KPI_BY_NAME.get(alert.kpi_name)
+            if kpi_id not in KPIS:
+                c.fail(surface, line, f"{alert.kpi_name!r} is not a catalog KPI")
+                continue
             key = (kpi_id, alert.slice)
             shown.add(key)
             c.num(surface, f"alert {line!r} value", alert.value, values.get(key), "kpi --check", kpi_unit(kpi_id))
@@ -1009,24 +1127,32 @@ def test_alerts_equal_kpi_check_breaches(province: Province) -> None:
                 "config threshold",
                 kpi_unit(kpi_id),
             )
-        c.count[surface.split(" ")[0]] += 1
-        if shown != breaches:
+        if len(lines) != len(shown):
+            c.fail(surface, "alert list", f"{len(lines)} lines for {len(shown)} distinct alerts")
+        if shown != expected:
             c.fail(
                 surface,
                 "alert list",
-                f"lists {sorted(shown, key=str)}; kpi --check breaches {sorted(breaches, key=str)}",
+                f"lists {sorted(shown, key=str)}; kpi --check breaches {sorted(expected, key=str)}",
             )
-    region_breaches = sum(1 for k in breaches if k[1] is not None)
     meta = html_meta(root)
-    m = re.search(r"(\d+) 项分盟市指标未达标", meta)
-    c.num(
-        "html",
-        f"header {meta!r}",
-        parse_number(m.group(1)) if m else Shown(meta, 0, "num", 0.5),
-        region_breaches,
-        "kpi --by region --check (breaches)",
-        "num",
-    )
+    counted = Counter(breaches.values())
+    for dim, pattern in (
+        (None, r"(\d+) 项全省指标"),
+        ("region", r"(\d+) 项分盟市指标未达标"),
+        ("channel", r"(\d+) 项分触点指标未达标"),
+    ):
+        m = re.search(pattern, meta)
+        if m is None and dim is None and "全省指标均在考核线以内" not in meta:
+            c.fail("html", f"header {meta!r}", "says nothing of the province's KPIs")
+        c.num(
+            "html",
+            f"header {meta!r} /{pattern}/",
+            parse_number(m.group(1)) if m else Shown(meta, 0, "num", 0.5),
+            counted[dim],
+            f"kpi{' --by ' + dim if dim else ''} --check (breaches)",
+            "num",
+        )
     if cover is not None:
         m = next((re.search(r"阈值告警：(\d+) 项", ln) for ln in cover.lines() if ln.startswith("阈值告警")), None)
         c.num(
@@ -1034,25 +1160,31 @@ def test_alerts_equal_kpi_check_breaches(province: Province) -> None:
             "cover 阈值告警：N 项",
             parse_number(m.group(1)) if m else Shown("(none)", 0, "num", 0.5),
             len(breaches),
-            "kpi --check + --by region --check (breaches)",
+            "kpi --check, --by region --check, --by channel --check (breaches)",
             "num",
         )
+    else:
+        c.fail("xlsx", L("cover"), "no cover sheet")
     if p.name == "seed11":
-        assert region_breaches, "[seed11] the second province must breach at region level"
+        assert counted["region"], "[seed11] the second province must breach at region level"
     c.done()
 
 
 def test_report_check_exits_3_exactly_when_alerts_are_listed(province: Province, tmp_path: Path) -> None:
-    """`report monthly --check` exits 3 exactly when the report lists an alert (SPEC §4: the
-    report's alert list and its exit code come from one list), else 0."""
+    """`report monthly --check` exits 3 exactly when the report lists an alert — a KPI alert of
+    the HTML alert box or a breached completeness test (SPEC §4: the report's alert list and
+    its exit code come from one list), else 0."""
     p = province
     root = p.surfaces()[0]
-    listed = len(html_alerts(root))
+    completeness = [t for t in html_tables(root) if L("figure") in t.headers and L("test") in t.headers]
+    every_test = max(completeness, key=lambda t: len(t.rows)) if completeness else None
+    breached = sum(cells_of(every_test, r)[L("status")].text != "通过" for r in every_test.rows) if every_test else 0
+    listed = len(html_alerts(root)) + breached
     result = p.run("report", "monthly", "--db", str(p.db), "--config", str(p.config), "--out", str(tmp_path), "--check")
     expected = 3 if listed else 0
     assert result.exit_code == expected, (
         f"[{p.name}] report monthly --check exited {result.exit_code}, but the report lists {listed} alert(s) "
-        f"(expected exit {expected})"
+        f"({breached} completeness breach(es); expected exit {expected})"
     )
 
 
@@ -1077,6 +1209,7 @@ CHECKED_TITLES = {
         "points_top20",
         "points_by_region",
         "points_by_store",
+        "points_total",
         "channels",
         "lifecycle",
         "at_risk_top10",
