@@ -87,7 +87,10 @@ def build(work: Path, candidates: int, contacts: int, quota_scale: float) -> tup
     customers = contacts // 2
     con = connect(db, read_only=False)
     con.execute(WAREHOUSE.format(customers=customers, contacts=contacts, products=PRODUCTS, touchpoints=TOUCHPOINTS))
-    con.execute("INSERT INTO _loads VALUES (1, 'bench', 'bench', 'bench', now()::TIMESTAMP, 'utf-8', 0, 0, 0)")
+    con.execute(
+        "INSERT INTO _loads (load_id, kind, file, fingerprint, loaded_at, encoding, rows_read, rows_loaded, "
+        "rows_rejected) VALUES (1, 'bench', 'bench', 'bench', now()::TIMESTAMP, 'utf-8', 0, 0, 0)"
+    )
     lists = work / "targets"
     lists.mkdir()
     for n, (campaign, *_rest) in enumerate(CAMPAIGNS):

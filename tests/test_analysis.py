@@ -104,7 +104,11 @@ def test_failure_analysis(db):
         (r["product"], r["attempts"], r["failures"], r["success_rate"], r["prev_success_rate"], r["change"])
         for r in analysis.by_product.to_dicts()
     ] == [("(all)", 8, 2, 0.75, 1.0, -0.25), ("P1", 4, 0, 1.0, 1.0, 0.0), ("P2", 4, 2, 0.5, None, None)]
-    assert analysis.by_reason.to_dicts() == [{"product": "P2", "fail_reason": "产品互斥", "failures": 2, "share": 1.0}]
+    # the month's reasons over every product lead, as the (all) row leads by_product
+    assert analysis.by_reason.to_dicts() == [
+        {"product": "(all)", "fail_reason": "产品互斥", "failures": 2, "share": 1.0},
+        {"product": "P2", "fail_reason": "产品互斥", "failures": 2, "share": 1.0},
+    ]
     assert analysis.conflict_pairs.to_dicts() == [
         {
             "product": "P2",

@@ -25,8 +25,11 @@ def test_the_readme_examples_print_what_the_readme_shows():
     outcome = examples.check()
     assert not outcome.problems, "\n".join(outcome.problems) + "\n(python scripts/readme_examples.py --update)"
     assert outcome.commands >= 30
-    # a block left out is marked in the README, and none is today
-    assert outcome.skipped == []
+    # a block left out is marked in the README; only shell completion is, since it edits the
+    # profile of whatever shell it detects (under make that is sh, which it refuses)
+    assert outcome.skipped == [
+        "README.md:533: not run (it edits the profile of the shell it detects from the terminal)"
+    ]
 
 
 def test_a_changed_count_fails_and_update_takes_the_real_line():

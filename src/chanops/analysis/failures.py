@@ -82,11 +82,15 @@ def analyse_failures(
         WHERE r.{in_scope} ORDER BY r.month, r.product <> {lit(ALL)}, r.product""")
     )
     failed = f"SELECT * FROM ({scope}) WHERE status = 'fail' AND {in_scope}"
+    # the month's reasons over all products lead, as in by_product (not when one product is asked for)
+    every = "" if product else f" UNION ALL SELECT {lit(ALL)} AS product, fail_reason FROM reasons"
     by_reason = polars_frame(
         engine.table(f"""
-        SELECT product, coalesce(fail_reason, '(none)') AS fail_reason, count(*) AS failures,
+        WITH reasons AS (SELECT product, coalesce(fail_reason, '(none)') AS fail_reason FROM ({failed}) f),
+        both_levels AS (SELECT product, fail_reason FROM reasons{every})
+        SELECT product, fail_reason, count(*) AS failures,
                count(*) / sum(count(*)) OVER (PARTITION BY product) AS share
-        FROM ({failed}) GROUP BY 1, 2 ORDER BY product, failures DESC, fail_reason""")
+        FROM both_levels GROUP BY 1, 2 ORDER BY product <> {lit(ALL)}, product, failures DESC, fail_reason""")
     )
     conflict_pairs = polars_frame(
         engine.table(f"""

@@ -83,7 +83,10 @@ def failures_part(session, month: str, config: Config, lang: str) -> Built:
             Section(analysis.conflict_pairs, "conflict_pairs"),
             Section(analysis.conflict_share, "conflict_share", percent=("conflict_share",)),
         ],
-        folded=[Section(analysis.by_reason, "fail_reasons_by_product", percent=("share",))],
+        # the (all) rows are the table above; the folded one holds each product's own
+        folded=[
+            Section(analysis.by_reason.filter(pl.col("product") != ALL), "fail_reasons_by_product", percent=("share",))
+        ],
     )
     part.charts.append(
         charts.ranked_bars(
