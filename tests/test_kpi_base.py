@@ -19,6 +19,7 @@ kpi_fixture.py (users 138000000NN called NN; customers active at 2022-11-30: 01 
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -116,3 +117,33 @@ def test_the_cli_says_why_on_stderr(warehouse, chanops):
     header, row = result.stdout.splitlines()[:2]
     values = dict(zip(header.split(","), row.split(","), strict=True))
     assert values["user_retention"] == "" and values["user_retention_change"] == ""
+
+
+def test_december_counts_on_the_base_are_blank_too_and_every_command_says_why(warehouse, chanops):
+    """December is not covered (snapshot as of 2022-11-30): user retention's 4 / 4 counts come
+    from a snapshot that cannot know December, so they are blank with the ratio, in `kpi` and in
+    `retention` alike, and `retention` prints the same note `kpi` does. `prefer summary` for
+    December blanks its month-end base columns (customers active at month end, penetration)
+    and says why; the usage counts, which are December's own, stay."""
+    db, con = warehouse
+    [row] = run(con, ["2022-12"], metrics=["user_retention"]).frame.to_pylist()
+    assert (row["user_retention_num"], row["user_retention_den"]) == (None, None)
+    kept = chanops("retention", "--month", "2022-12", "--db", db, "--format", "json")
+    assert kept.exit_code == 0, kept.stderr
+    assert f"note: {NOTE.format('2022-12')}" in kept.stderr
+    [retained] = json.loads(kept.stdout)
+    assert retained["user_retention"] is None and retained["retained"] is None
+
+
+def test_prefer_summary_blanks_the_base_of_an_uncovered_month(tmp_path, chanops):
+    """Customers as of 2022-10-31 only: November's month-end base is unknown, so `prefer
+    summary` for November blanks customers active at month end, the users among them and the
+    penetration, and says why; November's users (01 on app and wechat, 04 on self_service) are
+    November's own and stay."""
+    db = build(tmp_path, kpi_fixture.TABLES, date(2022, 10, 31))
+    summary = chanops("prefer", "summary", "--month", "2022-11", "--db", db, "--format", "json", "--lang", "en")
+    assert summary.exit_code == 0, summary.stderr
+    assert "note: customer base blank for 2022-11: the latest customers snapshot is as of 2022-10-31" in summary.stderr
+    rows = {r["channel"]: r for r in json.loads(summary.stdout)}
+    assert all(r["customers_month_end"] is None and r["penetration"] is None for r in rows.values())
+    assert rows["app"]["users_month"] == 1 and rows["self_service"]["users_month"] == 1

@@ -88,3 +88,20 @@ def test_a_result_exits_3_only_when_checked_and_alerted():
     assert TaskResult([], alerts=[alert]).exit_code(check=True) == 3
     assert TaskResult([], alerts=[alert]).exit_code(check=False) == 0
     assert TaskResult([]).exit_code(check=True) == 0
+
+
+def test_usage_errors_of_a_load_come_before_any_warehouse_is_made(tmp_path, chanops):
+    """A missing --map file, an impossible --as-of and a dry run against no warehouse are each
+    one line, exit 2, and leave no warehouse file behind (a dry run creates nothing)."""
+    extract = tmp_path / "orders.csv"
+    extract.write_text("order_id,order_time,msisdn,region,channel,product,status\n", encoding="utf-8")
+    db = tmp_path / "new.duckdb"
+    for extra in (
+        ["--map", str(tmp_path / "missing.toml")],
+        ["--as-of", "2022-13-45"],
+        ["--dry-run"],
+    ):
+        result = chanops("load", "orders", extract, "--db", db, *extra)
+        assert result.exit_code == 2, (extra, result.stderr)
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("chanops: error: "), result.stderr
+        assert not db.exists(), extra

@@ -628,7 +628,10 @@ WITH _months AS (
     COALESCE(agg_orders.m8, 0) AS e_channel_share_num,
     COALESCE(agg_orders.m1, 0) AS e_channel_share_den,
     CASE
-      WHEN COALESCE(agg_customers.m10, 0) = 0
+      WHEN CASE
+        WHEN COALESCE(pr.customers_cover, TRUE)
+        THEN COALESCE(agg_customers.m10, 0)
+      END = 0
       OR NOT COALESCE(
         (
           pr.has_usage AND pr.customers_cover
@@ -639,32 +642,65 @@ WITH _months AS (
         FALSE
       )
       THEN NULL
-      ELSE 1.0 * CAST(COALESCE(agg_usage.m9, 0) AS DOUBLE) / COALESCE(agg_customers.m10, 0)
+      ELSE 1.0 * CAST(CASE WHEN COALESCE(pr.customers_cover, TRUE) THEN COALESCE(agg_usage.m9, 0) END AS DOUBLE) / CASE
+        WHEN COALESCE(pr.customers_cover, TRUE)
+        THEN COALESCE(agg_customers.m10, 0)
+      END
     END AS e_channel_penetration,
-    COALESCE(agg_usage.m9, 0) AS e_channel_penetration_num,
-    COALESCE(agg_customers.m10, 0) AS e_channel_penetration_den,
+    CASE WHEN COALESCE(pr.customers_cover, TRUE) THEN COALESCE(agg_usage.m9, 0) END AS e_channel_penetration_num,
     CASE
-      WHEN COALESCE(agg_customers.m10, 0) = 0
+      WHEN COALESCE(pr.customers_cover, TRUE)
+      THEN COALESCE(agg_customers.m10, 0)
+    END AS e_channel_penetration_den,
+    CASE
+      WHEN CASE
+        WHEN COALESCE(pr.customers_cover, TRUE)
+        THEN COALESCE(agg_customers.m10, 0)
+      END = 0
       OR NOT COALESCE(pr.has_complaints AND (
         pr.has_data AND pr.customers_cover
       ), FALSE)
       THEN NULL
-      ELSE 1000000 * CAST(COALESCE(agg_complaints.m11, 0) AS DOUBLE) / COALESCE(agg_customers.m10, 0)
+      ELSE 1000000 * CAST(COALESCE(agg_complaints.m11, 0) AS DOUBLE) / CASE
+        WHEN COALESCE(pr.customers_cover, TRUE)
+        THEN COALESCE(agg_customers.m10, 0)
+      END
     END AS complaint_rate_per_million,
     COALESCE(agg_complaints.m11, 0) AS complaint_rate_per_million_num,
-    COALESCE(agg_customers.m10, 0) AS complaint_rate_per_million_den,
     CASE
-      WHEN COALESCE(agg_retention.m13, 0) = 0
+      WHEN COALESCE(pr.customers_cover, TRUE)
+      THEN COALESCE(agg_customers.m10, 0)
+    END AS complaint_rate_per_million_den,
+    CASE
+      WHEN CASE
+        WHEN COALESCE(pr.customers_cover, TRUE)
+        THEN COALESCE(agg_retention.m13, 0)
+      END = 0
       OR NOT COALESCE((
         pr.has_data AND pr.customers_cover
       ), FALSE)
       THEN NULL
-      ELSE 1.0 * CAST(COALESCE(agg_retention.m12, 0) AS DOUBLE) / COALESCE(agg_retention.m13, 0)
+      ELSE 1.0 * CAST(CASE
+        WHEN COALESCE(pr.customers_cover, TRUE)
+        THEN COALESCE(agg_retention.m12, 0)
+      END AS DOUBLE) / CASE
+        WHEN COALESCE(pr.customers_cover, TRUE)
+        THEN COALESCE(agg_retention.m13, 0)
+      END
     END AS user_retention,
-    COALESCE(agg_retention.m12, 0) AS user_retention_num,
-    COALESCE(agg_retention.m13, 0) AS user_retention_den,
     CASE
-      WHEN COALESCE(agg_retention.m15, 0) = 0
+      WHEN COALESCE(pr.customers_cover, TRUE)
+      THEN COALESCE(agg_retention.m12, 0)
+    END AS user_retention_num,
+    CASE
+      WHEN COALESCE(pr.customers_cover, TRUE)
+      THEN COALESCE(agg_retention.m13, 0)
+    END AS user_retention_den,
+    CASE
+      WHEN CASE
+        WHEN COALESCE(pr.customers_cover, TRUE)
+        THEN COALESCE(agg_retention.m15, 0)
+      END = 0
       OR NOT COALESCE(
         (
           (
@@ -674,10 +710,22 @@ WITH _months AS (
         FALSE
       )
       THEN NULL
-      ELSE 1.0 * CAST(COALESCE(agg_retention.m14, 0) AS DOUBLE) / COALESCE(agg_retention.m15, 0)
+      ELSE 1.0 * CAST(CASE
+        WHEN COALESCE(pr.customers_cover, TRUE)
+        THEN COALESCE(agg_retention.m14, 0)
+      END AS DOUBLE) / CASE
+        WHEN COALESCE(pr.customers_cover, TRUE)
+        THEN COALESCE(agg_retention.m15, 0)
+      END
     END AS revenue_retention,
-    COALESCE(agg_retention.m14, 0) AS revenue_retention_num,
-    COALESCE(agg_retention.m15, 0) AS revenue_retention_den
+    CASE
+      WHEN COALESCE(pr.customers_cover, TRUE)
+      THEN COALESCE(agg_retention.m14, 0)
+    END AS revenue_retention_num,
+    CASE
+      WHEN COALESCE(pr.customers_cover, TRUE)
+      THEN COALESCE(agg_retention.m15, 0)
+    END AS revenue_retention_den
   FROM _keys AS k
   LEFT JOIN agg_orders
     ON k.month = agg_orders.month AND k.region IS NOT DISTINCT FROM agg_orders.region

@@ -265,6 +265,25 @@ def summary(con: duckdb.DuckDBPyConnection, month: str, config: PreferConfig, ch
         ORDER BY users_month DESC, channel""")
 
 
+BASE_COLUMNS = ("active_users_month", "customers_month_end", "penetration")
+
+
+def without_uncovered_base(con, month: str, table: pa.Table, lang: str = "en") -> tuple[pa.Table, str]:
+    """`summary` with its customer-base columns blank when no customers snapshot covers M (SPEC
+    §4, as the KPIs do), and the note saying so; unchanged otherwise."""
+    from chanops.store.coverage import customers_as_of, uncovered_months
+
+    as_of = customers_as_of(con)
+    if as_of is None or not uncovered_months([month], as_of):
+        return table, ""
+    for name in BASE_COLUMNS:
+        index = table.schema.get_field_index(name)
+        table = table.set_column(index, name, pa.nulls(table.num_rows, table.schema.field(name).type))
+    if lang == "zh":
+        return table, f"月末在网客户相关列 {month} 留空：最新客户快照截至 {as_of.isoformat()}"
+    return table, f"customer base blank for {month}: the latest customers snapshot is as of {as_of.isoformat()}"
+
+
 def window_note(month: str, config: PreferConfig, lang: str) -> str:
     """The months each column of `summary` counts, for a line under the table."""
     w = Window(month, int(config.window))

@@ -38,8 +38,21 @@ def retention_table(
     dims: list[str] | None = None,
 ) -> pa.Table:
     """base_month, base_customers, retained, user_retention, base_revenue, revenue, revenue_retention."""
+    return retention_result(con, catalog, channels, month, base, dims)[0]
+
+
+def retention_result(
+    con,
+    catalog: dict[str, Kpi],
+    channels: dict[str, Channel],
+    month: str,
+    base: str | None = None,
+    dims: list[str] | None = None,
+) -> tuple[pa.Table, list[str]]:
+    """The retention table and the KPI result's notes (a month no snapshot covers is blank, and
+    the note says why)."""
     result = evaluate(con, catalog, channels, [month], dims or [], ["user_retention", "revenue_retention"], base=base)
-    return retention_view(result.frame, base or add_months(month, -1))
+    return retention_view(result.frame, base or add_months(month, -1)), list(result.notes)
 
 
 def retention_view(frame: pa.Table, base_month: str) -> pa.Table:
@@ -57,6 +70,15 @@ def run_retention(
     dims: list[str] | None = None,
 ) -> tuple[str, pa.Table]:
     """`chanops retention`: the month settled (default: the latest with data) and its table."""
+    the_month, table, _notes = retention_with_notes(con, config, month, base, dims)
+    return the_month, table
+
+
+def retention_with_notes(
+    con, config: Config, month: str | None = None, base: str | None = None, dims: list[str] | None = None
+) -> tuple[str, pa.Table, list[str]]:
+    """`chanops retention`: the month settled, its table, and the notes to print with it."""
     [the_month] = resolve_months(con, month)
     base_month = parse_month(base, "--base") if base else None
-    return the_month, retention_table(con, config.kpis, config.channels, the_month, base_month, dims)
+    table, notes = retention_result(con, config.kpis, config.channels, the_month, base_month, dims)
+    return the_month, table, notes

@@ -22,6 +22,7 @@ from typer.core import TyperGroup
 from chanops.errors import ChanopsError
 from chanops.present.formats import FORMATS, OutputOptions
 from chanops.schema import KINDS
+from chanops.tasks.session import DEFAULT_WAIT
 
 if TYPE_CHECKING:
     from chanops.config import Config
@@ -67,8 +68,6 @@ MonthOpt = Annotated[
 ]
 FromOpt = Annotated[str | None, typer.Option("--from", help="First month of a range.", show_default=False)]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last month of a range.", show_default=False)]
-
-DEFAULT_WAIT = 5.0  # seconds; see warehouse.connect
 
 
 UnmaskOpt = Annotated[
@@ -124,7 +123,7 @@ class Shared:
     """The options commands share, handed to a command decorated with @shared_options."""
 
     db: Path | None = None
-    wait: float = 5.0
+    wait: float = DEFAULT_WAIT
     config_path: Path | None = None
     out: OutputOptions = field(default_factory=OutputOptions)  # defaults where a command takes no output flags
     engine: str = "duckdb"
@@ -148,16 +147,20 @@ class Shared:
         with open_session(self.session_options, write=write) as session:
             yield session
 
+    def check_output(self) -> None:
+        """-o onto the warehouse, its WAL or a directory is refused before anything opens."""
+        if self.out is not None and self.out.output is not None and not self.out.to_stdout:
+            from chanops.tasks.session import check_output
+
+            check_output(self.out.output, self.db)
+
     def run(self, name: str, request: Any, *, check: bool = False, **hooks: Any) -> Any:
         """Run the task `name` in a session opened as the task needs, render its result, and
         exit as the result says (3 when --check and an alert is listed). Returns the result."""
         from chanops.tasks import TASKS, run_task
 
         config = self.config  # a bad chanops.toml is a usage error before the warehouse is opened
-        if self.out is not None and self.out.output is not None and not self.out.to_stdout:
-            from chanops.tasks.session import check_output
-
-            check_output(self.out.output, self.db)  # -o onto the warehouse is refused before it opens
+        self.check_output()
         with self.query_engine(write=TASKS[name].writes and self.engine == "duckdb") as session:
             result = run_task(name, session, config, request, **hooks)
         render(result, self.out, check)

@@ -60,4 +60,5 @@ def kpi_list(*, shared: Shared) -> None:
     """The KPI catalog: ids, labels, definitions in words, dimensions, thresholds."""
     from chanops.tasks.kpi import KpiListRequest, run_kpi_list
 
+    shared.check_output()
     render(run_kpi_list(None, shared.config, KpiListRequest(shared.lang)), shared.out)

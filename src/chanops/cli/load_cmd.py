@@ -106,10 +106,14 @@ def load(
         return
 
     from chanops.present.progress import steps
-    from chanops.tasks.load import run_load
+    from chanops.tasks.load import load_options, run_load
+    from chanops.tasks.session import require_warehouse
 
-    sizes = {Path(f): Path(f).stat().st_size if Path(f).is_file() else 0 for f in files}
     config = shared.config
+    load_options(config, request)  # a bad --map or --as-of is a usage error before the warehouse opens
+    if request.dry_run:
+        require_warehouse(shared.db)  # a dry run creates nothing, not even an empty warehouse
+    sizes = {Path(f): Path(f).stat().st_size if Path(f).is_file() else 0 for f in files}
     with shared.query_engine(write=True) as con, steps(con, sum(sizes.values()), in_bytes=True) as bar:
 
         def start(path: Path) -> None:

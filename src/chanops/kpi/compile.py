@@ -114,8 +114,8 @@ def compile_sql(
     joins += " LEFT JOIN _present pr ON pr.month = k.month"
     columns = []
     for kpi in kpis:
-        num = f"coalesce(agg_{kpi.numerator.source}.{measures[kpi.numerator]}, 0)"
-        den = f"coalesce(agg_{kpi.denominator.source}.{measures[kpi.denominator]}, 0)"
+        num = _counted(kpi.numerator, f"coalesce(agg_{kpi.numerator.source}.{measures[kpi.numerator]}, 0)")
+        den = _counted(kpi.denominator, f"coalesce(agg_{kpi.denominator.source}.{measures[kpi.denominator]}, 0)")
         present = " AND ".join(dict.fromkeys(_present_flag(m) for m in (kpi.numerator, kpi.denominator)))
         value = (
             f"CASE WHEN {den} = 0 OR NOT coalesce({present}, false) THEN NULL "
@@ -159,6 +159,12 @@ def _presence_sql(window: MonthWindow) -> str:
         )
     any_rows = " OR ".join([*(f"has_{t}" for t in EVENT_TABLES), "has_billing"])
     return f"SELECT *, {any_rows} AS has_data FROM ({' UNION ALL '.join(rows)}) p"
+
+
+def _counted(m: Measure, expr: str) -> str:
+    """A measure's count, blank in a month no customers snapshot covers when it counts the
+    customer base: a count from an older snapshot is no more the month's than a ratio is."""
+    return f"CASE WHEN coalesce(pr.customers_cover, true) THEN {expr} END" if on_customer_base(m) else expr
 
 
 def on_customer_base(m: Measure) -> bool:

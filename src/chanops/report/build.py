@@ -9,6 +9,7 @@ some command prints. A part whose data is not loaded says so where it would be.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -75,11 +76,15 @@ def build_report(
     alerts: list[Alert] = [*checked.alerts, *current_alerts]
 
     missing = {r["kind"] for r in check.rows if r["test"] == "kind_loaded" and r["status"] == "breach"}
-    regional: list[KpiResult] = []  # the 盟市 slice, evaluated once for the ranking and retention
+    try:  # the 盟市 slice, evaluated once for the ranking and for retention
+        regional: KpiResult | None = kpi_parts.regional(session, config, month)
+    except NoData:
+        regional = None
 
     def region() -> kpi_parts.Built:
-        regional.append(kpi_parts.regional(session, config, month))
-        return kpi_parts.by_region(regional[0], config, lang, month)
+        if regional is None:
+            raise NoData(f"no KPI by region for {month}")
+        return kpi_parts.by_region(regional, config, lang, month)
 
     builders: list[tuple[str, Callable[[], kpi_parts.Built]]] = [
         ("trend", lambda: kpi_parts.trend(province, config, lang, months)),
@@ -91,7 +96,7 @@ def build_report(
         ("prefer", lambda: activity_parts.prefer_part(session, month, config, lang)),
         (
             "customers",
-            lambda: activity_parts.customers_part(session, month, config, lang, regional[0] if regional else None),
+            lambda: activity_parts.customers_part(session, month, config, lang, regional),
         ),
     ]
     for key, build in builders:
@@ -124,7 +129,15 @@ def _kpi_notes(province: KpiResult, config: Config, missing: set[str], lang: str
                 f"{kpi.en} not computed: no {', '.join(lacking)} loaded",
             )
         )
-    return notes + [n for n in province.notes if not n.startswith("no data for ") and " left out: " not in n]
+    for note in province.notes:
+        if note.startswith("no data for ") or " left out: " in note:
+            continue
+        blank = re.fullmatch(r"customer KPIs blank for (.+): the latest customers snapshot is as of (\S+)", note)
+        if blank and lang == "zh":
+            months, as_of = blank.groups()
+            note = f"客户类指标（普及率、申诉率、保有率）{months} 留空：最新客户快照截至 {as_of}"
+        notes.append(note)
+    return notes
 
 
 def _without_data(key: str, lang: str, missing: set[str], reason: str) -> Part:

@@ -47,7 +47,11 @@ def run_quota(session, config: Config, request: QuotaRequest) -> TaskResult:
     from chanops.analysis.quota import over_quota, touchpoint_quotas
 
     month, frame = touchpoint_quotas(session, config, request.month, request.lang)
-    notes = [] if config.quota.for_month(month) else ["no [quota] in the config; showing contacts per touchpoint only"]
+    notes = (
+        []
+        if config.quota.for_month(month)
+        else [f"no [quota] for {month} in the config; showing contacts per touchpoint only"]
+    )
     alerts = [Alert("quota", line, line, line) for line in over_quota(frame)]
     return TaskResult(
         [Section(frame, f"quota {month}", percent=("utilization",))],

@@ -85,11 +85,11 @@ def run_prefer_summary(session, config: Config, request: PreferSummaryRequest) -
 
     month = _month(session, request.month)
     table = prefer.summary(session, month, config.prefer, config.channels)
-    return TaskResult(
-        [Section(table, f"channels {month}", percent=("penetration",))],
-        notes=[prefer.window_note(month, config.prefer, request.lang)],
-        value=table,
-    )
+    notes = [prefer.window_note(month, config.prefer, request.lang)]
+    table, uncovered = prefer.without_uncovered_base(session, month, table, request.lang)
+    if uncovered:
+        notes.append(uncovered)
+    return TaskResult([Section(table, f"channels {month}", percent=("penetration",))], notes=notes, value=table)
 
 
 @dataclass(frozen=True)
@@ -101,10 +101,10 @@ class RetentionRequest:
 
 def run_retention(session, config: Config, request: RetentionRequest) -> TaskResult:
     """用户保有率 and 收入保有率 against a base month: the catalog's two KPIs, named for people."""
-    from chanops.analysis.retention import run_retention as retention
+    from chanops.analysis.retention import retention_with_notes
 
-    month, table = retention(session, config, request.month, request.base, list(request.dims))
-    return TaskResult([Section(table, f"retention {month}", percent=RETENTION_RATES)], value=table)
+    month, table, notes = retention_with_notes(session, config, request.month, request.base, list(request.dims))
+    return TaskResult([Section(table, f"retention {month}", percent=RETENTION_RATES)], notes=notes, value=table)
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,7 @@ def run_plan_task(session, config: Config, request: PlanTaskRequest) -> TaskResu
     total = sum(statuses.column("candidates").to_pylist())
     messages = [
         f"plan {result.month}: {total:,} candidates in {len(result.plan.campaigns)} campaigns; "
-        f"{assigned:,} assigned, {over:,} over quota",
-        *result.notes,
+        f"{assigned:,} assigned, {over:,} over quota"
     ]
     if written:
         messages.append(f"wrote {len(written)} files to {request.out}: " + ", ".join(p.name for p in written))
@@ -43,4 +42,5 @@ def run_plan_task(session, config: Config, request: PlanTaskRequest) -> TaskResu
     ]
     if result.candidates is not None:
         sections.insert(0, Section(result.candidates, f"plan {result.month}", percent=("expected_conversion",)))
-    return TaskResult(sections, messages=messages, value=result)
+    notes = [n.removeprefix("note: ") for n in result.notes]
+    return TaskResult(sections, notes=notes, messages=messages, value=result)

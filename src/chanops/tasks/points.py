@@ -37,7 +37,9 @@ def run_statement_task(session, config: Config, request: PointsRequest) -> TaskR
     where = "" if session.source is None else f" in {session.source}/_points_runs"
     message = f"recorded run {run.run_id} ({request.command} {run.month}){where}"
     percent = MATCH_RATE if request.command == "statement" else ()
-    return TaskResult([Section(run.table, f"{request.command} {run.month}", percent=percent)], [], [message], value=run)
+    return TaskResult(
+        [Section(run.table, f"{request.command} {run.month}", percent=percent)], messages=[message], value=run
+    )
 
 
 @dataclass(frozen=True)

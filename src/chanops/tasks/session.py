@@ -15,6 +15,16 @@ if TYPE_CHECKING:
 DEFAULT_WAIT = 5.0  # seconds a reader or writer waits while another process holds the warehouse
 
 
+def require_warehouse(db: Path | None) -> None:
+    """Refuse, in one line, to work on a warehouse that does not exist yet (a dry run)."""
+    from chanops.errors import UsageError
+    from chanops.store.warehouse import resolve_db_path
+
+    path = resolve_db_path(db)
+    if not Path(path).exists():
+        raise UsageError(f"{path} does not exist: a dry run checks a load against a warehouse and creates none")
+
+
 @dataclass(frozen=True)
 class SessionOptions:
     """The engine and where its data is: --engine, --db/--wait, or --source and Spark's settings."""
