@@ -19,7 +19,8 @@ transaction is rolled back and the warehouse is exactly as before.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -393,7 +394,7 @@ def load_files(
     refused: FileLoad | None = None
     kept = None
     con.execute("BEGIN TRANSACTION")
-    try:
+    with _rolled_back_on_failure(con):
         for path in paths:
             if on_start:
                 on_start(Path(path))
@@ -421,12 +422,6 @@ def load_files(
             _rollback(con)
         else:
             con.execute("COMMIT")
-    except duckdb.IOException as exc:
-        _rollback(con)
-        raise WarehouseUnwritable(f"cannot write to the warehouse: {storage_problem(exc)}") from None
-    except BaseException:
-        _rollback(con)
-        raise
     if refused is not None:
         _keep_refused(con, loader, refused, kept)
         raise LoadRejected(
@@ -449,7 +444,7 @@ def _keep_refused(con: duckdb.DuckDBPyConnection, loader: _Loader, refused: File
     """After the rollback: the refused load's ledger line (status 'refused', nothing loaded) and
     its rejects, in a transaction of their own — no data rows."""
     con.execute("BEGIN TRANSACTION")
-    try:
+    with _rolled_back_on_failure(con):
         loader.record(refused, refused.fingerprint or "", status="refused")
         con.register("_refused_rejects", kept)
         try:
@@ -457,6 +452,14 @@ def _keep_refused(con: duckdb.DuckDBPyConnection, loader: _Loader, refused: File
         finally:
             con.unregister("_refused_rejects")
         con.execute("COMMIT")
+
+
+@contextmanager
+def _rolled_back_on_failure(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The open transaction is rolled back on any failure; a full disk or a read-only file is
+    said in one line (the file stays as it was)."""
+    try:
+        yield
     except duckdb.IOException as exc:
         _rollback(con)
         raise WarehouseUnwritable(f"cannot write to the warehouse: {storage_problem(exc)}") from None

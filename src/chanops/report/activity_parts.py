@@ -6,6 +6,7 @@ saying so in the part's place."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -272,6 +273,4 @@ def customers_part(session, month: str, config: Config, lang: str, regional: Kpi
 
 def _titled(section: Section, name: str) -> Section:
     """A task's section under the report's name for it (its sheet and heading)."""
-    from dataclasses import replace
-
     return replace(section, title=name)
