@@ -62,3 +62,31 @@ def kpi_list(*, shared: Shared) -> None:
 
     shared.check_output()
     render(run_kpi_list(None, shared.config, KpiListRequest(shared.lang)), shared.out)
+
+
+@shared_options(config=True, engines=True)
+def explain(
+    kpi_id: Annotated[str, typer.Argument(metavar="KPI", help="A KPI id (chanops kpi list).", show_default=False)],
+    month: MonthOpt = None,
+    vs: Annotated[
+        str,
+        typer.Option("--vs", help="prev | yoy | YYYY-MM | province (a --region's gap to the province)."),
+    ] = "prev",
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Split by region, channel, product, campaign_id or wave (default: the one that explains most).",
+            show_default=False,
+        ),
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="Explain one region's figure.", show_default=False)
+    ] = None,
+    *,
+    shared: Shared,
+) -> None:
+    """Why a KPI moved: its change split exactly into segments (mix and rate effects), with one sentence."""
+    from chanops.tasks.explain import ExplainRequest
+
+    shared.run("explain", ExplainRequest(kpi_id, month, vs, by, region, shared.lang))

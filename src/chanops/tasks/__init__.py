@@ -39,6 +39,7 @@ class Task:
 TASKS: dict[str, Task] = {
     "load": Task("chanops.tasks.load", "run_load", writes=True, request="chanops.tasks.load:LoadRequest"),
     "kpi": Task("chanops.tasks.kpi", "run_kpi", request="chanops.kpi.evaluate:KpiRequest"),
+    "explain": Task("chanops.tasks.explain", "run_explain", request="chanops.tasks.explain:ExplainRequest"),
     "kpi list": Task("chanops.tasks.kpi", "run_kpi_list", request="chanops.tasks.kpi:KpiListRequest"),
     "funnel": Task("chanops.tasks.activity", "run_funnel", request="chanops.tasks.activity:FunnelRequest"),
     "quota": Task("chanops.tasks.activity", "run_quota", request="chanops.tasks.activity:QuotaRequest"),
