@@ -68,6 +68,19 @@ MonthOpt = Annotated[
 ]
 FromOpt = Annotated[str | None, typer.Option("--from", help="First month of a range.", show_default=False)]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last month of a range.", show_default=False)]
+RegionOpt = Annotated[
+    str | None, typer.Option("--region", help="Only these regions (盟市), comma-separated.", show_default=False)
+]
+ProductOpt = Annotated[
+    str | None, typer.Option("--product", help="Only these products, comma-separated.", show_default=False)
+]
+
+
+def slices_of(region: str | None, product: str | None):
+    """--region/--product as the library's Slices (chanops/slices.py)."""
+    from chanops.slices import Slices
+
+    return Slices(tuple(split_list(region)), tuple(split_list(product)))
 
 
 UnmaskOpt = Annotated[

@@ -37,7 +37,8 @@ def sentence(
     base = PROVINCE_WORDS[lang] if vs_province else split.base.label
     if zh:
         if not split.change:
-            return f"{place}{name} {month} 为 {now}，与{base}持平。"
+            against = base if vs_province else f" {base} "
+            return f"{place}{name} {month} 为 {now}，与{against}持平。"
         if vs_province:
             way = "高" if split.change > 0 else "低"
             head = f"{place}{name} {month} 为 {now}，比{base}（{then}）{way} {gap}"

@@ -25,7 +25,8 @@ PROVINCE = "province"
 class ExplainRequest:
     """`chanops explain KPI`: the month (default the latest with data), what it is compared
     with (prev, yoy, a month, or the province for --region), the dimension to split by
-    (default: the one whose biggest segment carries most of the change), one region."""
+    (default: the one whose segments moved most unevenly), one region and/or one product
+    whose figure is explained."""
 
     kpi: str
     month: str | None = None
@@ -33,6 +34,11 @@ class ExplainRequest:
     by: str | None = None
     region: str | None = None
     lang: str = "zh"
+    product: str | None = None
+
+    def focus(self) -> dict[str, str]:
+        """The slice whose figure is explained: {dimension: value}."""
+        return {d: v for d, v in (("region", self.region), ("product", self.product)) if v}
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,8 @@ def run_explain(session, config: Config, request: ExplainRequest) -> TaskResult:
     # the dimension asked for, else the one whose top segment carries the most of the change
     by = dims[0] if request.by else max(dims, key=lambda d: unevenness(splits[d]))
     split = splits[by]
-    words = sentence(kpi, by, split, month, request.lang, config.channels, request.region, explain.province)
+    place = " ".join(request.focus().values()) or None
+    words = sentence(kpi, by, split, month, request.lang, config.channels, place, explain.province)
     notes = list(explain.notes)
     if not request.by and len(dims) > 1:
         notes.append(f"split by {by}, the dimension whose segments moved most unevenly (--by to choose)")
@@ -65,7 +72,7 @@ def run_explain(session, config: Config, request: ExplainRequest) -> TaskResult:
             f"{kpi.id}'s {by} segments overlap (a user or row counted in several, or numerators without a "
             f"denominator): the {OVERLAP} row is the part of the change they cannot place"
         )
-    title = f"explain {kpi.id} {month}" + (f" {request.region}" if request.region else "") + f" vs {split.base.label}"
+    title = f"explain {kpi.id} {month}" + (f" {place}" if place else "") + f" vs {split.base.label}"
     return TaskResult(
         [_section(kpi, by, split, title), _sentence_section(words)],
         notes=notes,
@@ -80,23 +87,27 @@ def _kpi(config: Config, kpi_id: str) -> Kpi:
 
 
 def _dimensions(kpi: Kpi, request: ExplainRequest) -> list[str]:
-    """The dimensions to split by: --by, else every one the KPI carries (but region within one
-    region); refused in one line when the KPI cannot be split that way."""
+    """The dimensions to split by: --by, else every one the KPI carries but the sliced ones;
+    refused in one line when the KPI cannot be split or sliced that way."""
+    focus = request.focus()
     if request.vs == PROVINCE and not request.region:
         raise UsageError("--vs province explains a region's gap to the province: give --region R")
-    if request.region and "region" not in kpi.dimensions:
-        raise UsageError(f"KPI {kpi.id} cannot be sliced by region: its rows carry only month")
-    if request.region and "," in request.region:
-        raise UsageError("explain takes one --region at a time (the split is of one KPI value)")
-    usable = [d for d in kpi.dimensions if not (d == "region" and request.region)]
+    for dim, value in focus.items():
+        if dim not in kpi.dimensions:
+            raise UsageError(
+                f"KPI {kpi.id} cannot be sliced by {dim}: its rows carry only {', '.join(kpi.dimensions) or 'month'}"
+            )
+        if "," in value:
+            raise UsageError(f"explain takes one --{dim} at a time (the split is of one KPI value)")
+    usable = [d for d in kpi.dimensions if d not in focus]
     if request.by:
         if request.by not in kpi.dimensions:
             raise UsageError(
                 f"KPI {kpi.id} cannot be split by {request.by}: its rows carry only "
                 f"{', '.join(kpi.dimensions) or 'month'}"
             )
-        if request.by == "region" and request.region:
-            raise UsageError("--by region within one --region has one segment: choose another --by")
+        if request.by in focus:
+            raise UsageError(f"--by {request.by} within one --{request.by} has one segment: choose another --by")
         return [request.by]
     if not usable:
         raise UsageError(f"KPI {kpi.id} has no dimension to split by ({', '.join(kpi.dimensions) or 'month only'})")
@@ -107,7 +118,9 @@ class _Explainer:
     """Evaluates the KPI for both sides through the same code `chanops kpi` runs, and splits."""
 
     def __init__(self, session, config: Config, kpi: Kpi, month: str, request: ExplainRequest):
-        self.session, self.config, self.kpi, self.month, self.region = session, config, kpi, month, request.region
+        self.session, self.config, self.kpi, self.month = session, config, kpi, month
+        self.focus = request.focus()
+        self.place = " ".join(self.focus.values())
         self.province = request.vs == PROVINCE
         self.base_month = month if self.province else _base_month(month, request.vs)
         if not self.province and self.base_month >= month:
@@ -128,12 +141,12 @@ class _Explainer:
         dims = [dim] if dim else []
         if self.province:  # the province's month against the region's month
             province = self._evaluate([self.month], dims)
-            regional = self._in_region(self._evaluate([self.month], ["region", *dims]))
-            return {"base": self._side(province, dim, PROVINCE), "month": self._side(regional, dim, self.region or "")}
-        prefix = ["region"] if self.region else []
+            focused = self._in_focus(self._evaluate([self.month], [*self.focus, *dims]))
+            return {"base": self._side(province, dim, PROVINCE), "month": self._side(focused, dim, self.place)}
+        prefix = list(self.focus)
         rows = self._evaluate([self.base_month, self.month], [*prefix, *dims])
-        if self.region:
-            rows = self._in_region(rows)
+        if self.focus:
+            rows = self._in_focus(rows)
         return {
             "base": self._side([r for r in rows if r["month"] == self.base_month], dim, self.base_month),
             "month": self._side([r for r in rows if r["month"] == self.month], dim, self.month),
@@ -148,18 +161,21 @@ class _Explainer:
                 self.notes.append(note)
         return result.frame.to_pylist()  # months × segments of one KPI: a handful of rows
 
-    def _in_region(self, rows: list[dict]) -> list[dict]:
-        kept = [r for r in rows if r["region"] == self.region]
-        if not kept:
-            regions = ", ".join(sorted({str(r["region"]) for r in rows}))
-            raise NoData(f"no {self.kpi.id} figures for region '{self.region}' in {self.month}; regions: {regions}")
-        return kept
+    def _in_focus(self, rows: list[dict]) -> list[dict]:
+        """The rows of the explained slice; a value in no row is refused naming those there are."""
+        for dim, value in self.focus.items():
+            kept = [r for r in rows if r[dim] == value]
+            if not kept:
+                there = ", ".join(sorted({str(r[dim]) for r in rows}))
+                raise NoData(f"no {self.kpi.id} figures for {dim} '{value}' in {self.month}; {dim}s: {there}")
+            rows = kept
+        return rows
 
     def _side(self, rows: list[dict], dim: str | None, label: str) -> Side:
         """One side's totals (dim None: one row) or segments; refused when it has no figure."""
         num, den = f"{self.kpi.id}_num", f"{self.kpi.id}_den"
         if not any(r[den] for r in rows):
-            where = f" in {self.region}" if self.region and label != self.region else ""
+            where = f" in {self.place}" if self.place and label != self.place else ""
             raise NoData(f"{self.kpi.id} has no figure for {label}{where} (no data, or its denominator is empty)")
         if dim is None:
             [row] = rows
