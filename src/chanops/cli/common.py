@@ -76,11 +76,16 @@ ProductOpt = Annotated[
 ]
 
 
-def slices_of(region: str | None, product: str | None):
-    """--region/--product as the library's Slices (chanops/slices.py)."""
+StaffOpt = Annotated[
+    str | None, typer.Option("--staff", help="Only these staff ids (工号), comma-separated.", show_default=False)
+]
+
+
+def slices_of(region: str | None, product: str | None = None, staff: str | None = None):
+    """--region/--product/--staff as the library's Slices (chanops/slices.py)."""
     from chanops.slices import Slices
 
-    return Slices(tuple(split_list(region)), tuple(split_list(product)))
+    return Slices(tuple(split_list(region)), tuple(split_list(product)), tuple(split_list(staff)))
 
 
 UnmaskOpt = Annotated[

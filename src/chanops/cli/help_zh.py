@@ -80,6 +80,7 @@ OPTIONS = {
     "Explain one product's figure.": "说明某一个产品的指标。",
     "Only these regions (盟市), comma-separated.": "只看这些盟市，逗号分隔。",
     "Only these products, comma-separated.": "只看这些产品，逗号分隔。",
+    "Only these staff ids (工号), comma-separated.": "只看这些工号，逗号分隔。",
     "KPI ids, comma-separated (default: all that the slice supports).": "指标编号，逗号分隔（默认该切分支持的全部指标）。",
     "prev | yoy: add the earlier value and the change.": "prev（环比）| yoy（同比）：增加对比值与变化。",
     "Exit 3 when a KPI crosses its threshold.": "有指标越过阈值时退出码 3。",
