@@ -77,6 +77,7 @@ OPTIONS = {
     "prev | yoy | YYYY-MM | province (a --region's gap to the province).": "对比：prev 环比 | yoy 同比 | YYYY-MM 指定月份 | province 某 --region 与全区的差距。",
     "Split by region, channel, product, campaign_id or wave (default: the one that explains most).": "按 region、channel、product、campaign_id 或 wave 拆分（默认：最能说明变化的维度）。",
     "Explain one region's figure.": "说明某一个盟市的指标。",
+    "One 盟市's own report.": "生成某一个盟市自己的月报。",
     "Explain one product's figure.": "说明某一个产品的指标。",
     "Only these regions (盟市), comma-separated.": "只看这些盟市，逗号分隔。",
     "Only these products, comma-separated.": "只看这些产品，逗号分隔。",

@@ -35,10 +35,12 @@ class ExplainRequest:
     region: str | None = None
     lang: str = "zh"
     product: str | None = None
+    channel: str | None = None  # a touchpoint's figure (the report explains its alerts)
 
     def focus(self) -> dict[str, str]:
         """The slice whose figure is explained: {dimension: value}."""
-        return {d: v for d, v in (("region", self.region), ("product", self.product)) if v}
+        pairs = (("region", self.region), ("product", self.product), ("channel", self.channel))
+        return {d: v for d, v in pairs if v}
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,9 @@ def run_explain(session, config: Config, request: ExplainRequest) -> TaskResult:
     # the dimension asked for, else the one whose top segment carries the most of the change
     by = dims[0] if request.by else max(dims, key=lambda d: unevenness(splits[d]))
     split = splits[by]
-    place = " ".join(request.focus().values()) or None
+    from chanops.kpi.explain_words import segment_label
+
+    place = " ".join(segment_label(d, v, request.lang, config.channels) for d, v in request.focus().items()) or None
     words = sentence(kpi, by, split, month, request.lang, config.channels, place, explain.province)
     notes = list(explain.notes)
     if not request.by and len(dims) > 1:
