@@ -20,9 +20,8 @@ PHONES = ("13800000001", "13800000002", "13800000003")
 
 @pytest.fixture
 def orders_db(chanops, tmp_path, db):
-    rows = "".join(
-        f"A{i},2022-11-0{i} 10:00:00,1380000000{i},{r},app,视频彩铃,成功\n" for i, r in [(1, "包头"), (2, "包头"), (3, "赤峰")]
-    )
+    regions = [(1, "包头"), (2, "包头"), (3, "赤峰")]
+    rows = "".join(f"A{i},2022-11-0{i} 10:00:00,1380000000{i},{r},app,视频彩铃,成功\n" for i, r in regions)
     assert chanops("load", "orders", write_text(tmp_path / "o.csv", ORDERS + rows), "--db", db).exit_code == 0
     return db
 
@@ -111,3 +110,91 @@ def test_error_text_is_one_masked_line(chanops, orders_db):
         assert result.exit_code == 2
         assert len(result.stderr.strip().splitlines()) == 1 and no_full_number(result.stderr), result.stderr
         assert "138****0001" in result.stderr and "SELECT" not in result.stderr
+
+
+VIP = "2022年12月重点客户名单\n手机号码,客户经理,备注\n+86 138-0000-0001,张三,老客户\n13800000009,李四,\n"
+
+
+def test_a_file_is_read_as_load_reads_it_and_queried_beside_the_warehouse(chanops, orders_db, tmp_path):
+    """A GB18030 list with a title line: `vip` has the file's own Chinese headers and its 2
+    rows as written; for people both numbers are masked (also the one in groups). Joined to
+    orders as text, no row matches (+86 138-0000-0001 is not 13800000001)."""
+    vip = write_text(tmp_path / "vip.csv", VIP, encoding="gb18030")
+    result = sql(chanops, orders_db, "SELECT * FROM vip", "--file", f"vip={vip}", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "手机号码,客户经理,备注",
+        "+86 138-0000-0001,张三,老客户",
+        "13800000009,李四,",
+    ]
+    people = sql(chanops, orders_db, "SELECT * FROM vip", "--file", f"vip={vip}", "-f", "markdown")
+    assert "+86 138****0001" in people.stdout and "138****0009" in people.stdout and "0000-0001" not in people.stdout
+    joined = sql(
+        chanops, orders_db, "SELECT count(*) AS n FROM vip JOIN orders ON msisdn = 手机号码", "--file", f"vip={vip}"
+    )
+    assert joined.stdout.splitlines() == ["n", "0"]
+
+
+def test_a_file_read_as_a_kind_is_mapped_and_normalized_like_a_load(chanops, orders_db, tmp_path):
+    """December orders with Chinese headers, CRLF, a +86 number in groups, a channel label
+    and 成功/失败: read as orders they become 13800000001/app/success and 13800000009/store/
+    fail, so one of the two (13800000001) has a November order in the warehouse."""
+    december = write_text(
+        tmp_path / "dec.csv",
+        ORDERS + "X1,2022/12/01 10:00:00,+86 138-0000-0001,包头,手机营业厅,视频彩铃,成功\n"
+        "X2,20221202,13800000009,赤峰,store,宽带,失败\n",
+        newline="\r\n",
+    )
+    spec = f"dec:orders={december}"
+    rows = sql(chanops, orders_db, "SELECT order_id, order_time, msisdn, channel, status FROM dec", "--file", spec)
+    assert rows.exit_code == 0, rows.stderr
+    assert rows.stdout.splitlines()[1:] == [
+        "X1,2022-12-01 10:00:00,13800000001,app,success",
+        "X2,2022-12-02 00:00:00,13800000009,store,fail",
+    ]
+    returning = sql(
+        chanops, orders_db, "SELECT count(*) AS n FROM dec d JOIN orders o USING (msisdn)", "--file", spec, "-f", "csv"
+    )
+    assert returning.stdout.splitlines() == ["n", "1"]
+
+
+def test_bad_file_options_are_refused_in_one_line(chanops, orders_db, tmp_path):
+    """Usage (exit 2): no '=', a name that is no identifier, an unknown kind, a name hiding a
+    warehouse table or a view, an SQL keyword, a name given twice. Data (exit 1): a missing
+    file, a directory, binary bytes, a line that does not split (3 fields under a 2-field
+    header), a row that does not read as the kind (its number masked)."""
+    good = write_text(tmp_path / "good.csv", "a,b\n1,2\n")
+    ragged = write_text(tmp_path / "ragged.csv", "a,b\n1,2\n3,4,5\n")
+    binary = tmp_path / "bin.csv"
+    binary.write_bytes(b"\x00\x01\x02" * 50)
+    bad_row = write_text(tmp_path / "bad.csv", ORDERS + "X1,2022-12-01 10:00:00,13800000001x,包头,app,宽带,成功\n")
+    cases = [
+        (f"x{good}", 2, "give NAME=PATH"),
+        (f"1x={good}", 2, "'1x' is not a table name"),
+        (f"x:order={good}", 2, "unknown kind 'order'"),
+        (f"orders={good}", 2, "the warehouse has a table orders"),
+        (f"Claims={good}", 2, "Claims is a view of chanops sql"),
+        (f"select={good}", 2, "select is an SQL keyword"),
+        (f"x={tmp_path / 'missing.csv'}", 1, "missing.csv: no such file"),
+        (f"x={tmp_path}", 1, "not a regular file"),
+        (f"x={binary}", 1, "looks binary"),
+        (f"x={ragged}", 1, "1 line(s) cannot be read, the first line 3"),
+        (f"x:orders={bad_row}", 1, "1 row(s) do not read as orders; the first, data row 1: msisdn '138****0001x'"),
+    ]
+    for option, code, words in cases:
+        result = sql(chanops, orders_db, "SELECT 1", "--file", option)
+        assert result.exit_code == code, (option, result.stderr)
+        assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1, (option, result.stderr)
+        assert no_full_number(result.stderr) and "Traceback" not in result.stderr
+    twice = sql(chanops, orders_db, "SELECT 1", "--file", f"x={good}", "--file", f"X={good}")
+    assert twice.exit_code == 2 and "given twice" in twice.stderr
+
+
+def test_a_file_table_is_read_only_and_the_sandbox_holds(chanops, orders_db, tmp_path):
+    """The file's table can be read, not written; the statement still cannot read another file."""
+    good = write_text(tmp_path / "good.csv", "a,b\n1,2\n")
+    for statement in ("INSERT INTO x VALUES ('3', '4')", "SELECT * FROM x, read_text('/etc/passwd')"):
+        refused = sql(chanops, orders_db, statement, "--file", f"x={good}")
+        assert refused.exit_code == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+        assert "root:" not in refused.stderr
+    assert sql(chanops, orders_db, "SELECT * FROM x", "--file", f"x={good}").stdout.splitlines() == ["a,b", "1,2"]

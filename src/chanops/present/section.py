@@ -92,8 +92,9 @@ def _importable(table: Any) -> Any:
 MSISDN_COLUMNS = frozenset({"msisdn"})
 
 
-# A phone number inside free text (a rejected line, a value): 138****0001 as well.
-PHONE_IN_TEXT = r"(1[3-9][0-9])[0-9]{4}([0-9]{4})"
+# A phone number inside free text (a rejected line, a value): 138****0001 as well, also when
+# written in groups (138-0000-0001, 138 0000 0001), as an extract read as text may hold it.
+PHONE_IN_TEXT = r"(1[3-9][0-9])[- ]?[0-9]{4}[- ]?([0-9]{4})"
 # OWASP CSV injection: a cell starting with one of these is run as a formula by spreadsheets.
 FORMULA_START = r"^[=+\-@\t\r]"
 
@@ -152,7 +153,6 @@ def readable_text(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
     if not columns:
         return frame
     import duckdb
-    import polars as pl
 
     from chanops.sql import ident
 
