@@ -198,3 +198,13 @@ def test_a_file_table_is_read_only_and_the_sandbox_holds(chanops, orders_db, tmp
         assert refused.exit_code == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
         assert "root:" not in refused.stderr
     assert sql(chanops, orders_db, "SELECT * FROM x", "--file", f"x={good}").stdout.splitlines() == ["a,b", "1,2"]
+
+
+def test_types_polars_cannot_hold_are_shown_as_duckdb_prints_them(chanops, orders_db):
+    """An INTERVAL reads `1 day`, a UNION holding a number its masked text; JSON keeps the union
+    as {"n": 13800000001}."""
+    statement = "SELECT INTERVAL 1 DAY AS wait, union_value(n := 13800000001) AS u"
+    table = sql(chanops, orders_db, statement, "-f", "markdown")
+    assert table.exit_code == 0, table.stderr
+    assert [c.strip() for c in table.stdout.splitlines()[-1].strip("|").split("|")] == ["1 day", "138****0001"]
+    assert json.loads(sql(chanops, orders_db, statement, "-f", "json").stdout)[0]["u"] == {"n": 13800000001}

@@ -71,20 +71,27 @@ def _importable(table: Any) -> Any:
     ]
     if not foreign:
         return table
+    text = duckdb_text(table.select(foreign))
+    for name in foreign:
+        table = table.set_column(table.schema.get_field_index(name), name, text.column(name))
+    return table
+
+
+def duckdb_text(table: Any) -> Any:
+    """Every column of an Arrow table as the text DuckDB prints for its values (CAST AS
+    VARCHAR): `{'msisdn': 13800000001, 'fee': 12.50}`, `[a, b]`, `{key=value}`, BLOB bytes
+    with `\\xNN` escapes, `1 day` — the text `--format csv` writes, so a cell reads alike in both."""
     import duckdb
 
     from chanops.sql import ident
 
     con = duckdb.connect()
     try:
-        con.register("cells", table.select(foreign))
-        casts = ", ".join(f"CAST({ident(c)} AS VARCHAR) AS {ident(c)}" for c in foreign)
-        text = con.sql(f"SELECT {casts} FROM cells").to_arrow_table()
+        con.register("cells", table)
+        casts = ", ".join(f"CAST({ident(c)} AS VARCHAR) AS {ident(c)}" for c in table.column_names)
+        return con.sql(f"SELECT {casts} FROM cells").to_arrow_table()
     finally:
         con.close()
-    for name in foreign:
-        table = table.set_column(table.schema.get_field_index(name), name, text.column(name))
-    return table
 
 
 # Columns holding phone numbers: masked as 138****0001 in table, markdown and xlsx output
@@ -147,22 +154,12 @@ def _holds_phone_number(column: pl.Series) -> bool:
 
 
 def readable_text(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
-    """`columns` (structs, lists, maps, BLOBs) as the text DuckDB prints for them —
-    `{'msisdn': 13800000001, 'fee': 12.50}`, `[a, b]`, `{key=value}`, BLOB bytes with
-    `\\xNN` escapes — the same text `--format csv` writes, so a cell reads alike in both."""
+    """`columns` (structs, lists, maps, BLOBs) as the text DuckDB prints for them (duckdb_text)."""
     if not columns:
         return frame
-    import duckdb
+    import polars as pl
 
-    from chanops.sql import ident
-
-    con = duckdb.connect()
-    try:
-        con.register("cells", frame.select(columns).to_arrow())
-        casts = ", ".join(f"CAST({ident(c)} AS VARCHAR) AS {ident(c)}" for c in columns)
-        text = con.sql(f"SELECT {casts} FROM cells").pl()
-    finally:
-        con.close()
+    text = cast("pl.DataFrame", pl.from_arrow(duckdb_text(frame.select(columns).to_arrow())))
     return frame.with_columns(text.get_column(c).alias(c) for c in columns)
 
 
