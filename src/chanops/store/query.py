@@ -13,7 +13,7 @@ from collections.abc import Callable
 import duckdb
 import pyarrow as pa
 
-from chanops.errors import UsageError
+from chanops.errors import ChanopsError, UsageError
 
 
 def run_sql(con: duckdb.DuckDBPyConnection, statement: str, prepare: Callable[[], object] | None = None) -> pa.Table:
@@ -29,7 +29,10 @@ def run_sql(con: duckdb.DuckDBPyConnection, statement: str, prepare: Callable[[]
     if len(statements) != 1:
         raise UsageError(f"SQL: give one statement, not {len(statements)}")
     if prepare is not None:
-        prepare()
+        try:
+            prepare()
+        except duckdb.Error as exc:  # a view chanops defines could not be built: not the user's SQL
+            raise ChanopsError(f"SQL views: {_first_line(exc)}") from None
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     try:
