@@ -49,7 +49,8 @@ def checks_sql(month: str, config: PlanConfig, lang: str = "en") -> str:
     """CHECKED: every candidate with its status (NULL: passed) and the evidence for it, in `lang`."""
     start, end = month_start(month), month_start(add_months(month, 1))
     first_day = month_first_day(month)
-    order_months = max(config.holding_months, config.already_has_months)
+    # the orders read serve both windows: already_has's and holding's
+    order_window = max(config.holding_months, config.already_has_months)
 
     def since(column: str, amount: int, unit: str) -> str:
         return f"{column} >= {start} - INTERVAL {amount} {unit} AND {column} < {end}"
@@ -62,6 +63,16 @@ def checks_sql(month: str, config: PlanConfig, lang: str = "en") -> str:
             WHEN '{BY_ORDER}' THEN {phrase(lang, "held_by_order", day=day(f"{h}.seen"))}
             WHEN '{BY_VALID}' THEN {phrase(lang, "held_by_valid", month=f"{h}.valid_month")}
             ELSE {phrase(lang, "held_by_failure", day=day(f"{h}.seen"), failed=f"{h}.failed_product")} END"""
+
+    def strongest(order_months: int) -> str:
+        """Per customer and product, the strongest evidence of `holdings` that counts an order
+        only within `order_months`."""
+        return f"""
+            SELECT * FROM (
+                SELECT *, row_number() OVER (PARTITION BY msisdn, product ORDER BY strength) AS pick
+                FROM holdings
+                WHERE source <> '{BY_ORDER}' OR seen >= {start} - INTERVAL {order_months} MONTH)
+            WHERE pick = 1"""
 
     # the evidence of each status, over the candidate (c) and what the lookups below found for
     # it: o (owned), x (conflicts), q (complained), r (contacted)
@@ -96,7 +107,7 @@ def checks_sql(month: str, config: PlanConfig, lang: str = "en") -> str:
             SELECT msisdn, product, '{BY_ORDER}' AS source, 1 AS strength, max(order_time) AS seen,
                    CAST(NULL AS VARCHAR) AS valid_month, CAST(NULL AS VARCHAR) AS failed_product
             FROM orders
-            WHERE status = 'success' AND {since("order_time", order_months, "MONTH")} AND msisdn IN ({listed})
+            WHERE status = 'success' AND {since("order_time", order_window, "MONTH")} AND msisdn IN ({listed})
               AND (product IN (SELECT product FROM {CAMPAIGNS}) OR product IN (SELECT conflict_product FROM pairs))
             GROUP BY msisdn, product
             UNION ALL
@@ -112,18 +123,8 @@ def checks_sql(month: str, config: PlanConfig, lang: str = "en") -> str:
               AND {since("order_time", config.conflict_months, "MONTH")} AND msisdn IN ({listed})
             GROUP BY msisdn, conflict_product),
         -- the strongest evidence per customer and product, for each check's own order window
-        owned AS (
-            SELECT * FROM (
-                SELECT *, row_number() OVER (PARTITION BY msisdn, product ORDER BY strength) AS pick
-                FROM holdings
-                WHERE source <> '{BY_ORDER}' OR seen >= {start} - INTERVAL {config.already_has_months} MONTH)
-            WHERE pick = 1),
-        held AS (
-            SELECT * FROM (
-                SELECT *, row_number() OVER (PARTITION BY msisdn, product ORDER BY strength) AS pick
-                FROM holdings
-                WHERE source <> '{BY_ORDER}' OR seen >= {start} - INTERVAL {config.holding_months} MONTH)
-            WHERE pick = 1),
+        owned AS ({strongest(config.already_has_months)}),
+        held AS ({strongest(config.holding_months)}),
         -- per customer and campaign product, the held product its failures name most often
         conflicts AS (
             SELECT * FROM (
