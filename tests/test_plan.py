@@ -346,6 +346,25 @@ def test_a_plan_without_conversion_history_says_so(chanops, tmp_path, db):
     assert "no reached contacts of the plan's products in 2023-03..2023-05" in result.stderr
 
 
+def _holdings_plan(chanops, tmp_path: Path, db: Path, more: str = "") -> Path:
+    """The fixture warehouse with the holdings of the test below added, and campaign H's plan
+    (`more`: further [[campaigns]])."""
+    _warehouse(chanops, tmp_path, db)
+    orders = "order_id,order_time,msisdn,region,channel,product,status,fail_reason,conflict_product\n"
+    orders += f"O20,2022-10-02 10:00:00,{n(23)},包头,app,5G套餐,fail,产品互斥,4G飞享套餐\n"
+    valid = "month,msisdn,product,fee\n"
+    valid += f"2022-11,{n(22)},5G套餐,128\n2022-11,{n(9)},4G飞享套餐,58\n2022-10,{n(10)},5G套餐,128\n"
+    for kind, text in (("orders", orders), ("valid", valid)):
+        loaded = chanops("load", kind, write_text(tmp_path / f"more_{kind}.csv", text), "--db", db)
+        assert loaded.exit_code == 0, loaded.stderr
+    (tmp_path / "targets").mkdir()
+    write_text(tmp_path / "targets" / "h.csv", "手机号码\n" + "".join(f"{n(m)}\n" for m in (23, 22, 9, 10)))
+    return write_text(
+        tmp_path / "plan.toml",
+        '[[campaigns]]\nid = "H"\nproduct = "5G套餐"\nlist = "targets/h.csv"\ntouchpoints = ["sms"]\n' + more,
+    )
+
+
 def test_holdings_count_valid_rows_and_the_customers_own_failure_log(chanops, tmp_path, db):
     """A customer holds a product (SPEC §12 decision) by a successful order in 12 months, a
     `valid` row for M−1, or an own failed order in 6 months naming it as conflict_product.
@@ -357,20 +376,7 @@ def test_holdings_count_valid_rows_and_the_customers_own_failure_log(chanops, tm
       09  4G飞享套餐 in force in 2022-11 → conflict
       10  its valid row is of 2022-10 → assigned to sms, 5G套餐 on sms 1/4 = 0.25
     Before this decision 23, 22 and 09 were all assigned."""
-    _warehouse(chanops, tmp_path, db)
-    orders = "order_id,order_time,msisdn,region,channel,product,status,fail_reason,conflict_product\n"
-    orders += f"O20,2022-10-02 10:00:00,{n(23)},包头,app,5G套餐,fail,产品互斥,4G飞享套餐\n"
-    valid = "month,msisdn,product,fee\n"
-    valid += f"2022-11,{n(22)},5G套餐,128\n2022-11,{n(9)},4G飞享套餐,58\n2022-10,{n(10)},5G套餐,128\n"
-    for kind, text in (("orders", orders), ("valid", valid)):
-        loaded = chanops("load", kind, write_text(tmp_path / f"more_{kind}.csv", text), "--db", db)
-        assert loaded.exit_code == 0, loaded.stderr
-    (tmp_path / "targets").mkdir()
-    write_text(tmp_path / "targets" / "h.csv", "手机号码\n" + "".join(f"{n(m)}\n" for m in (23, 22, 9, 10)))
-    plan = write_text(
-        tmp_path / "plan.toml",
-        '[[campaigns]]\nid = "H"\nproduct = "5G套餐"\nlist = "targets/h.csv"\ntouchpoints = ["sms"]\n',
-    )
+    plan = _holdings_plan(chanops, tmp_path, db)
     config = write_text(tmp_path / "none.toml", "")
     got = {}
     for lang in ("en", "zh"):
