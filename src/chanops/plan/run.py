@@ -63,7 +63,7 @@ def run_plan(con_or_engine, config: Config, request: PlanRequest) -> PlanResult:
     engine.materialize(checks.LISTED, checks.listed_sql())
     engine.materialize(checks.CHECKED, checks.checks_sql(month, config.plan, request.lang))
     quota_left = _quota_left(engine, config, month, plan)
-    rounds = _assign(engine, config, month, quota_left)
+    rounds = _assign(engine, config, month, plan, quota_left)
     engine.materialize(RESULT, _result_sql(request.lang, config))
     return PlanResult(
         month=month,
@@ -147,7 +147,8 @@ def _check_products(engine: Engine, plan: PlanFile) -> None:
 
 def _campaign_tables(engine: Engine, plan: PlanFile) -> None:
     campaigns = ", ".join(
-        f"({lit(c.id)}, {lit(c.product)}, {c.priority}, {'NULL' if c.cap is None else c.cap}, {c.new_product})"
+        f"({lit(c.id)}, {lit(c.product)}, {c.priority}, {'NULL' if c.cap is None else c.cap}, "
+        f"{'TRUE' if c.new_product else 'FALSE'})"
         for c in plan.campaigns
     )
     engine.materialize(
@@ -169,7 +170,7 @@ def _quota_left(engine: Engine, config: Config, month: str, plan: PlanFile) -> d
     return {t: (None if t not in quotas else max(quotas[t] - used.get(t, 0), 0)) for t in touchpoints}
 
 
-def _assign(engine: Engine, config: Config, month: str, quota_left: dict[str, int | None]) -> int:
+def _assign(engine: Engine, config: Config, month: str, plan: PlanFile, quota_left: dict[str, int | None]) -> int:
     engine.materialize(
         SERVED,
         f"""
@@ -180,7 +181,7 @@ def _assign(engine: Engine, config: Config, month: str, quota_left: dict[str, in
             FROM {checks.CHECKED} WHERE status IS NULL) s
         JOIN {checks.CAMPAIGNS} p USING (campaign_id)""",
     )
-    engine.materialize(HISTORY, _history_sql(config, month, any_new=_any_new_product(engine)))
+    engine.materialize(HISTORY, _history_sql(config, month, any_new=any(c.new_product for c in plan.campaigns)))
     electronic = channel_codes(config.channels, "electronic")
     prefer = config.plan
     weights = {"high": prefer.tier_high, "medium": prefer.tier_medium, "low": prefer.tier_low, "none": prefer.tier_none}
@@ -195,10 +196,6 @@ def _assign(engine: Engine, config: Config, month: str, quota_left: dict[str, in
         ),
     )
     return assign.assign(engine, quota_left)
-
-
-def _any_new_product(engine: Engine) -> bool:
-    return bool(only_row(engine, f"SELECT count(*) FROM {checks.CAMPAIGNS} WHERE new_product")[0])
 
 
 def _history_sql(config: Config, month: str, any_new: bool) -> str:
