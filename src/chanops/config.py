@@ -5,7 +5,7 @@
 "canonical column"), [kpis.ID] (thresholds, labels, new KPIs), [quota] (contacts per
 touchpoint per month), [points] (complaint deductions), [prefer] (score weights),
 [report] (the product the monthly report follows), [check] (data completeness), [plan]
-(campaign-planning windows and tier weights).
+(campaign-planning windows and tier weights), [funnel] (how outbound orders are attributed).
 A mistake in any of them is a ConfigError naming the file and the key, raised when
 the file is read — never halfway through a command.
 """
@@ -171,6 +171,23 @@ class PlanConfig:
 
 
 @dataclass(frozen=True)
+class FunnelConfig:
+    """`[funnel]`: an outbound order (which carries no campaign id) converts for the campaign
+    whose reached outbound call about its product came at most `outbound_window_days` before it."""
+
+    outbound_window_days: int = 30
+
+    @classmethod
+    def from_section(cls, section: dict | None) -> FunnelConfig:
+        section = section or {}
+        _refuse_unknown_keys("funnel", section, [f.name for f in fields(cls)])
+        days = section.get("outbound_window_days", cls.outbound_window_days)
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 366:
+            raise ConfigError(f"[funnel] outbound_window_days must be a whole number from 1 to 366, got {days!r}")
+        return cls(days)
+
+
+@dataclass(frozen=True)
 class ReportConfig:
     """`[report]`: focus_product is the product whose online success rate the monthly report
     follows over six months (seed 000 followed 5G: 49% → 87% as conflicts were fixed)."""
@@ -203,6 +220,7 @@ class Config:
     report: ReportConfig = field(default_factory=ReportConfig)
     check: CheckConfig = field(default_factory=CheckConfig)
     plan: PlanConfig = field(default_factory=PlanConfig)
+    funnel: FunnelConfig = field(default_factory=FunnelConfig)
 
     @classmethod
     def from_dict(cls, raw: dict, path: Path | None = None) -> Config:
@@ -219,6 +237,7 @@ class Config:
             report=ReportConfig.from_section(raw.get("report")),
             check=CheckConfig.from_section(raw.get("check")),
             plan=PlanConfig.from_section(raw.get("plan")),
+            funnel=FunnelConfig.from_section(raw.get("funnel")),
         )
 
 

@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
 
+from chanops.sql import FORMULA_START
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -102,8 +104,6 @@ MSISDN_COLUMNS = frozenset({"msisdn"})
 # A phone number inside free text (a rejected line, a value): 138****0001 as well, also when
 # written in groups (138-0000-0001, 138 0000 0001), as an extract read as text may hold it.
 PHONE_IN_TEXT = r"(1[3-9][0-9])[- ]?[0-9]{4}[- ]?([0-9]{4})"
-# OWASP CSV injection: a cell starting with one of these is run as a formula by spreadsheets.
-FORMULA_START = r"^[=+\-@\t\r]"
 
 
 def masked(frame: pl.DataFrame, unmask: bool, free_text: Sequence[str] = ()) -> pl.DataFrame:
