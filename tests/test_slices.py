@@ -193,3 +193,24 @@ def test_points_for_one_product_and_one_staff(chanops, points_db):
         ("e03", "duplicate"),
         ("e08", "contested"),
     ]
+
+
+def test_plan_slices_what_it_shows_by_product_and_refuses_a_region(db, tmp_path):
+    """The plan's rows carry their campaign's product, not a region: --region is refused before
+    the plan is read; --product with --out is refused (the dispatch files are the whole plan's)."""
+    from chanops import load_config
+    from chanops.errors import UsageError
+    from chanops.slices import Slices
+    from chanops.store.warehouse import connect
+    from chanops.tasks import run_task
+    from chanops.tasks.plan import PlanTaskRequest
+
+    con = connect(db, read_only=True)
+    try:
+        with pytest.raises(UsageError, match="plan cannot be sliced by region"):
+            run_task("plan", con, load_config(None), PlanTaskRequest(tmp_path / "p.toml", slices=Slices(("A",))))
+        request = PlanTaskRequest(tmp_path / "p.toml", out=tmp_path / "d", slices=Slices(products=("P1",)))
+        with pytest.raises(UsageError, match="--out writes the whole plan"):
+            run_task("plan", con, load_config(None), request)
+    finally:
+        con.close()

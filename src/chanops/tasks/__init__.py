@@ -67,7 +67,13 @@ TASKS: dict[str, Task] = {
         slicing="narrow",
     ),
     "check": Task("chanops.tasks.warehouse", "run_check", request="chanops.tasks.warehouse:CheckRequest"),
-    "plan": Task("chanops.tasks.plan", "run_plan_task", request="chanops.tasks.plan:PlanTaskRequest"),
+    "plan": Task(
+        "chanops.tasks.plan",
+        "run_plan_task",
+        request="chanops.tasks.plan:PlanTaskRequest",
+        carries=PRODUCT,
+        slicing="rows",
+    ),
     "points match": Task(
         "chanops.tasks.points",
         "run_match",
