@@ -92,6 +92,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "test": ("检查项", "Test"),
     "figure": ("实际", "Figure"),
     "expectation": ("预期", "Expectation"),
+    "detail": ("说明", "Detail"),
     "held_by": ("已被认领", "Held by"),
     "fee": ("资费", "Fee"),
     "earned": ("积分", "Earned"),

@@ -163,6 +163,8 @@ def _row_kind(kind: str, name: str, section: Section, row_unit: str | None) -> s
     from chanops.present.numbers import cell_unit
 
     unit = {"pct": "share"}.get(row_unit or "", row_unit or "")
+    if unit == "count" and name in section.percent:  # a whole number in a table of mixed figures
+        return "count"
     if unit not in ("share", "per_million", "amount", "number"):
         unit = "number"
     if name in section.percent:

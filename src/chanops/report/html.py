@@ -74,7 +74,8 @@ def _completeness(part: Part, report: Report, options: OutputOptions) -> str:
     html = (
         f'<div class="status {"bad" if breached else "ok"}">{"⚠ " if breached else "✓ "}{escape(part.notes[0])}</div>'
     )
-    frame = section.polars()
+    frame = section.human_frame(report.lang)
+    assert frame is not None  # the completeness section is read as text (build._completeness)
     status = words(report.lang, "未通过", "BREACH")
     failing = frame.filter(frame["status"] == status)
     if failing.height:
