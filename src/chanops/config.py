@@ -68,7 +68,8 @@ class QuotaConfig:
 class PointsConfig:
     """`[points]`: complaint_deduction (default 2 points per complaint), a
     [points.category_deduction] table giving other amounts for some complaint categories, and
-    payout_excel: `points payout -o FILE.csv` writes Excel's CSV (GB18030, CRLF) by default."""
+    payout_excel: `points payout` writes Excel's CSV (UTF-8 with BOM, CRLF) on stdout too, as
+    `-o FILE.csv` always does."""
 
     complaint_deduction: Decimal = Decimal("2")
     category_deduction: dict[str, Decimal] = field(default_factory=dict)

@@ -94,7 +94,7 @@ def render() -> str:
         "# sms = 60000000",
         "",
         "# Points (新业务积分写实): deduction per complaint against a staff member, other amounts per",
-        "# complaint category, and whether `points payout -o FILE.csv` writes Excel's CSV (GB18030).",
+        "# complaint category, and whether `points payout` writes Excel's CSV on stdout too (-o FILE.csv always does).",
         *_section("points", PointsConfig(), {}),
         "# [points.category_deduction]",
         '# "服务态度" = 5',

@@ -86,7 +86,11 @@ LimitOpt = Annotated[
 ]
 ExcelOpt = Annotated[
     bool,
-    typer.Option("--excel", help="CSV for Excel on Chinese Windows: GB18030, CRLF, formula-like cells neutralized."),
+    typer.Option(
+        "--excel",
+        help="CSV as Excel on Chinese Windows opens it (UTF-8 with BOM, CRLF, formula-like cells "
+        "neutralized) also on stdout; -o FILE.csv always writes it.",
+    ),
 ]
 
 

@@ -11,6 +11,7 @@ clean.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import os
 import shutil
@@ -203,21 +204,29 @@ def _copy(section: Section, fmt: str, dest: IO, neutralize: bool = False) -> Non
 
 
 class ExcelDest:
-    """A binary destination that takes CSV as Excel on Chinese Windows opens it."""
+    """A binary destination that takes CSV as Excel opens it on Chinese Windows: UTF-8 with a
+    byte-order mark, CRLF line ends.
+
+    Why not GB18030: Excel opens a CSV without a BOM in the ANSI code page, which on Chinese
+    Windows is 936 (GBK), not GB18030 — the characters GB18030 writes in four bytes (rare
+    characters in names, CJK Extension B, Mongolian script) come out garbled. With the BOM
+    Excel reads UTF-8, whatever the PC's locale, and so do DuckDB, Polars, pandas and
+    chanops' own reader."""
 
     def __init__(self, raw: IO) -> None:
         self.raw = raw
 
     def write_csv(self, path: Path) -> None:
-        """UTF-8 CSV → GB18030 with CRLF line ends, in chunks (bounded memory)."""
+        """UTF-8 CSV → BOM + UTF-8 with CRLF line ends, in chunks (bounded memory)."""
+        self.raw.write(codecs.BOM_UTF8)
         with open(path, encoding="utf-8", newline="") as fh:
             while chunk := fh.read(4 * 1024 * 1024):
-                self.raw.write(chunk.replace("\r\n", "\n").replace("\n", "\r\n").encode("gb18030"))
+                self.raw.write(chunk.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8"))
 
 
 def _write_csv(sections, dest, options):
     # for people (a file, or Excel's CSV): formulas neutralized; piped to a program: raw
-    _copy(sections[0], "csv", dest, neutralize=options.excel or not options.to_stdout)
+    _copy(sections[0], "csv", dest, neutralize=isinstance(dest, ExcelDest))
 
 
 def _write_json(sections, dest, options):
@@ -270,15 +279,17 @@ def emit(
         notice(f"{fmt} shows only the first section ({sections[0].title}); use --format json or table for all")
     sections = _capped(sections, fmt, options, notice)
     writer = WRITERS[fmt]
-    binary = fmt in BINARY_FORMATS or options.excel
+    excel = options.for_excel(fmt)
+    binary = fmt in BINARY_FORMATS or excel
 
     def write(dest: IO) -> None:
-        writer(sections, ExcelDest(dest) if options.excel else dest, options)
+        writer(sections, ExcelDest(dest) if excel else dest, options)
 
     if options.to_stdout:
         if binary and sys.stdout.isatty():
-            what = "Excel's CSV (GB18030)" if options.excel else fmt
-            raise UsageError(f"{what} is binary: write it to a file with -o FILE")
+            if excel:
+                raise UsageError("Excel's CSV is for a file: write it with -o FILE.csv")
+            raise UsageError(f"{fmt} is binary: write it to a file with -o FILE")
         dest = sys.stdout.buffer if binary else sys.stdout
         write(dest)
         dest.flush()
