@@ -233,6 +233,13 @@ COMMANDS = [
     ["failures", "--from", "2022-09", "--to", "2022-11", "--product", "5G套餐"],
     ["check", "--month", "2022-11"],
     ["plan", "plan.toml", "--month", "2022-12"],
+    ["explain", "online_share", "--month", "2022-11", "--vs", "province", "--region", "兴安盟"],
+    ["explain", "user_retention", "--month", "2022-11"],
+    ["funnel", "--month", "2022-11", "--region", "兴安盟"],
+    ["lifecycle", "--month", "2022-11", "--region", "兴安盟"],
+    ["prefer", "summary", "--month", "2022-11", "--region", "兴安盟"],
+    ["kpi", "--month", "2022-11", "--region", "兴安盟,阿拉善盟", "--product", "5G套餐"],
+    ["points", "summary", "--month", "2022-11", "--by", "staff", "--product", "5G套餐"],
 ]
 ONLY_FIRST_SECTION = "csv shows only the first section"
 

@@ -37,6 +37,7 @@ ALLOWED_FROM_COMPUTATION = {
     "chanops.points.runs": {"PointsRequest"},
     "chanops.ingest.sample": {"SampleSpec"},
     "chanops.schema": {"KINDS"},  # the kind names, for the KIND argument's choices
+    "chanops.slices": {"Slices"},  # the --region/--product part of a request
     "chanops.report": {"STEP_COUNT", "ReportRequest", "write_report"},
 }
 

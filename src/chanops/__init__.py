@@ -38,6 +38,7 @@ _EXPORTS = {
     "LoadRequest": "chanops.tasks.load",
     "KpiRequest": "chanops.kpi.evaluate",
     "KpiListRequest": "chanops.tasks.kpi",
+    "ExplainRequest": "chanops.tasks.explain",
     "FunnelRequest": "chanops.tasks.activity",
     "QuotaRequest": "chanops.tasks.activity",
     "FailuresRequest": "chanops.analysis.failures",

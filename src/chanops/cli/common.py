@@ -68,6 +68,24 @@ MonthOpt = Annotated[
 ]
 FromOpt = Annotated[str | None, typer.Option("--from", help="First month of a range.", show_default=False)]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last month of a range.", show_default=False)]
+RegionOpt = Annotated[
+    str | None, typer.Option("--region", help="Only these regions (盟市), comma-separated.", show_default=False)
+]
+ProductOpt = Annotated[
+    str | None, typer.Option("--product", help="Only these products, comma-separated.", show_default=False)
+]
+
+
+StaffOpt = Annotated[
+    str | None, typer.Option("--staff", help="Only these staff ids (工号), comma-separated.", show_default=False)
+]
+
+
+def slices_of(region: str | None, product: str | None = None, staff: str | None = None):
+    """--region/--product/--staff as the library's Slices (chanops/slices.py)."""
+    from chanops.slices import Slices
+
+    return Slices(tuple(split_list(region)), tuple(split_list(product)), tuple(split_list(staff)))
 
 
 UnmaskOpt = Annotated[

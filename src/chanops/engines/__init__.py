@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from chanops.errors import ChanopsError, UsageError
-from chanops.sql import lit
+from chanops.sql import ident, lit
 
 if TYPE_CHECKING:
     import polars as pl
@@ -50,6 +50,10 @@ class Engine(Protocol):
 
     def register(self, name: str, table: pa.Table) -> None:
         """Make an Arrow table the scratch table `name`."""
+
+    def narrow(self, name: str, condition: str) -> Callable[[], None]:
+        """Until the returned function is called, the table `name` holds only its rows meeting
+        `condition` (DuckDB SQL over its columns) — a view in its place, nothing copied or stored."""
 
     def read_locally(self, name: str, fill: Callable[[duckdb.DuckDBPyConnection], object]) -> None:
         """Let DuckDB build the scratch table `name` (`fill` creates it on the connection it is
@@ -95,6 +99,17 @@ class DuckDBEngine:
             self.materialize(name, "SELECT * FROM _arrow_in")
         finally:
             self.con.unregister("_arrow_in")
+
+    def narrow(self, name: str, condition: str) -> Callable[[], None]:
+        # a temporary view shadows the stored table of the same name; it reads the stored one by
+        # its full name (the view's own name would be itself), and only once per table
+        [database] = self.con.execute("SELECT current_database()").fetchone() or ("",)
+        self.con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM {ident(database)}.main.{name} WHERE {condition}")
+
+        def widen() -> None:
+            self.con.execute(f"DROP VIEW temp.main.{name}")
+
+        return widen
 
     def read_locally(self, name: str, fill: Callable[[duckdb.DuckDBPyConnection], object]) -> None:
         fill(self.con)  # the table is made where it is read

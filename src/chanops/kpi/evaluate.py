@@ -23,6 +23,7 @@ from chanops.kpi.compile import compile_sql, on_customer_base
 from chanops.kpi.facts import MonthWindow
 from chanops.months import add_months, parse_month
 from chanops.present.numbers import kpi_text
+from chanops.slices import Slices, keep_sliced, with_slice_dims
 from chanops.sql import probe
 from chanops.store.coverage import (
     customers_as_of,
@@ -50,6 +51,7 @@ class KpiRequest:
     metrics: tuple[str, ...] | None = None
     base: str | None = None
     compare: str | None = None
+    slices: Slices = Slices()
 
 
 @dataclass
@@ -197,9 +199,14 @@ def run_kpis(con, config: Config, request: KpiRequest) -> KpiResult:
     """`chanops kpi` as one call: the request's months settled, its KPIs evaluated."""
     months = resolve_months(con, request.month, request.first, request.last)
     base = parse_month(request.base, "--base") if request.base else None
-    return evaluate(
-        con, config.kpis, config.channels, months, request.dims, request.metrics, base=base, compare=request.compare
+    dims = with_slice_dims(request.dims, request.slices)
+    result = evaluate(
+        con, config.kpis, config.channels, months, dims, request.metrics, base=base, compare=request.compare
     )
+    if request.slices:
+        result.frame = keep_sliced(result.frame, request.slices)
+        result.breached = breaches(result.frame, result.kpis, result.dims)
+    return result
 
 
 def _uncovered(engine, kpis: list[Kpi], months: Sequence[str]) -> tuple[list[str], list[str]]:

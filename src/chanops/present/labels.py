@@ -78,6 +78,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "prev_success_rate": ("上月成功率", "Previous month"),
     "fail_reason": ("失败原因", "Failure reason"),
     "share": ("占比", "Share"),
+    # explain: one side against the other (a month, or the province), segment by segment
+    "w0": ("基准权重", "Base weight"),
+    "w1": ("权重", "Weight"),
+    "r0": ("基准值", "Base value"),
+    "r1": ("值", "Value"),
+    "mix": ("结构效应", "Mix effect"),
+    "rate": ("比率效应", "Rate effect"),
+    "total": ("合计效应", "Effect"),
+    "share_of_change": ("占变化比重", "Share of change"),
+    "why": ("原因", "Why"),
     "conflict_product": ("互斥产品", "Conflicting product"),
     "failed_orders": ("失败笔数", "Failed orders"),
     "users": ("用户数", "Users"),
@@ -256,8 +266,11 @@ def value_words(lang: str, channels=None) -> dict[str, dict[str, str]]:
     words = {column: {code: pair[pick] for code, pair in codes.items()} for column, codes in VALUE_LABELS.items()}
     labels = labels_table()
     words["status"] = {code: labels[code][pick] for code in STATUS_CODES}
-    words["product"] = {"(all)": ("全部", "All")[pick]}  # the total row of a per-product table
-    words.update({column: names for column in CHANNEL_COLUMNS})
+    # the whole's row of a table by segment (failures by product, explain), and explain's
+    # row for what overlapping segments cannot place
+    whole = {"(all)": ("全部", "All")[pick], "(overlap)": ("重叠部分", "Overlap")[pick]}
+    words.update({column: whole for column in ("region", "product", "campaign_id", "wave")})
+    words.update({column: {**names, **whole} for column in CHANNEL_COLUMNS})
     return words
 
 

@@ -89,9 +89,19 @@ def _alerts(report: Report) -> str:
     every = report.kpi_alerts
     if not every:
         return ""
-    items = "".join(f"<li>{escape(b.words(lang))}</li>" for b in every)
+    items = "".join(
+        f'<li><span class="alert-line">{escape(b.words(lang))}</span>{_why(report.alert_why(b), lang)}</li>'
+        for b in every
+    )
     heading = escape(words(lang, "阈值告警", "Threshold breaches"))
     return f'<div class="alerts" role="alert"><strong>{heading}</strong><ul>{items}</ul></div>'
+
+
+def _why(sentence: str | None, lang: str) -> str:
+    """The explain sentence under an alert or a mover."""
+    if not sentence:
+        return ""
+    return f'<p class="why">{escape(words(lang, "原因：", "Why: "))}{escape(sentence)}</p>'
 
 
 def _cards(cards: list[Card], lang: str) -> str:

@@ -29,6 +29,7 @@ h3 { font-size: 14px; color: var(--muted); margin: 14px 0 6px; font-weight: 600;
           margin-bottom: 14px; }
 .alerts strong { color: var(--bad); }
 .alerts ul { margin: 4px 0 0; padding-left: 20px; }
+.alerts .why, .movers .why { margin: 2px 0 6px; color: var(--muted, #555); font-size: 0.92em; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 12px; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; background: #fff; }
 .card.breach { border: 2px solid var(--bad); background: #fffafa; }

@@ -65,6 +65,10 @@ def _cover(sheet, report: Report, options: OutputOptions, formats: dict) -> None
     for breach in every:
         sheet.write(row, 0, f"· {breach.words(lang)}", formats["bad"])
         row += 1
+        why = report.alert_why(breach)
+        if why:  # the explain sentence under its alert, as in the HTML and the Markdown
+            sheet.write(row, 0, f"  {words(lang, '原因：', 'Why: ')}{why}")
+            row += 1
     for note in report.notes + [n for p in report.parts if not (p.tables or p.folded) for n in p.notes]:
         sheet.write(row, 0, note)  # a KPI left out, a part without data: said on the cover
         row += 1

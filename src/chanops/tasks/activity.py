@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chanops.present.output import Section
+from chanops.slices import Slices
 from chanops.tasks.result import Alert, TaskResult
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ FUNNEL_RATES = ("reach_rate", "conversion_rate", "wave_share")
 class FunnelRequest:
     month: str | None = None
     campaign: str | None = None
+    slices: Slices = Slices()  # --region/--product (chanops/slices.py)
 
 
 def run_funnel(session, config: Config, request: FunnelRequest) -> TaskResult:
@@ -40,6 +42,7 @@ def run_funnel(session, config: Config, request: FunnelRequest) -> TaskResult:
 class QuotaRequest:
     month: str | None = None
     lang: str = "zh"
+    slices: Slices = Slices()  # --region/--product (chanops/slices.py)
 
 
 def run_quota(session, config: Config, request: QuotaRequest) -> TaskResult:

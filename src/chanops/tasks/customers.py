@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chanops.present.output import Section
+from chanops.slices import Slices
 from chanops.tasks.result import TaskResult
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ class ScoresRequest:
     channel: str | None = None
     tier: str | None = None
     min_score: float | None = None
+    slices: Slices = Slices()  # --region/--product (chanops/slices.py)
 
 
 def run_scores(session, config: Config, request: ScoresRequest) -> TaskResult:
@@ -46,6 +48,7 @@ class TargetsRequest:
     channel: str
     month: str | None = None
     top: int | None = None
+    slices: Slices = Slices()  # --region/--product (chanops/slices.py)
 
 
 def run_targets(session, config: Config, request: TargetsRequest) -> TaskResult:
@@ -61,6 +64,7 @@ def run_targets(session, config: Config, request: TargetsRequest) -> TaskResult:
 class ChurnedRequest:
     channel: str
     month: str | None = None
+    slices: Slices = Slices()  # --region/--product (chanops/slices.py)
 
 
 def run_churned(session, config: Config, request: ChurnedRequest) -> TaskResult:
@@ -76,6 +80,7 @@ def run_churned(session, config: Config, request: ChurnedRequest) -> TaskResult:
 class PreferSummaryRequest:
     month: str | None = None
     lang: str = "zh"  # of the note saying which months each column counts
+    slices: Slices = Slices()  # --region/--product (chanops/slices.py)
 
 
 def run_prefer_summary(session, config: Config, request: PreferSummaryRequest) -> TaskResult:
@@ -97,6 +102,7 @@ class RetentionRequest:
     month: str | None = None
     base: str | None = None
     dims: tuple[str, ...] = ()
+    slices: Slices = Slices()  # --region/--product (chanops/slices.py)
 
 
 def run_retention(session, config: Config, request: RetentionRequest) -> TaskResult:
@@ -113,6 +119,7 @@ class LifecycleRequest:
     by_region: bool = False
     stage: str | None = None
     as_list: bool = False
+    slices: Slices = Slices()  # --region/--product (chanops/slices.py)
 
 
 def run_lifecycle(session, config: Config, request: LifecycleRequest) -> TaskResult:
