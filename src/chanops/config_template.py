@@ -12,7 +12,7 @@ from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from chanops.channels import DEFAULT_CHANNELS
-from chanops.config import CheckConfig, PlanConfig, PointsConfig, PreferConfig, ReportConfig
+from chanops.config import CheckConfig, DispatchConfig, PlanConfig, PointsConfig, PreferConfig, ReportConfig
 from chanops.kpi.catalog import BUILTIN_KPIS
 
 if TYPE_CHECKING:
@@ -123,6 +123,10 @@ def render() -> str:
                 "conversion_months": "history of conversion per product and touchpoint",
             },
         ),
+        "",
+        "# Lists for dispatch teams (lifecycle --list, prefer targets/churned): full phone numbers in",
+        "# table/markdown/xlsx too, without --unmask. The report and other tables stay masked.",
+        *_section("dispatch", DispatchConfig(), {}),
         "",
     ]
     return "\n".join(out)

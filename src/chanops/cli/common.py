@@ -182,6 +182,7 @@ class Shared:
         from chanops.tasks import TASKS, run_task
 
         config = self.config  # a bad chanops.toml is a usage error before the warehouse is opened
+        self.out.unmask_dispatch = config.dispatch.unmask
         self.check_output()
         with self.query_engine(write=TASKS[name].writes and self.engine == "duckdb") as session:
             result = run_task(name, session, config, request, **hooks)

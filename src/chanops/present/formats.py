@@ -35,6 +35,11 @@ class OutputOptions:
     limit: int | None = None  # rows of a table/markdown section; None: 40 on a terminal, 0: all
     excel: bool = False  # CSV as Excel opens it (UTF-8 with BOM, CRLF, formulas neutralized), even on stdout
     channels: dict | None = None  # the config's channel catalog, for channel names (default: built-in)
+    unmask_dispatch: bool = False  # `[dispatch] unmask`: full numbers in lists meant for dispatch teams
+
+    def shows_numbers(self, dispatch: bool) -> bool:
+        """Whether a human format shows full phone numbers in a section (a dispatch list or not)."""
+        return self.unmask or (dispatch and self.unmask_dispatch)
 
     @property
     def to_stdout(self) -> bool:

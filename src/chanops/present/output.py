@@ -25,7 +25,7 @@ from chanops.errors import UsageError
 from chanops.present.formats import BINARY_FORMATS, OutputOptions
 from chanops.present.labels import is_identifier, label, worded
 from chanops.present.numbers import cell_text, percent_text, points_text
-from chanops.present.section import FORMULA_START, Section, masked
+from chanops.present.section import FORMULA_START, MSISDN_COLUMNS, Section, masked
 from chanops.sql import ident, lit
 
 if TYPE_CHECKING:
@@ -62,7 +62,8 @@ def display_frame(section: Section, options: OutputOptions) -> tuple[pl.DataFram
     import polars as pl
 
     human = section.human_frame(options.lang)
-    source = masked(human if human is not None else section.polars(), options.unmask, section.free_text)
+    shown = human if human is not None else section.polars()
+    source = masked(shown, options.shows_numbers(section.dispatch), section.free_text)
     numeric = [dtype.is_numeric() for dtype in source.dtypes]
     source = worded(source, options.lang, options.channels)
     exprs = []
@@ -278,6 +279,8 @@ def emit(
     if len(sections) > 1 and fmt in {"csv", "jsonl", "parquet"} and notice:
         notice(f"{fmt} shows only the first section ({sections[0].title}); use --format json or table for all")
     sections = _capped(sections, fmt, options, notice)
+    if notice and fmt in MASKING_FORMATS:
+        _say_dispatch_lists_are_masked(sections, options, notice)
     writer = WRITERS[fmt]
     excel = options.for_excel(fmt)
     binary = fmt in BINARY_FORMATS or excel
@@ -296,6 +299,22 @@ def emit(
         return
     assert options.output is not None  # to_stdout covers no -o
     write_atomically(options.output, write, binary)
+
+
+MASKING_FORMATS = ("table", "markdown", "xlsx")  # human formats: phone numbers masked unless --unmask
+
+
+def _say_dispatch_lists_are_masked(sections: Sequence[Section], options: OutputOptions, notice) -> None:
+    """A list for dispatch teams with masked numbers is useless to them: never silently."""
+    for section in sections:
+        frame = section.frame  # an Arrow table, or a Polars frame
+        columns = frame.column_names if hasattr(frame, "column_names") else frame.columns
+        if section.dispatch and MSISDN_COLUMNS & set(columns) and not options.shows_numbers(True):
+            name = f"{section.title}: " if section.title else ""
+            notice(
+                f"note: {name}phone numbers are masked (138****0418); for a list the dispatch team can dial, "
+                "add --unmask or set `[dispatch] unmask = true` in chanops.toml (or write CSV, never masked)"
+            )
 
 
 TERMINAL_ROWS = 40

@@ -33,6 +33,9 @@ class Section:
     # changes in that unit's change unit (pp for a share)
     row_kinds: str | None = None
     units: Mapping[str, str] = field(default_factory=dict)  # column -> cell unit (numbers.cell_unit)
+    # a list of customers for dispatch teams, who need numbers they can dial: `[dispatch]
+    # unmask = true` shows them, and a masked one says so on stderr
+    dispatch: bool = False
 
     @property
     def height(self) -> int:

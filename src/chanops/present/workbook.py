@@ -109,7 +109,8 @@ def write_table(sheet, section: Section, options: OutputOptions, formats: dict, 
     row_units = frame[section.row_kinds].to_list() if section.row_kinds else None
     if section.row_kinds:
         frame = frame.drop(section.row_kinds)
-    frame = neutralized(worded(masked(frame, options.unmask, section.free_text), options.lang, options.channels))
+    shown = masked(frame, options.shows_numbers(section.dispatch), section.free_text)
+    frame = neutralized(worded(shown, options.lang, options.channels))
     headers = _unique_labels(frame.columns, options.lang)
     sheet.write_row(first_row, 0, headers, formats["header"])
     for col, name in enumerate(frame.columns):

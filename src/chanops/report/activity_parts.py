@@ -279,5 +279,6 @@ def customers_part(session, month: str, config: Config, lang: str, regional: Kpi
 
 
 def _titled(section: Section, name: str) -> Section:
-    """A task's section under the report's name for it (its sheet and heading)."""
-    return replace(section, title=name)
+    """A task's section under the report's name for it (its sheet and heading). The report goes
+    to managers, not to dispatch teams: none of its tables is a dispatch list."""
+    return replace(section, title=name, dispatch=False)
