@@ -37,6 +37,7 @@ from tests.report_reader import (
     Table,
     find_numbers,
     html_alerts,
+    html_movers,
     html_cards,
     html_meta,
     html_notes,
@@ -344,25 +345,31 @@ def test_headline_matches_kpi_compare(province: Province) -> None:
 
 
 def test_top_movers_match_kpi_compare(province: Province) -> None:
-    """The Markdown's 变化最大 lines ('收入保有率: 99.88% → 96.07% (-3.81pp, 变差)'): previous,
-    value and change of each KPI equal `kpi --compare prev`."""
+    """The 变化最大 lines of the Markdown and of the HTML ('收入保有率: 99.88% → 96.07% (-3.81pp,
+    变差)'): the same KPIs in both, and previous, value and change of each equal `kpi --compare
+    prev`."""
     p, c = province, Checker(province)
     row = p.json("kpi", "--month", p.month, "--compare", "prev", config=True)[0]
-    _, _, md, _ = p.surfaces()
-    lines = md.bullets("变化最大")
-    assert lines, f"[{p.name}] md: 变化最大 lists no KPI"
-    for line in lines:
-        name = line.split(":")[0].strip()
-        kpi_id = KPI_BY_NAME.get(name)
-        numbers = find_numbers(line.split(":", 1)[1])
-        if kpi_id is None or len(numbers) < 3:
-            c.fail("md", f"变化最大 {line!r}", "not 'KPI: previous → value (change, …)'")
-            continue
-        value, prev = row.get(kpi_id), row.get(f"{kpi_id}_prev")
-        change = shown_change(kpi_id, row.get(f"{kpi_id}_change"), value, prev)
-        c.num("md", f"变化最大/{name}/上月", numbers[0], prev, "kpi --compare prev", kpi_unit(kpi_id))
-        c.num("md", f"变化最大/{name}/本月", numbers[1], value, "kpi --compare prev", kpi_unit(kpi_id))
-        c.num("md", f"变化最大/{name}/变化", numbers[2], change, "kpi --compare prev", change_unit(kpi_id))
+    root, _, md, _ = p.surfaces()
+    by_surface = {"md": md.bullets("变化最大"), "html": html_movers(root)}
+    for surface, lines in by_surface.items():
+        assert lines, f"[{p.name}] {surface}: 变化最大 lists no KPI"
+    if [line.split(":")[0] for line in by_surface["md"]] != [line.split(":")[0] for line in by_surface["html"]]:
+        c.fail("html", "变化最大", f"{by_surface['html']} ≠ the Markdown's {by_surface['md']}")
+    for surface, lines in by_surface.items():
+        for line in lines:
+            name = line.split(":")[0].strip()
+            kpi_id = KPI_BY_NAME.get(name)
+            numbers = find_numbers(line.split(":", 1)[1])
+            if kpi_id is None or len(numbers) < 3:
+                c.fail(surface, f"变化最大 {line!r}", "not 'KPI: previous → value (change, …)'")
+                continue
+            value, prev = row.get(kpi_id), row.get(f"{kpi_id}_prev")
+            change = shown_change(kpi_id, row.get(f"{kpi_id}_change"), value, prev)
+            command = "kpi --compare prev"
+            c.num(surface, f"变化最大/{name}/上月", numbers[0], prev, command, kpi_unit(kpi_id))
+            c.num(surface, f"变化最大/{name}/本月", numbers[1], value, command, kpi_unit(kpi_id))
+            c.num(surface, f"变化最大/{name}/变化", numbers[2], change, command, change_unit(kpi_id))
     c.done()
 
 

@@ -50,6 +50,24 @@ def test_fitted_axis_has_round_ticks_around_the_data():
     assert flat.low < 0.45 < flat.high
 
 
+def test_a_line_chart_whose_axis_leaves_zero_out_says_so():
+    """电子渠道客户普及率 38.6% → 37.3%: span 1.3 points plus 10% air each side (37.17–38.73)
+    cut into about four → steps of 0.5 points, ticks 37.0% … 39.0%: zero is far below, so the
+    chart carries the break mark on its axis foot and says '纵轴未从 0 开始' (in English 'axis
+    does not start at 0'). A line crossing zero and a bar chart (bars start at 0) carry neither."""
+    from chanops.report import charts
+
+    cut = charts.line_chart("电子渠道客户普及率", ["2022-10", "2022-11"], {"p": [0.386, 0.373]}, lang="zh")
+    ticks = re.findall(r'class="tick">([^<]+)<', cut)
+    assert ticks == ["37.0%", "37.5%", "38.0%", "38.5%", "39.0%"]
+    assert 'class="axis-cut"' in cut and ">纵轴未从 0 开始</text>" in cut
+    english = charts.line_chart("E-channel penetration", ["2022-10", "2022-11"], {"p": [0.386, 0.373]}, lang="en")
+    assert ">axis does not start at 0</text>" in english
+    crossing = charts.line_chart("change", ["2022-10", "2022-11"], {"c": [-0.01, 0.02]}, lang="zh")
+    bars = charts.ranked_bars("普及率", ["a", "b"], [0.386, 0.373], str)
+    assert "axis-cut" not in crossing and "axis-cut" not in bars
+
+
 def test_workbook_holds_numbers_formats_filters_and_words(reports):
     book = load_workbook(reports["zh"].with_suffix(".xlsx"))
     names = book.sheetnames

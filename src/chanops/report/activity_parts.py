@@ -135,7 +135,7 @@ def _focus_trend(session, month: str, config: Config, lang: str, part: Part) -> 
         return
     rates = dict(zip(trend["month"].to_list(), trend["success_rate"].to_list(), strict=True))
     name = words(lang, f"{product} 线上办理成功率", f"{product} online success rate")
-    part.charts.append(charts.line_chart(name, months, {name: [rates.get(m) for m in months]}))
+    part.charts.append(charts.line_chart(name, months, {name: [rates.get(m) for m in months]}, lang=lang))
     part.tables.append(Section(trend, "focus_trend", percent=("success_rate", "prev_success_rate"), points=("change",)))
     latest = trend.filter(pl.col("month") == month)
     if latest.height and latest["prev_success_rate"][0] is not None:

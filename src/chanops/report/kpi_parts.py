@@ -78,7 +78,9 @@ def trend(province: KpiResult, config: Config, lang: str, months: list[str]) -> 
         if sum(v is not None for v in values) < 2:
             continue
         part.charts.append(
-            charts.line_chart(name(kpi, lang), months, {name(kpi, lang): values}, kpi.format == "pct", threshold(kpi))
+            charts.line_chart(
+                name(kpi, lang), months, {name(kpi, lang): values}, kpi.format == "pct", threshold(kpi), lang=lang
+            )
         )
     table = polars_frame(province.frame).select("month", *ids).filter(pl.col("month").is_in(months)).sort("month")
     percent = [k for k in ids if catalog[k].format == "pct"]
