@@ -62,8 +62,7 @@ def display_frame(section: Section, options: OutputOptions) -> tuple[pl.DataFram
     import polars as pl
 
     human = section.human_frame(options.lang)
-    shown = human if human is not None else section.polars()
-    source = masked(shown, options.shows_numbers(section.dispatch), section.free_text)
+    source = masked(section.people_frame(options.lang), options.shows_numbers(section.dispatch), section.free_text)
     numeric = [dtype.is_numeric() for dtype in source.dtypes]
     source = worded(source, options.lang, options.channels)
     exprs = []
@@ -109,8 +108,7 @@ def _write_table(sections: Sequence[Section], dest: IO, options: OutputOptions) 
     for section in sections:
         frame, numeric = display_frame(section, options)
         if on_terminal:
-            human = section.human_frame(options.lang)
-            ids = (human if human is not None else section.polars()).columns
+            ids = section.people_frame(options.lang).columns
             frame, numeric = _fitted(frame, numeric, ids, console.width, section.title)
         table = Table(title=section.title or None, title_justify="left", header_style="bold")
         for name, is_number in zip(frame.columns, numeric, strict=True):

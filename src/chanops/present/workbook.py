@@ -104,7 +104,7 @@ def write_table(sheet, section: Section, options: OutputOptions, formats: dict, 
     returns the row after it."""
     from chanops.present.section import masked, neutralized
 
-    frame = section.polars()
+    frame = section.polars().drop(section.machine_only, strict=False)
     kinds = _kinds(frame, section)
     row_units = frame[section.row_kinds].to_list() if section.row_kinds else None
     if section.row_kinds:

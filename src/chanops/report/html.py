@@ -175,8 +175,7 @@ def _part(part: Part, options: OutputOptions) -> str:
 
 def _table(section: Section, options: OutputOptions) -> str:
     frame, numeric = display_frame(section, options)
-    human = section.human_frame(options.lang)
-    ids = (human if human is not None else section.polars()).columns
+    ids = section.people_frame(options.lang).columns
     head = "".join(
         f'<th class="n">{escape(c)}</th>' if n else f"<th>{escape(c)}</th>"
         for c, n in zip(frame.columns, numeric, strict=True)
