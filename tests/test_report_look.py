@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from chanops.channels import DEFAULT_CHANNELS
 from chanops.ingest.sample import SampleSpec, generate_sample
 from chanops.kpi.catalog import BUILTIN_KPIS
+from chanops.regions import OFFICIAL_ORDER
 from chanops.report.axes import fitted_axis, tick_text
 
 from .conftest import require
@@ -98,6 +99,10 @@ def test_workbook_holds_numbers_formats_filters_and_words(reports):
     # a CJK store name needs about two widths per character
     widest = max(len(c.value) for c in next(top.iter_cols(min_col=4, max_col=4, min_row=2)))
     assert top.column_dimensions["D"].width >= 2 * widest
+    # the 盟市 in the province's official order, in every sheet that lists them (and so the charts)
+    for name, column in (("分盟市", 1), ("保有率", 2), ("分区域", 1)):
+        regions = [c.value for c in next(book[name].iter_cols(min_col=column, max_col=column, min_row=2))]
+        assert regions == [r for r in OFFICIAL_ORDER if r in regions] and len(regions) >= 8, (name, regions)
     cover = book["封面"]
     assert cover["A1"].value.startswith("渠道运营月报")
     assert cover["A3"].value.startswith("数据完整性检查")
@@ -134,6 +139,14 @@ def test_report_reads_in_chromium_at_1440(reports, tmp_path):
             breached_bars = page.locator("svg.chart rect.bar.breach").count()
             toc = page.eval_on_selector_all("nav.toc a", "as => as.map(a => a.getAttribute('href'))")
             width = page.evaluate("document.querySelector('main').getBoundingClientRect().width")
+            # a table wider than its box hides its last columns in a scroll box
+            clipped = page.evaluate(
+                "[...document.querySelectorAll('.table-wrap')].filter(w => w.scrollWidth > w.clientWidth + 1)"
+                ".map(w => w.querySelector('h3') ? w.querySelector('h3').textContent : w.closest('section').id)"
+            )
+            movers = page.eval_on_selector_all(".movers .mover-line", "ms => ms.map(m => m.textContent)")
+            cut_notes = page.locator("svg.chart .axis-cut-note").count()
+            line_chart_count = page.locator("svg.chart polyline").count()
             page.goto(reports["en"].as_uri(), wait_until="load")
             page.screenshot(path=str(tmp_path / "en.png"))
             english = page.inner_text("body")
@@ -149,6 +162,10 @@ def test_report_reads_in_chromium_at_1440(reports, tmp_path):
     assert thresholds >= 3 and breached_bars >= 1  # the sample's lagging 兴安盟 is below the line
     assert toc[0] == "#completeness" and len(toc) >= 8
     assert width > 1300  # full width, not the left 55% of the screen
+    assert clipped == [], f"tables cut at 1440 px: {clipped}"
+    assert len(movers) == 3 and all("→" in m for m in movers), movers  # the HTML's 变化最大, as the Markdown
+    # every trend chart's axis is fitted, none of these rates reaches 0 on it: each says so
+    assert cut_notes >= 8 and cut_notes <= line_chart_count
     assert "Headline KPIs" in english and "线上产能占比" not in english
     for shot in ("zh.png", "en.png"):
         assert (tmp_path / shot).stat().st_size > 100_000  # a drawn page, not a blank one

@@ -5,7 +5,8 @@
 "canonical column"), [kpis.ID] (thresholds, labels, new KPIs), [quota] (contacts per
 touchpoint per month), [points] (complaint deductions), [prefer] (score weights),
 [report] (the product the monthly report follows), [check] (data completeness), [plan]
-(campaign-planning windows and tier weights), [dispatch] (full numbers in dispatch lists).
+(campaign-planning windows and tier weights), [dispatch] (full numbers in dispatch lists),
+[regions] (the 盟市 in their official order).
 A mistake in any of them is a ConfigError naming the file and the key, raised when
 the file is read — never halfway through a command.
 """
@@ -23,6 +24,7 @@ from typing import Any
 from chanops.channels import Channel, build_catalog
 from chanops.errors import ConfigError
 from chanops.kpi.catalog import Kpi, build_kpi_catalog
+from chanops.regions import OFFICIAL_ORDER, region_order
 from chanops.schema import KINDS
 from chanops.store.completeness import CheckConfig
 
@@ -223,6 +225,7 @@ class Config:
     check: CheckConfig = field(default_factory=CheckConfig)
     plan: PlanConfig = field(default_factory=PlanConfig)
     dispatch: DispatchConfig = field(default_factory=DispatchConfig)
+    regions: tuple[str, ...] = OFFICIAL_ORDER  # the 盟市 in the order every output lists them
 
     @classmethod
     def from_dict(cls, raw: dict, path: Path | None = None) -> Config:
@@ -240,6 +243,7 @@ class Config:
             check=CheckConfig.from_section(raw.get("check")),
             plan=PlanConfig.from_section(raw.get("plan")),
             dispatch=DispatchConfig.from_section(raw.get("dispatch")),
+            regions=region_order(raw.get("regions")),
         )
 
 

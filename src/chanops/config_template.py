@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from chanops.channels import DEFAULT_CHANNELS
 from chanops.config import CheckConfig, DispatchConfig, PlanConfig, PointsConfig, PreferConfig, ReportConfig
 from chanops.kpi.catalog import BUILTIN_KPIS
+from chanops.regions import OFFICIAL_ORDER
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -127,6 +128,11 @@ def render() -> str:
         "# Lists for dispatch teams (lifecycle --list, prefer targets/churned): full phone numbers in",
         "# table/markdown/xlsx too, without --unmask. The report and other tables stay masked.",
         *_section("dispatch", DispatchConfig(), {}),
+        "",
+        "# The 盟市 in their official order, as every table and chart lists them (a region not",
+        "# named comes after, by name). The default is Inner Mongolia's 12:",
+        "# [regions]",
+        f"# order = {json.dumps(list(OFFICIAL_ORDER), ensure_ascii=False)}",
         "",
     ]
     return "\n".join(out)

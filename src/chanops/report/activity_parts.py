@@ -200,6 +200,7 @@ def points_part(
             by_region["region"].to_list(),
             [float(v) for v in by_region["earned"].to_list()],
             amount_text,
+            keep_order=True,  # the 盟市 in their official order
         )
     )
     part.charts.append(
@@ -208,6 +209,7 @@ def points_part(
             by_region["region"].to_list(),
             by_region["match_rate"].to_list(),
             percent_text,
+            keep_order=True,  # the 盟市 in their official order
         )
     )
     return part, []
@@ -247,8 +249,7 @@ def customers_part(session, month: str, config: Config, lang: str, regional: Kpi
         kept = (
             polars_frame(retention_view(regional.frame, add_months(month, -1)))
             .filter(pl.col("region").is_not_null())
-            .drop("month")  # the report's month, on every row
-            .sort(["revenue_retention", "region"], descending=[True, False], nulls_last=True)
+            .drop("month")  # the report's month, on every row; the 盟市 in the kpi result's official order
         )
         tables.append(Section(kept, "retention", percent=("user_retention", "revenue_retention")))
         retention_ids = ("user_retention", "revenue_retention")
@@ -273,6 +274,7 @@ def customers_part(session, month: str, config: Config, lang: str, regional: Kpi
                 kept["region"].to_list(),
                 kept["revenue_retention"].to_list(),
                 percent_text,
+                keep_order=True,  # the 盟市 in their official order
             )
         )
     return part, alerts

@@ -133,13 +133,14 @@ def ranked_bars(
     breach_below: bool = True,
     width: int = 460,
     threshold_label: str = "",
+    keep_order: bool = False,
 ) -> str:
-    """Horizontal bars ranked best first, a dashed threshold line, and the bars on the wrong
-    side of it in red (a breach is below a minimum or above a maximum)."""
-    pairs = sorted(
-        ((str(label), float(v)) for label, v in zip(labels, values, strict=True) if v is not None),
-        key=lambda pair: -pair[1],
-    )
+    """Horizontal bars ranked best first — or, with `keep_order`, in the order given (the 盟市
+    in their official order, the same row in every chart) — a dashed threshold line, and the
+    bars on the wrong side of it in red (a breach is below a minimum or above a maximum)."""
+    pairs = [(str(label), float(v)) for label, v in zip(labels, values, strict=True) if v is not None]
+    if not keep_order:
+        pairs.sort(key=lambda pair: -pair[1])
     if not pairs:
         return ""
     left, right, top, row = 92, 64, 34, 22

@@ -16,6 +16,7 @@ One row per test: the figure as a number (a count, or a share), the detail behin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 
 import pyarrow as pa
@@ -23,6 +24,7 @@ import pyarrow as pa
 from chanops.engines import as_engine, only_row
 from chanops.errors import ConfigError
 from chanops.months import add_months, days_of
+from chanops.regions import OFFICIAL_ORDER, region_sort_key
 from chanops.schema import KINDS
 from chanops.sql import lit
 
@@ -206,8 +208,11 @@ def _volume(result: CheckResult, test: str, kind: str, region: str | None, now: 
     result.add(test, kind, region, now, expectation, cfg.low <= ratio <= cfg.high, detail=detail)
 
 
-def check_month(con, month: str, config: CheckConfig | None = None) -> CheckResult:
-    """Every test of the month, in a fixed order: kinds, volumes, regions, days, rejects."""
+def check_month(
+    con, month: str, config: CheckConfig | None = None, regions: Sequence[str] = OFFICIAL_ORDER
+) -> CheckResult:
+    """Every test of the month, in a fixed order: kinds, volumes, regions (in `regions` order),
+    days, rejects."""
     cfg = config or CheckConfig()
     result = CheckResult(month)
     history_months = [add_months(month, -i) for i in range(HISTORY, 0, -1)]
@@ -229,8 +234,7 @@ def check_month(con, month: str, config: CheckConfig | None = None) -> CheckResu
         )
     for kind in (k for k in REGION_KINDS if k in cfg.kinds):
         counts = _per_month(con, kind, month, by_region=True)
-        regions = sorted({r for (_m, r) in counts if r is not None})
-        for region in regions:
+        for region in sorted({r for (_m, r) in counts if r is not None}, key=region_sort_key(regions)):
             now = counts.get((month, region), 0)
             history = [counts.get((m, region), 0) for m in history_months]
             if now == 0:

@@ -128,6 +128,6 @@ def run_lifecycle(session, config: Config, request: LifecycleRequest) -> TaskRes
 
     check_stage(request.stage)
     month = _month(session, request.month)
-    table = lifecycle_view(session, month, request.by_region, request.stage, request.as_list)
+    table = lifecycle_view(session, month, request.by_region, request.stage, request.as_list, config.regions)
     title = f"{request.stage} {month}" if request.as_list else f"lifecycle {month}"
     return TaskResult([Section(table, title, percent=("share",), dispatch=request.as_list)], value=table)

@@ -38,7 +38,7 @@ def run_check(session, config: Config, request: CheckRequest) -> TaskResult:
     from chanops.store.coverage import resolve_months
 
     [month] = resolve_months(session, request.month)
-    result = check_month(session, month, config.check)
+    result = check_month(session, month, config.check, config.regions)
     alerts = completeness_alerts(result)
     return TaskResult(
         [
