@@ -209,7 +209,7 @@ def summary(
     _require_entries(con, month)
     slices = slices or Slices()
     columns = SUMMARY_COLUMNS.get(by or "", by)
-    order = region_sort_sql(columns, regions) if by == "region" else f"earned DESC, {columns}"
+    order = region_sort_sql("region", regions) if by == "region" else f"earned DESC, {columns}"
     key, group = (f"{columns}, ", f"GROUP BY {columns} ORDER BY {order}") if by else ("", "")
     claims = f"SELECT * FROM ({claims_sql(month)}) c WHERE {slices.condition()}"
     table = as_engine(con).table(f"""
