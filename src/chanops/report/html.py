@@ -104,7 +104,7 @@ def _movers(report: Report) -> str:
     if not report.movers:
         return ""
     items = "".join(
-        f'<li><span class="mover-line {"good" if card.good_news else "bad"}" data-kpi="{escape(card.kpi.id)}">'
+        f'<li><span class="mover-line {"good" if card.good_news else "bad"}">'
         f"{escape(card.move_words(lang))}</span>{_why(report.mover_why(card), lang)}</li>"
         for card in report.movers
     )
