@@ -61,6 +61,8 @@ svg.spark { width: 120px; height: 32px; }
 table { border-collapse: collapse; font-size: 13px; margin: 0 0 8px; width: 100%; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 10px; white-space: nowrap; }
 th { background: #eef3f8; text-align: left; font-weight: 600; position: sticky; top: 0; }
+/* a header may wrap (long English KPI names) so that a wide table fits the page; cells never */
+th { white-space: normal; vertical-align: bottom; }
 th.n, td.n { text-align: right; font-variant-numeric: tabular-nums; }
 td.breach { color: var(--bad); font-weight: 700; background: #fdecea; }
 tbody tr:nth-child(even) { background: #fafbfc; }
