@@ -5,8 +5,8 @@
 "canonical column"), [kpis.ID] (thresholds, labels, new KPIs), [quota] (contacts per
 touchpoint per month), [points] (complaint deductions), [prefer] (score weights),
 [report] (the product the monthly report follows), [check] (data completeness), [plan]
-(campaign-planning windows and tier weights), [dispatch] (full numbers in dispatch lists),
-[regions] (the 盟市 in their official order).
+(campaign-planning windows and tier weights), [funnel] (how outbound orders are attributed),
+[dispatch] (full numbers in dispatch lists), [regions] (the 盟市 in their official order).
 A mistake in any of them is a ConfigError naming the file and the key, raised when
 the file is read — never halfway through a command.
 """
@@ -192,6 +192,23 @@ class DispatchConfig:
 
 
 @dataclass(frozen=True)
+class FunnelConfig:
+    """`[funnel]`: an outbound order (which carries no campaign id) converts for the campaign
+    whose reached outbound call about its product came at most `outbound_window_days` before it."""
+
+    outbound_window_days: int = 30
+
+    @classmethod
+    def from_section(cls, section: dict | None) -> FunnelConfig:
+        section = section or {}
+        _refuse_unknown_keys("funnel", section, [f.name for f in fields(cls)])
+        days = section.get("outbound_window_days", cls.outbound_window_days)
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 366:
+            raise ConfigError(f"[funnel] outbound_window_days must be a whole number from 1 to 366, got {days!r}")
+        return cls(days)
+
+
+@dataclass(frozen=True)
 class ReportConfig:
     """`[report]`: focus_product is the product whose online success rate the monthly report
     follows over six months (seed 000 followed 5G: 49% → 87% as conflicts were fixed)."""
@@ -224,6 +241,7 @@ class Config:
     report: ReportConfig = field(default_factory=ReportConfig)
     check: CheckConfig = field(default_factory=CheckConfig)
     plan: PlanConfig = field(default_factory=PlanConfig)
+    funnel: FunnelConfig = field(default_factory=FunnelConfig)
     dispatch: DispatchConfig = field(default_factory=DispatchConfig)
     regions: tuple[str, ...] = OFFICIAL_ORDER  # the 盟市 in the order every output lists them
 
@@ -242,6 +260,7 @@ class Config:
             report=ReportConfig.from_section(raw.get("report")),
             check=CheckConfig.from_section(raw.get("check")),
             plan=PlanConfig.from_section(raw.get("plan")),
+            funnel=FunnelConfig.from_section(raw.get("funnel")),
             dispatch=DispatchConfig.from_section(raw.get("dispatch")),
             regions=region_order(raw.get("regions")),
         )

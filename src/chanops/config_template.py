@@ -12,7 +12,15 @@ from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from chanops.channels import DEFAULT_CHANNELS
-from chanops.config import CheckConfig, DispatchConfig, PlanConfig, PointsConfig, PreferConfig, ReportConfig
+from chanops.config import (
+    CheckConfig,
+    DispatchConfig,
+    FunnelConfig,
+    PlanConfig,
+    PointsConfig,
+    PreferConfig,
+    ReportConfig,
+)
 from chanops.kpi.catalog import BUILTIN_KPIS
 from chanops.regions import OFFICIAL_ORDER
 
@@ -102,6 +110,10 @@ def render() -> str:
         "",
         "# Channel preference scores (SPEC §7): weights, window in months, tier cut-offs.",
         *_section("prefer", PreferConfig(), {"window": "months M-2..M"}),
+        "",
+        "# Campaign funnel: an outbound order (it carries no campaign id) converts for the campaign",
+        "# whose reached outbound call about the product came this many days before it, at most.",
+        *_section("funnel", FunnelConfig(), {}),
         "",
         "# The monthly report follows this product's online success rate over six months.",
         *_section("report", ReportConfig(), {}),

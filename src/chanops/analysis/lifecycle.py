@@ -51,7 +51,9 @@ def stages_sql(month: str) -> str:
                CAST(prior_mean AS DECIMAL(18,2)) AS prior_mean, stage FROM staged"""
 
 
-def _require_customers(con: duckdb.DuckDBPyConnection, month: str) -> None:
+def require_customers(con: duckdb.DuckDBPyConnection, month: str) -> None:
+    """Refuse (NoData) when no customers are loaded or `month` has no bills: the months stages
+    are judged for (the `lifecycle` view of chanops sql covers the same)."""
     row = first_row(con, f"SELECT {probe('SELECT 1 AS hit FROM customers')} AS n")
     if not row or not row[0]:
         raise NoData("no customers (客户资料) loaded; load customers first")
@@ -63,7 +65,7 @@ def lifecycle(
     con: duckdb.DuckDBPyConnection, month: str, by_region: bool = False, regions: Sequence[str] = OFFICIAL_ORDER
 ) -> pa.Table:
     """Customers and revenue in M per stage (and region, in `regions` order)."""
-    _require_customers(con, month)
+    require_customers(con, month)
     region = "region, " if by_region else ""
     by = f"{region_sort_sql('region', regions)}, " if by_region else ""
     order = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STAGES))
@@ -79,7 +81,7 @@ def stage_list(
 ) -> pa.Table:
     """The customers of one stage, for the order-dispatch teams: by 盟市 in `regions` order."""
     check_stage(stage)
-    _require_customers(con, month)
+    require_customers(con, month)
     return as_engine(con).table(
         f"SELECT * FROM ({stages_sql(month)}) WHERE stage = {lit(stage)} "
         f"ORDER BY {region_sort_sql('region', regions)}, msisdn"

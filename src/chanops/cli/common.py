@@ -305,6 +305,12 @@ def fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+def first_line(exc: BaseException) -> str:
+    """The first non-blank line of an exception's message."""
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return lines[0].strip() if lines else ""
+
+
 def debug_enabled(args: list[str]) -> bool:
     return "--debug" in args or os.environ.get("CHANOPS_DEBUG", "") not in ("", "0")
 
@@ -364,7 +370,8 @@ class ChanopsGroup(TyperGroup):
         except Exception as exc:  # a bug: say so in one line, full trace with --debug
             if debug:
                 traceback.print_exc()
-            fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", 1)
+            # one line: a library's message may go on with the values it choked on
+            fail(f"internal error: {type(exc).__name__}: {first_line(exc)} (rerun with --debug for details)", 1)
         if isinstance(result, int) and not isinstance(result, bool):
             sys.exit(result)
         sys.exit(0)

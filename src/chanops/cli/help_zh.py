@@ -21,7 +21,7 @@ COMMANDS = {
     "chanops export": "按月分区导出 Parquet，供 Spark / Hive 读取。",
     "chanops check": "报表发出前检查当月数据完整性：各类数据是否加载、数据量对比前 3 个月、无数据日期、拒绝行占比；有问题退出码 3。",
     "chanops plan": "接触前检查活动目标清单（无效、已订购、互斥冲突、免打扰、跨活动重复），再按配额为每位客户分派预计转化最高的触点（配额管理、智能调度）。\n\n例：chanops plan plan.toml --month 2022-12 --out dispatch/",
-    "chanops sql": '在数据仓库上执行只读 SQL，支持所有输出格式；不能读写仓库以外的文件。\n\n例：chanops sql "SELECT region, count(*) FROM orders GROUP BY 1"',
+    "chanops sql": '在数据仓库及命令计算结果的视图（claims 积分核对、preference 偏好得分、lifecycle 生命周期、current_customers 当前客户）上执行只读 SQL，支持所有输出格式；SQL 本身不能读写文件，--file 可把本地抽取文件作为一次查询的只读表。\n\n例：chanops sql "SELECT month, status, count(*) AS claims FROM claims GROUP BY ALL ORDER BY ALL"',
     "chanops init": "写出 chanops.toml：所有设置取默认值并附说明。\n\n例：chanops init",
     "chanops kpi": "渠道指标：线上产能占比、呼通率、成功率、电子渠道占比、保有率等。\n\n例：chanops kpi --month 2022-11 --by region --compare prev",
     "chanops explain": "指标为什么变化：把环比、同比或某盟市与全区的差距精确拆分到各分段（结构效应与比率效应），并用一句话说明主要原因。\n\n例：chanops explain online_share --month 2022-11 --vs province --region 兴安盟",
@@ -44,7 +44,7 @@ COMMANDS = {
     "chanops db": "查看数据仓库。",
     "chanops db info": "各表行数与覆盖月份、最近加载、按原因统计的拒绝行。",
     "chanops db migrate": "把旧版本写的数据仓库就地升级（chanops load 也会自动升级）。",
-    "chanops db schema": "数据仓库的表与列及各表内容——chanops sql 可查询的对象。",
+    "chanops db schema": "数据仓库的表与列及各表内容，以及 chanops sql 的视图——chanops sql 可查询的对象。",
 }
 
 OPTIONS = {
@@ -91,7 +91,8 @@ OPTIONS = {
     "Month to plan (default: the month after the latest with data).": "规划的月份（默认最近有数据月份的下一个月）。",
     "Directory for candidates.csv, summary.csv, statuses.csv and one dispatch_<touchpoint>.csv each.": "输出目录：candidates.csv、summary.csv、statuses.csv 及每个触点的 dispatch_<触点>.csv。",
     "PLAN.toml: campaigns with product, list file, priority, touchpoints, optional cap.": "PLAN.toml：各活动的产品、清单文件、优先级、触点、可选上限。",
-    "One SQL statement (DuckDB dialect); tables: chanops db schema.": "一条 SQL 语句（DuckDB 方言）；表见 chanops db schema。",
+    "One SQL statement (DuckDB dialect); tables and views: chanops db schema.": "一条 SQL 语句（DuckDB 方言）；表与视图见 chanops db schema。",
+    "A local extract as the read-only table NAME for this query (repeatable); NAME:KIND=PATH maps its headers and values as `chanops load KIND` does.": "把本地抽取文件作为本次查询的只读表 NAME（可重复）；NAME:KIND=PATH 按 `chanops load KIND` 的方式映射表头并规范取值。",
     "Where to write it.": "写到哪里。",
     "Overwrite an existing file.": "覆盖已有文件。",
     "The month to reconcile (YYYY-MM).": "核对的月份（YYYY-MM）。",

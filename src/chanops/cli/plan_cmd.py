@@ -40,4 +40,4 @@ def plan(
     Example: chanops plan plan.toml --month 2022-12 --out dispatch/"""
     from chanops.tasks.plan import PlanTaskRequest
 
-    shared.run("plan", PlanTaskRequest(plan_file, month, out))
+    shared.run("plan", PlanTaskRequest(plan_file, month, out, shared.lang))

@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from chanops.errors import ChanopsError, UsageError
-from chanops.sql import ident, lit
+from chanops.sql import ident, lit, neutralized_columns
 
 if TYPE_CHECKING:
     import polars as pl
@@ -59,9 +59,10 @@ class Engine(Protocol):
         """Let DuckDB build the scratch table `name` (`fill` creates it on the connection it is
         given: the loader's readers run in DuckDB), then make it this engine's table `name`."""
 
-    def write_csv(self, sql: str, path: Path) -> None:
+    def write_csv(self, sql: str, path: Path, neutralize: bool = False) -> None:
         """The rows of a query as a CSV file with a header, written by DuckDB's writer whichever
-        engine ran the query, so both engines write the same bytes."""
+        engine ran the query, so both engines write the same bytes; with `neutralize` (a file
+        people open in a spreadsheet), formula-like text cells get a leading apostrophe."""
 
     def append(self, ledger: str, name: str, rows: pa.Table) -> None:
         """Add rows to a ledger (a warehouse table, or the file `name` in the lake's folder)."""
@@ -114,7 +115,11 @@ class DuckDBEngine:
     def read_locally(self, name: str, fill: Callable[[duckdb.DuckDBPyConnection], object]) -> None:
         fill(self.con)  # the table is made where it is read
 
-    def write_csv(self, sql: str, path: Path) -> None:
+    def write_csv(self, sql: str, path: Path, neutralize: bool = False) -> None:
+        if neutralize:
+            described = self.con.execute(f"DESCRIBE {sql}").fetchall()
+            # a projection keeps the query's row order
+            sql = f"SELECT {neutralized_columns((name, kind) for name, kind, *_rest in described)} FROM ({sql})"
         self.con.execute(f"COPY ({sql}) TO {lit(str(path))} (FORMAT csv, HEADER)")
 
     def append(self, ledger: str, name: str, rows: pa.Table) -> None:
@@ -131,12 +136,12 @@ class DuckDBEngine:
         pass
 
 
-def write_arrow_csv(table: pa.Table, path: Path) -> None:
+def write_arrow_csv(table: pa.Table, path: Path, neutralize: bool = False) -> None:
     """An Arrow table through DuckDB's CSV writer (what DuckDBEngine.write_csv writes)."""
     scratch = duckdb.connect()
     try:
         scratch.register("result_rows", table)
-        DuckDBEngine(scratch).write_csv("SELECT * FROM result_rows", path)
+        DuckDBEngine(scratch).write_csv("SELECT * FROM result_rows", path, neutralize)
     finally:
         scratch.close()
 

@@ -183,8 +183,8 @@ class SparkEngine:
             self.spark.sql(to_spark_sql(f"SELECT * FROM {name} WHERE {condition}")).createOrReplaceTempView(name)
         return lambda: whole.createOrReplaceTempView(name)
 
-    def write_csv(self, sql: str, path: Path) -> None:
-        write_arrow_csv(self.table(sql), path)
+    def write_csv(self, sql: str, path: Path, neutralize: bool = False) -> None:
+        write_arrow_csv(self.table(sql), path, neutralize)
 
     def append(self, directory: str, name: str, table: pa.Table) -> None:
         """Add `table` as the file `name` of the lake's `directory` (a ledger), written aside

@@ -68,6 +68,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "conversion_rate": ("转化率", "Conversion rate"),
     "cumulative_converted": ("累计转化", "Cumulative converted"),
     "wave_share": ("波次贡献", "Wave share"),
+    "attributed_by": ("归因方式", "Attributed by"),
     "used": ("已用", "Used"),
     "quota": ("配额", "Quota"),
     "utilization": ("使用率", "Utilization"),
@@ -173,8 +174,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "expected_conversion": ("预计转化率", "Expected conversion"),
     "expected_conversions": ("预计转化数", "Expected conversions"),
     "evidence": ("依据", "Evidence"),
-    "quota_before": ("分派前余量", "Quota before"),
-    "quota_after": ("分派后余量", "Quota after"),
+    # a campaign × touchpoint row of the plan: the quota columns are the touchpoint's, over the
+    # whole plan, and repeat on every campaign's row of that touchpoint
+    "touchpoint_quota_before": ("触点计划前余量", "Touchpoint quota before plan"),
+    "touchpoint_assigned": ("触点全计划分派", "Touchpoint assigned, whole plan"),
+    "touchpoint_quota_after": ("触点计划后余量", "Touchpoint quota after plan"),
 }
 
 
@@ -238,6 +242,13 @@ VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "churned": ("已离网", "Churned"),
     },
     "tier": {"high": ("高偏好", "High"), "medium": ("中偏好", "Medium"), "low": ("低偏好", "Low")},
+    # how a funnel row's conversions are attributed: by the order's campaign id, or (outbound
+    # orders, which carry none) by the outbound call that preceded the order
+    "attributed_by": {
+        "campaign_id": ("活动编号", "Campaign ID"),
+        "touchpoint": ("外呼触点", "Outbound call"),
+        "campaign_id, touchpoint": ("活动编号+外呼触点", "Campaign ID + outbound call"),
+    },
 }
 # Status codes (points, plan) read as the column labels of the same id: valid → 有效.
 STATUS_CODES = (

@@ -25,8 +25,8 @@ from chanops.errors import UsageError
 from chanops.present.formats import BINARY_FORMATS, OutputOptions
 from chanops.present.labels import is_identifier, label, worded
 from chanops.present.numbers import cell_text, percent_text, points_text
-from chanops.present.section import FORMULA_START, MSISDN_COLUMNS, Section, masked
-from chanops.sql import ident, lit
+from chanops.present.section import MSISDN_COLUMNS, Section, masked
+from chanops.sql import neutralized_columns
 
 if TYPE_CHECKING:
     import polars as pl
@@ -39,7 +39,6 @@ COPY_OPTIONS = {
 }
 
 
-APOSTROPHE = lit("'")  # the SQL literal of one apostrophe
 # Control characters (C0 but line feed and tab, DEL, C1) would move or recolour the terminal.
 CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
 
@@ -182,13 +181,7 @@ def _copy(section: Section, fmt: str, dest: IO, neutralize: bool = False) -> Non
         columns = "*"
         if neutralize:
             described = con.execute("DESCRIBE SELECT * FROM result").fetchall()
-            columns = ", ".join(
-                f"CASE WHEN regexp_matches({ident(name)}, {lit(FORMULA_START)}) THEN {APOSTROPHE} || {ident(name)} "
-                f"ELSE {ident(name)} END AS {ident(name)}"
-                if kind == "VARCHAR"
-                else ident(name)
-                for name, kind, *_rest in described
-            )
+            columns = neutralized_columns((name, kind) for name, kind, *_rest in described)
         with tempfile.TemporaryDirectory(prefix="chanops-out-") as scratch:
             path = Path(scratch) / f"result.{fmt}"
             con.execute(f"COPY (SELECT {columns} FROM result) TO '{path}' ({COPY_OPTIONS[fmt]})")

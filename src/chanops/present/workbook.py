@@ -104,13 +104,18 @@ def write_table(sheet, section: Section, options: OutputOptions, formats: dict, 
     returns the row after it."""
     from chanops.present.section import masked, neutralized
 
-    frame = section.polars().drop(section.machine_only, strict=False)
+    # masked first: it turns structs, lists and BLOBs (and integers holding a phone number) into
+    # text, and the cell kinds follow what is written
+    frame = masked(
+        section.polars().drop(section.machine_only, strict=False),
+        options.shows_numbers(section.dispatch),
+        section.free_text,
+    )
     kinds = _kinds(frame, section)
     row_units = frame[section.row_kinds].to_list() if section.row_kinds else None
     if section.row_kinds:
         frame = frame.drop(section.row_kinds)
-    shown = masked(frame, options.shows_numbers(section.dispatch), section.free_text)
-    frame = neutralized(worded(shown, options.lang, options.channels))
+    frame = neutralized(worded(frame, options.lang, options.channels))
     headers = _unique_labels(frame.columns, options.lang)
     sheet.write_row(first_row, 0, headers, formats["header"])
     for col, name in enumerate(frame.columns):

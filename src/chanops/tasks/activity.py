@@ -27,7 +27,7 @@ def run_funnel(session, config: Config, request: FunnelRequest) -> TaskResult:
     """SPEC §4 campaign funnel: per campaign and wave, users contacted, reached, converted."""
     from chanops.analysis.funnel import by_wave, campaign_funnel
 
-    month, frame = campaign_funnel(session, request.month, request.campaign)
+    month, frame = campaign_funnel(session, request.month, request.campaign, config.funnel)
     waves = by_wave(frame)
     return TaskResult(
         [

@@ -18,6 +18,7 @@ class PlanTaskRequest:
     plan: Path
     month: str | None = None
     out: Path | None = None  # a directory for the candidate, summary, status and dispatch files
+    lang: str = "zh"  # of the evidence
 
 
 def run_plan_task(session, config: Config, request: PlanTaskRequest) -> TaskResult:
@@ -25,7 +26,11 @@ def run_plan_task(session, config: Config, request: PlanTaskRequest) -> TaskResu
     the statuses per campaign; with `out`, the files the dispatch teams take."""
     from chanops.plan.run import PlanRequest, run_plan, write_out
 
-    result = run_plan(session, config, PlanRequest(request.plan, request.month, with_candidates=request.out is None))
+    result = run_plan(
+        session,
+        config,
+        PlanRequest(request.plan, request.month, with_candidates=request.out is None, lang=request.lang),
+    )
     written = write_out(session, result, request.out) if request.out else []
     statuses = result.statuses
     assigned, over = (sum(statuses.column(s).to_pylist()) for s in ("assigned", "over_quota"))
@@ -37,7 +42,7 @@ def run_plan_task(session, config: Config, request: PlanTaskRequest) -> TaskResu
     if written:
         messages.append(f"wrote {len(written)} files to {request.out}: " + ", ".join(p.name for p in written))
     sections = [
-        Section(result.summary, f"plan {result.month} by touchpoint"),
+        Section(result.summary, f"plan {result.month} by campaign and touchpoint"),
         Section(result.statuses, f"plan {result.month} by status"),
     ]
     if result.candidates is not None:
