@@ -267,6 +267,14 @@ def html_alerts(root: Node) -> list[str]:
     return [(li.find("span", "alert-line") or li).text().strip() for li in box.find_all("li")]
 
 
+def html_movers(root: Node) -> list[str]:
+    """The biggest moves under the headline (div.movers), one line per KPI."""
+    box = next((n for n in root.iter() if "movers" in n.attrs.get("class", "").split()), None)
+    if box is None:
+        return []
+    return [(li.find("span", "mover-line") or li).text().strip() for li in box.find_all("li")]
+
+
 def html_notes(root: Node) -> dict[str, list[str]]:
     """Prose lines (p.note) per section id."""
     out: dict[str, list[str]] = {}

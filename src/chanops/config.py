@@ -5,7 +5,8 @@
 "canonical column"), [kpis.ID] (thresholds, labels, new KPIs), [quota] (contacts per
 touchpoint per month), [points] (complaint deductions), [prefer] (score weights),
 [report] (the product the monthly report follows), [check] (data completeness), [plan]
-(campaign-planning windows and tier weights), [funnel] (how outbound orders are attributed).
+(campaign-planning windows and tier weights), [funnel] (how outbound orders are attributed),
+[dispatch] (full numbers in dispatch lists), [regions] (the 盟市 in their official order).
 A mistake in any of them is a ConfigError naming the file and the key, raised when
 the file is read — never halfway through a command.
 """
@@ -23,6 +24,7 @@ from typing import Any
 from chanops.channels import Channel, build_catalog
 from chanops.errors import ConfigError
 from chanops.kpi.catalog import Kpi, build_kpi_catalog
+from chanops.regions import OFFICIAL_ORDER, region_order
 from chanops.schema import KINDS
 from chanops.store.completeness import CheckConfig
 
@@ -68,7 +70,8 @@ class QuotaConfig:
 class PointsConfig:
     """`[points]`: complaint_deduction (default 2 points per complaint), a
     [points.category_deduction] table giving other amounts for some complaint categories, and
-    payout_excel: `points payout -o FILE.csv` writes Excel's CSV (GB18030, CRLF) by default."""
+    payout_excel: `points payout` writes Excel's CSV (UTF-8 with BOM, CRLF) on stdout too, as
+    `-o FILE.csv` always does."""
 
     complaint_deduction: Decimal = Decimal("2")
     category_deduction: dict[str, Decimal] = field(default_factory=dict)
@@ -171,6 +174,24 @@ class PlanConfig:
 
 
 @dataclass(frozen=True)
+class DispatchConfig:
+    """`[dispatch]`: unmask = true shows full phone numbers in the lists meant for dispatch teams
+    (lifecycle --list, prefer targets and churned) in every format; other tables, the report
+    included, stay masked unless --unmask."""
+
+    unmask: bool = False
+
+    @classmethod
+    def from_section(cls, section: dict | None) -> DispatchConfig:
+        section = section or {}
+        _refuse_unknown_keys("dispatch", section, ["unmask"])
+        unmask = section.get("unmask", False)
+        if not isinstance(unmask, bool):
+            raise ConfigError("[dispatch] unmask must be true or false")
+        return cls(unmask)
+
+
+@dataclass(frozen=True)
 class FunnelConfig:
     """`[funnel]`: an outbound order (which carries no campaign id) converts for the campaign
     whose reached outbound call about its product came at most `outbound_window_days` before it."""
@@ -221,6 +242,8 @@ class Config:
     check: CheckConfig = field(default_factory=CheckConfig)
     plan: PlanConfig = field(default_factory=PlanConfig)
     funnel: FunnelConfig = field(default_factory=FunnelConfig)
+    dispatch: DispatchConfig = field(default_factory=DispatchConfig)
+    regions: tuple[str, ...] = OFFICIAL_ORDER  # the 盟市 in the order every output lists them
 
     @classmethod
     def from_dict(cls, raw: dict, path: Path | None = None) -> Config:
@@ -238,6 +261,8 @@ class Config:
             check=CheckConfig.from_section(raw.get("check")),
             plan=PlanConfig.from_section(raw.get("plan")),
             funnel=FunnelConfig.from_section(raw.get("funnel")),
+            dispatch=DispatchConfig.from_section(raw.get("dispatch")),
+            regions=region_order(raw.get("regions")),
         )
 
 

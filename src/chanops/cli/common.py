@@ -104,7 +104,11 @@ LimitOpt = Annotated[
 ]
 ExcelOpt = Annotated[
     bool,
-    typer.Option("--excel", help="CSV for Excel on Chinese Windows: GB18030, CRLF, formula-like cells neutralized."),
+    typer.Option(
+        "--excel",
+        help="CSV as Excel on Chinese Windows opens it (UTF-8 with BOM, CRLF, formula-like cells "
+        "neutralized) also on stdout; -o FILE.csv always writes it.",
+    ),
 ]
 
 
@@ -178,6 +182,7 @@ class Shared:
         from chanops.tasks import TASKS, run_task
 
         config = self.config  # a bad chanops.toml is a usage error before the warehouse is opened
+        self.out.unmask_dispatch = config.dispatch.unmask
         self.check_output()
         with self.query_engine(write=TASKS[name].writes and self.engine == "duckdb") as session:
             result = run_task(name, session, config, request, **hooks)

@@ -78,12 +78,13 @@ def payout(
     *,
     shared: Shared,
 ) -> None:
-    """The bank-transfer file: staff_id, staff_name, payout (1 point = 1 yuan). Written with -o,
-    formula-like names are neutralized; `[points] payout_excel = true` makes it Excel's CSV.
+    """The bank-transfer file: staff_id, staff_name, payout (1 point = 1 yuan). `-o payout.csv`
+    writes the CSV Excel opens on Chinese Windows (UTF-8 with BOM), formula-like names
+    neutralized; `[points] payout_excel = true` writes it so on stdout too.
 
     Example: chanops points payout --month 2022-11 --budget 50000 -o payout.csv"""
     out = shared.out
-    if shared.config.points.payout_excel and not out.to_stdout and out.resolved_format() == "csv":
+    if shared.config.points.payout_excel and out.resolved_format() == "csv":
         out.excel = True
     shared.run("points payout", _points_request("payout", month, budget, slices_of(region, product)))
 

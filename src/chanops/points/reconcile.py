@@ -21,6 +21,7 @@ Runs, adjustments and the one call `chanops points statement|payout` makes: poin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 import duckdb
@@ -30,6 +31,7 @@ import pyarrow.compute as pc
 from chanops.config import PointsConfig
 from chanops.engines import as_engine, first_row, only_row
 from chanops.errors import NoData, UsageError
+from chanops.regions import OFFICIAL_ORDER, region_sort_sql
 from chanops.slices import Slices
 from chanops.sql import in_months, lit, month_start, probe
 from chanops.store.coverage import require_rows
@@ -189,18 +191,26 @@ def statement(con, month: str, config: PointsConfig, budget: Decimal | None = No
     return engine.table(statement_sql(month, config, budget))
 
 
-def summary(con: duckdb.DuckDBPyConnection, month: str, by: str | None, slices: Slices | None = None) -> pa.Table:
+def summary(
+    con: duckdb.DuckDBPyConnection,
+    month: str,
+    by: str | None,
+    slices: Slices | None = None,
+    regions: Sequence[str] = OFFICIAL_ORDER,
+) -> pa.Table:
     """Claims by status, match rate and earned points per store, region, department, product or
     staff; with `by` None, one row for the whole month — the same expressions, so the month's
     match rate is the one its regions' rates add up to. With `slices`, the claims of those
     regions/products only, each judged against every claim of the month first (a claim
-    contested from another region stays contested)."""
+    contested from another region stays contested). Most points first; the 盟市, a fixed set
+    every report lists alike, in `regions` order."""
     if by is not None and by not in SUMMARY_KEYS:
         raise UsageError(f"--by must be one of: {', '.join(SUMMARY_KEYS)}")
     _require_entries(con, month)
     slices = slices or Slices()
     columns = SUMMARY_COLUMNS.get(by or "", by)
-    key, group = (f"{columns}, ", f"GROUP BY {columns} ORDER BY earned DESC, {columns}") if by else ("", "")
+    order = region_sort_sql("region", regions) if by == "region" else f"earned DESC, {columns}"
+    key, group = (f"{columns}, ", f"GROUP BY {columns} ORDER BY {order}") if by else ("", "")
     claims = f"SELECT * FROM ({claims_sql(month)}) c WHERE {slices.condition()}"
     table = as_engine(con).table(f"""
         SELECT {key}count(*) AS claims, {_status_counts()},

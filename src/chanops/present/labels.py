@@ -103,6 +103,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "test": ("检查项", "Test"),
     "figure": ("实际", "Figure"),
     "expectation": ("预期", "Expectation"),
+    "detail": ("说明", "Detail"),
     "held_by": ("已被认领", "Held by"),
     "fee": ("资费", "Fee"),
     "earned": ("积分", "Earned"),
@@ -281,6 +282,10 @@ def value_words(lang: str, channels=None) -> dict[str, dict[str, str]]:
     whole = {"(all)": ("全部", "All")[pick], "(overlap)": ("重叠部分", "Overlap")[pick]}
     words.update({column: whole for column in ("region", "product", "campaign_id", "wave")})
     words.update({column: {**names, **whole} for column in CHANNEL_COLUMNS})
+    if lang == "zh":  # the extract kinds by their Chinese names (业务办理记录); English keeps the ids
+        from chanops.schema import KINDS
+
+        words["kind"] = {name: kind.label for name, kind in KINDS.items()}
     return words
 
 
@@ -297,4 +302,10 @@ def worded(frame, lang: str, channels=None):
             exprs.append(pl.when(pl.col(name)).then(pl.lit(yes)).when(~pl.col(name)).then(pl.lit(no)).alias(name))
         elif name in words and dtype == pl.String:
             exprs.append(pl.col(name).replace(words[name]))
+        elif name == "reason" and dtype == pl.String and lang == "zh":
+            from chanops.present.reject_words import reason_words
+
+            # a few distinct reasons however many rejected rows: each worded once
+            reasons = {r: reason_words(r, lang) for r in frame.get_column(name).unique().drop_nulls().to_list()}
+            exprs.append(pl.col(name).replace(reasons))
     return frame.with_columns(exprs) if exprs else frame

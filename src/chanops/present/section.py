@@ -35,6 +35,11 @@ class Section:
     # changes in that unit's change unit (pp for a share)
     row_kinds: str | None = None
     units: Mapping[str, str] = field(default_factory=dict)  # column -> cell unit (numbers.cell_unit)
+    # a list of customers for dispatch teams, who need numbers they can dial: `[dispatch]
+    # unmask = true` shows them, and a masked one says so on stderr
+    dispatch: bool = False
+    # columns for programs only: people read a code's label in the code's own column (worded)
+    machine_only: Sequence[str] = field(default_factory=tuple)
 
     @property
     def height(self) -> int:
@@ -59,6 +64,12 @@ class Section:
 
     def human_frame(self, lang: str = "zh") -> pl.DataFrame | None:
         return self.human(lang) if callable(self.human) else self.human
+
+    def people_frame(self, lang: str = "zh") -> pl.DataFrame:
+        """What a human format shows, before formatting: the human frame, else the frame
+        without its machine-only columns."""
+        human = self.human_frame(lang)
+        return human if human is not None else self.polars().drop(self.machine_only, strict=False)
 
 
 def _importable(table: Any) -> Any:

@@ -135,7 +135,7 @@ def _focus_trend(session, month: str, config: Config, lang: str, part: Part) -> 
         return
     rates = dict(zip(trend["month"].to_list(), trend["success_rate"].to_list(), strict=True))
     name = words(lang, f"{product} 线上办理成功率", f"{product} online success rate")
-    part.charts.append(charts.line_chart(name, months, {name: [rates.get(m) for m in months]}))
+    part.charts.append(charts.line_chart(name, months, {name: [rates.get(m) for m in months]}, lang=lang))
     part.tables.append(Section(trend, "focus_trend", percent=("success_rate", "prev_success_rate"), points=("change",)))
     latest = trend.filter(pl.col("month") == month)
     if latest.height and latest["prev_success_rate"][0] is not None:
@@ -200,6 +200,7 @@ def points_part(
             by_region["region"].to_list(),
             [float(v) for v in by_region["earned"].to_list()],
             amount_text,
+            keep_order=True,  # the 盟市 in their official order
         )
     )
     part.charts.append(
@@ -208,6 +209,7 @@ def points_part(
             by_region["region"].to_list(),
             by_region["match_rate"].to_list(),
             percent_text,
+            keep_order=True,  # the 盟市 in their official order
         )
     )
     return part, []
@@ -247,8 +249,7 @@ def customers_part(session, month: str, config: Config, lang: str, regional: Kpi
         kept = (
             polars_frame(retention_view(regional.frame, add_months(month, -1)))
             .filter(pl.col("region").is_not_null())
-            .drop("month")  # the report's month, on every row
-            .sort(["revenue_retention", "region"], descending=[True, False], nulls_last=True)
+            .drop("month")  # the report's month, on every row; the 盟市 in the kpi result's official order
         )
         tables.append(Section(kept, "retention", percent=("user_retention", "revenue_retention")))
         retention_ids = ("user_retention", "revenue_retention")
@@ -273,11 +274,13 @@ def customers_part(session, month: str, config: Config, lang: str, regional: Kpi
                 kept["region"].to_list(),
                 kept["revenue_retention"].to_list(),
                 percent_text,
+                keep_order=True,  # the 盟市 in their official order
             )
         )
     return part, alerts
 
 
 def _titled(section: Section, name: str) -> Section:
-    """A task's section under the report's name for it (its sheet and heading)."""
-    return replace(section, title=name)
+    """A task's section under the report's name for it (its sheet and heading). The report goes
+    to managers, not to dispatch teams: none of its tables is a dispatch list."""
+    return replace(section, title=name, dispatch=False)

@@ -207,8 +207,14 @@ def _completeness(check: CheckResult, lang: str) -> Part:
             f"{breached} 项检查未通过：本月数据可能不完整，请核实后再使用",
             f"{breached} test(s) breached: the month may be incomplete",
         )
-    table = pl.from_arrow(check.for_people(lang))
-    return Part("completeness", title("completeness", lang), [Section(table, "completeness")], notes=[summary])
+    table = Section(
+        pl.from_arrow(check.for_people(lang)),
+        "completeness",
+        human=pl.from_arrow(check.for_reading(lang)),
+        percent=("figure",),
+        row_kinds="unit",  # the workbook stores counts and the reject share as numbers
+    )
+    return Part("completeness", title("completeness", lang), [table], notes=[summary])
 
 
 def _cards(province: KpiResult, month: str, months: list[str], alerts: list[Alert], where: tuple = ()) -> list[Card]:

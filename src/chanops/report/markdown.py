@@ -71,10 +71,4 @@ def _why_line(sentence: str | None, lang: str) -> list[str]:
 
 
 def _mover_line(card: Card, lang: str) -> str:
-    kpi = card.kpi
-    name = kpi.zh if lang == "zh" else kpi.en
-    verdict = words(lang, "向好", "better") if card.good_news else words(lang, "变差", "worse")
-    return (
-        f"- {name}: {kpi_text(kpi, card.previous)} → {kpi_text(kpi, card.value)} "
-        f"({kpi_text(kpi, card.change, change=True)}, {verdict})"
-    )
+    return f"- {card.move_words(lang)}"

@@ -67,6 +67,18 @@ class Card:
             return None
         return (self.change > 0) == self.kpi.good_when_higher
 
+    def move_words(self, lang: str) -> str:
+        """'收入保有率: 99.88% → 96.07% (-3.81pp, 变差)': the line a top mover gets in every
+        surface that lists the biggest moves."""
+        from chanops.present.numbers import kpi_text
+
+        name = self.kpi.zh if lang == "zh" else self.kpi.en
+        verdict = words(lang, "向好", "better") if self.good_news else words(lang, "变差", "worse")
+        return (
+            f"{name}: {kpi_text(self.kpi, self.previous)} → {kpi_text(self.kpi, self.value)} "
+            f"({kpi_text(self.kpi, self.change, change=True)}, {verdict})"
+        )
+
 
 @dataclass
 class Part:

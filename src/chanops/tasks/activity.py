@@ -57,7 +57,8 @@ def run_quota(session, config: Config, request: QuotaRequest) -> TaskResult:
     )
     alerts = [Alert("quota", line, line, line) for line in over_quota(frame)]
     return TaskResult(
-        [Section(frame, f"quota {month}", percent=("utilization",))],
+        # the touchpoint column reads as its name for people: `label` is for programs
+        [Section(frame, f"quota {month}", percent=("utilization",), machine_only=("label",))],
         notes=notes,
         alerts=alerts,
         breach_summary=f"{len(alerts)} touchpoint(s) over quota in {month}",

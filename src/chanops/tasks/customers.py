@@ -57,7 +57,7 @@ def run_targets(session, config: Config, request: TargetsRequest) -> TaskResult:
 
     month = _month(session, request.month)
     table = prefer.targets(session, month, request.channel, config.prefer, config.channels, request.top)
-    return TaskResult([Section(table, f"targets {request.channel} {month}")], value=table)
+    return TaskResult([Section(table, f"targets {request.channel} {month}", dispatch=True)], value=table)
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def run_churned(session, config: Config, request: ChurnedRequest) -> TaskResult:
 
     month = _month(session, request.month)
     table = prefer.churned(session, month, request.channel, config.prefer, config.channels)
-    return TaskResult([Section(table, f"churned {request.channel} {month}")], value=table)
+    return TaskResult([Section(table, f"churned {request.channel} {month}", dispatch=True)], value=table)
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,6 @@ def run_lifecycle(session, config: Config, request: LifecycleRequest) -> TaskRes
 
     check_stage(request.stage)
     month = _month(session, request.month)
-    table = lifecycle_view(session, month, request.by_region, request.stage, request.as_list)
+    table = lifecycle_view(session, month, request.by_region, request.stage, request.as_list, config.regions)
     title = f"{request.stage} {month}" if request.as_list else f"lifecycle {month}"
-    return TaskResult([Section(table, title, percent=("share",))], value=table)
+    return TaskResult([Section(table, title, percent=("share",), dispatch=request.as_list)], value=table)

@@ -56,7 +56,7 @@ def run_summary(session, config: Config, request: PointsSummaryRequest) -> TaskR
     store, region, department or product, and the same for the whole month."""
     from chanops.points import reconcile
 
-    table = reconcile.summary(session, request.month, request.by, request.slices)
+    table = reconcile.summary(session, request.month, request.by, request.slices, config.regions)
     total = reconcile.summary(session, request.month, None, request.slices)
     return TaskResult(
         [

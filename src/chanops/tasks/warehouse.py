@@ -39,10 +39,18 @@ def run_check(session, config: Config, request: CheckRequest) -> TaskResult:
     from chanops.store.coverage import resolve_months
 
     [month] = resolve_months(session, request.month)
-    result = check_month(session, month, config.check)
+    result = check_month(session, month, config.check, config.regions)
     alerts = completeness_alerts(result)
     return TaskResult(
-        [Section(result.table(), f"check {month}", human=lambda lang: pl.from_arrow(result.for_people(lang)))],
+        [
+            Section(
+                result.table(),
+                f"check {month}",
+                human=lambda lang: pl.from_arrow(result.for_reading(lang)),
+                percent=("figure",),
+                row_kinds="unit",  # counts as #,##0, the reject share as 0.00%, in a workbook
+            )
+        ],
         alerts=alerts,
         breach_summary=f"{len(alerts)} completeness test(s) breached for {month}",
         value=result,
