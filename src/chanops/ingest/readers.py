@@ -17,7 +17,8 @@ from pathlib import Path
 import duckdb
 
 from chanops.errors import InputFileError
-from chanops.ingest.text import TextLayout, count_lines, drop_tables, open_text, read_csv_sql
+from chanops.ingest.lineends import LineEnds, scan_line_ends
+from chanops.ingest.text import TextLayout, drop_tables, open_text, read_csv_sql
 from chanops.sql import ident, lit
 
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -58,12 +59,12 @@ def unparseable(source: OpenedExtract, exc: duckdb.InvalidInputException) -> Inp
     return InputFileError(f"{source.path}: cannot be parsed ({detail})")
 
 
-def fingerprint(path: Path) -> tuple[str, int]:
+def fingerprint(path: Path) -> tuple[str, LineEnds]:
     """Byte fingerprint of a file, for the loads ledger (a same-bytes re-load is skipped at once),
-    and its count of line feeds from the same read."""
+    and its line ends from the same read."""
     digest = hashlib.sha256()
-    lines = count_lines(path, "none", digest)
-    return "sha256:" + digest.hexdigest(), lines
+    ends = scan_line_ends(path, "none", digest)
+    return "sha256:" + digest.hexdigest(), ends
 
 
 def file_format(path: Path) -> tuple[str, bool]:
@@ -88,14 +89,10 @@ def open_text_extract(
     tag: str,
     fits,
     line_mode: bool = False,
-    lines: int | None = None,
+    ends: LineEnds | None = None,
 ) -> OpenedExtract:
-    text = open_text(path, gz, encoding, fits)
+    text = open_text(path, gz, encoding, fits, ends)
     text.layout.line_mode = line_mode
-    # a line feed byte is a line feed in UTF-8 and GB18030 (never part of another character),
-    # so the count made while fingerprinting holds when DuckDB reads the file itself
-    if text.layout.read_path == path and not gz:
-        text.layout.known_lines = lines
     rejects, scans = f"_rj_{tag}", f"_rjscan_{tag}"
     source = OpenedExtract(
         path=path,
@@ -155,7 +152,7 @@ def open_extract(
     tag: str,
     fits: Callable[[list[str]], int | None],
     line_mode: bool = False,
-    lines: int | None = None,
+    ends: LineEnds | None = None,
 ) -> OpenedExtract:
     """Open any supported extract as text columns c0..cN for the loader. `fits` tells whether a
     candidate header line maps to the kind (text files search for it below a title block)."""
@@ -168,4 +165,4 @@ def open_extract(
         return open_parquet(con, path)
     if fmt == "xlsx":
         return open_xlsx(con, path, tag)
-    return open_text_extract(con, path, gz, encoding, tag, fits, line_mode, lines)
+    return open_text_extract(con, path, gz, encoding, tag, fits, line_mode, ends)

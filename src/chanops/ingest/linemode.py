@@ -1,0 +1,70 @@
+"""Reading a text extract line by line: each physical line one record, quotes honoured.
+
+Read normally, an unterminated quote makes DuckDB's CSV reader run the quoted field on
+through the lines after it. Read line by line, a stray quote costs exactly its own line:
+DuckDB reads every line whole as one field (WHOLE_LINE, a delimiter no text holds, and no
+quoting), and the fields are cut out of it by a regular expression with DuckDB's own rules
+for quotes, so every other line — a quoted "产品互斥,需先退订" or "1,288.00" included —
+gives the values a clean file gives:
+
+- a field is quoted when its first character, after spaces, is `"`; it runs to the next
+  lone `"` (`""` stands for one quote) and spaces may follow it before the delimiter;
+- any other field is plain text up to the delimiter, quotes in its middle kept as they are;
+- an empty field, quoted or not, is missing.
+
+A line the rules do not cover (a quote that never closes, text after a closing quote) is
+rejected as an unterminated or stray quote, and a line with the wrong number of fields as
+too many or too few — with the line itself as the rejected value, as DuckDB's rejects.
+
+A quoted line break is lost in this reading: its two halves are two lines, each rejected
+as an unterminated quote (loudly, never joined by a guess). The loader reads a file this
+way only when a quote swallowed lines, where telling a quoted line break from a stray
+quote is guesswork anyway.
+"""
+
+from __future__ import annotations
+
+from chanops.sql import lit
+
+# A Unicode noncharacter, in no extract: as the delimiter, every line is one field. A line
+# that does hold it is rejected by the reader (too many fields), never cut short.
+WHOLE_LINE = "\uffff"
+
+
+def _patterns(delimiter: str) -> tuple[str, str]:
+    """RE2 patterns of one field followed by the delimiter: (capturing, non-capturing)."""
+    escaped = "\\|" if delimiter == "|" else delimiter
+    pad = "" if delimiter == " " else " *"  # spaces around a quoted field, unless they delimit
+    quoted = f'{pad}"(?:[^"]|"")*"{pad}'
+    plain = f'{pad}(?:[^{delimiter}" ][^{delimiter}]*)?'
+    return f"({quoted}|{plain}){escaped}", f"(?:{quoted}|{plain}){escaped}"
+
+
+def line_mode_sql(scan_options: str, path: str, width: int, delimiter: str) -> str:
+    """SELECT c0..c{width-1}, `_fault` (why the line is no record, or NULL), `_text` (the line)
+    and `_record` (its number among the records the reader kept, as in read_csv_sql)."""
+    field, field_nc = _patterns(delimiter)
+    terminated = f"_text || {lit(delimiter)}"  # every field then ends in a delimiter
+    pad = "" if delimiter == " " else "' '"
+    trimmed = f"trim(x, {pad})" if pad else "x"
+    unquoted = (
+        f"nullif(CASE WHEN starts_with({trimmed}, '\"') THEN replace({trimmed}[2:-2], '\"\"', '\"') ELSE x END, '')"
+    )
+    # Empty lines are dropped before they are numbered, as the normal reading skips them.
+    scan = (
+        f"SELECT _text, row_number() OVER () AS _record "
+        f"FROM read_csv({lit(path)}, columns={{'_text': 'VARCHAR'}}, delim={lit(WHOLE_LINE)}, "
+        f"quote='', escape='', {scan_options}) WHERE _text IS NOT NULL"
+    )
+    cut = (
+        f"SELECT _text, _record, regexp_full_match({terminated}, {lit(f'(?:{field_nc})*')}) AS _whole, "
+        f"list_transform(regexp_extract_all({terminated}, {lit(field)}, 1), lambda x: {unquoted}) AS _fields "
+        f"FROM ({scan})"
+    )
+    fault = (
+        "CASE WHEN NOT _whole THEN 'unterminated or stray quote' "
+        f"WHEN len(_fields) > {width} THEN 'too many fields on the line' "
+        f"WHEN len(_fields) < {width} THEN 'too few fields on the line' END"
+    )
+    columns = ", ".join(f"_fields[{i + 1}] AS c{i}" for i in range(width))
+    return f"(SELECT {columns}, {fault} AS _fault, _text, _record FROM ({cut}))"
