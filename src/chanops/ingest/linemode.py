@@ -7,9 +7,10 @@ quoting), and the fields are cut out of it by a regular expression with DuckDB's
 for quotes, so every other line — a quoted "产品互斥,需先退订" or "1,288.00" included —
 gives the values a clean file gives:
 
-- a field is quoted when its first character, after spaces, is `"`; it runs to the next
+- a field is quoted when it begins with `"`, or with one space and `"`; it runs to the next
   lone `"` (`""` stands for one quote) and spaces may follow it before the delimiter;
-- any other field is plain text up to the delimiter, quotes in its middle kept as they are;
+- any other field is plain text up to the delimiter, quotes in it kept as they are (two
+  spaces before a quote make it plain text too: DuckDB's reader, tried, does the same);
 - an empty field, quoted or not, is missing.
 
 A line the rules do not cover (a quote that never closes, text after a closing quote) is
@@ -33,10 +34,12 @@ WHOLE_LINE = "\uffff"
 
 def _patterns(delimiter: str) -> tuple[str, str]:
     """RE2 patterns of one field followed by the delimiter: (capturing, non-capturing)."""
-    escaped = "\\|" if delimiter == "|" else delimiter
-    pad = "" if delimiter == " " else " *"  # spaces around a quoted field, unless they delimit
-    quoted = f'{pad}"(?:[^"]|"")*"{pad}'
-    plain = f'{pad}(?:[^{delimiter}" ][^{delimiter}]*)?'
+    escaped, d = ("\\|" if delimiter == "|" else delimiter), delimiter
+    if delimiter == " ":  # spaces delimit: none pad a quoted field
+        quoted, plain = '"(?:[^"]|"")*"', '(?:[^ "][^ ]*)?'
+    else:
+        quoted = ' ?"(?:[^"]|"")*" *'
+        plain = f'(?:[^{d}" ][^{d}]*| (?:[^{d}"][^{d}]*)?)?'
     return f"({quoted}|{plain}){escaped}", f"(?:{quoted}|{plain}){escaped}"
 
 
@@ -45,11 +48,11 @@ def line_mode_sql(scan_options: str, path: str, width: int, delimiter: str) -> s
     and `_record` (its number among the records the reader kept, as in read_csv_sql)."""
     field, field_nc = _patterns(delimiter)
     terminated = f"_text || {lit(delimiter)}"  # every field then ends in a delimiter
-    pad = "" if delimiter == " " else "' '"
-    trimmed = f"trim(x, {pad})" if pad else "x"
-    unquoted = (
-        f"nullif(CASE WHEN starts_with({trimmed}, '\"') THEN replace({trimmed}[2:-2], '\"\"', '\"') ELSE x END, '')"
-    )
+    if delimiter == " ":
+        quoted, trimmed = "starts_with(x, '\"')", "x"
+    else:
+        quoted, trimmed = "(starts_with(x, '\"') OR starts_with(x, ' \"'))", "trim(x, ' ')"
+    unquoted = f"nullif(CASE WHEN {quoted} THEN replace({trimmed}[2:-2], '\"\"', '\"') ELSE x END, '')"
     # Empty lines are dropped before they are numbered, as the normal reading skips them.
     scan = (
         f"SELECT _text, row_number() OVER () AS _record "

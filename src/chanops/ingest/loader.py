@@ -190,8 +190,8 @@ class _Loader:
         except BaseException:
             source.close()
             raise
-        result.ignored_columns = [h for i, h in enumerate(source.headers) if i not in mapping.values()]
-        result.preamble = source.layout.preamble if source.layout else []
+        result.ignored_columns = [h for i, h in enumerate(source.headers) if h and i not in mapping.values()]
+        result.preamble = source.preamble
         return source, mapping
 
     def append_directly(self, path: Path, result: FileLoad, fp: str, ends: LineEnds | None) -> bool:

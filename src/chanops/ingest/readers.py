@@ -18,7 +18,8 @@ import duckdb
 
 from chanops.errors import InputFileError
 from chanops.ingest.lineends import LineEnds, scan_line_ends
-from chanops.ingest.text import TextLayout, drop_tables, open_text, read_csv_sql
+from chanops.ingest.text import PREAMBLE_LINES, TextLayout, drop_tables, open_text, read_csv_sql
+from chanops.ingest.workbook import find_header_row, first_sheet_row, read_sheet
 from chanops.sql import ident, lit
 
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -37,6 +38,7 @@ class OpenedExtract:
     first_line: int  # physical line number of the first data row
     layout: TextLayout | None = None  # text files only
     text_rejects: str | None = None  # DuckDB temp table of structurally bad lines (text files)
+    preamble: list[str] = field(default_factory=list)  # lines or sheet rows above the header, skipped
     cleanup: list[Callable[[], object]] = field(default_factory=list)
 
     def drop_rejects(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -101,6 +103,7 @@ def open_text_extract(
         encoding=text.encoding,
         first_line=text.layout.header_line + 1,
         layout=text.layout,
+        preamble=text.layout.preamble,
         text_rejects=rejects,
         cleanup=list(text.cleanup),
     )
@@ -125,22 +128,25 @@ def open_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> OpenedExtract:
     )
 
 
-def open_xlsx(con: duckdb.DuckDBPyConnection, path: Path, tag: str) -> OpenedExtract:
+def open_xlsx(con: duckdb.DuckDBPyConnection, path: Path, tag: str, fits) -> OpenedExtract:
+    """The first sheet below its header (workbook.py); `_record` counts sheet rows from the
+    first one below the header, empty ones included, so a row's line is its sheet row."""
     import polars as pl
 
-    try:
-        # infer_schema_length=0: every cell as text, so IDs and phone numbers survive.
-        frame = pl.read_excel(path, infer_schema_length=0)
-    except Exception as exc:  # fastexcel raises its own exception types
-        raise InputFileError(f"{path}: not a readable XLSX workbook ({str(exc).splitlines()[0]})") from None
-    if frame.width == 0:
-        raise InputFileError(f"{path}: the first sheet is empty")
-    headers = [str(h).strip() for h in frame.columns]
-    frame.columns = [f"c{i}" for i in range(frame.width)]
-    frame = frame.with_row_index("_record", offset=1)  # the sheet's row order, as read
+    frame = read_sheet(path)
+    header, headers, preamble = find_header_row(frame.head(PREAMBLE_LINES + 1).rows(), path, fits)
+    data = frame.slice(header + 1).with_row_index("_record", offset=1)
+    data = data.filter(~pl.all_horizontal(pl.exclude("_record").is_null()))  # empty rows: nothing to read
     view = f"_xlsx_{tag}"
-    con.register(view, frame.to_arrow())
-    source = OpenedExtract(path=path, headers=headers, from_sql=view, encoding="xlsx", first_line=2)
+    con.register(view, data.select(*frame.columns[: len(headers)], "_record").to_arrow())
+    source = OpenedExtract(
+        path=path,
+        headers=headers,
+        from_sql=view,
+        encoding="xlsx",
+        first_line=first_sheet_row(path) + header + 1,
+        preamble=preamble,
+    )
     source.cleanup.append(lambda: con.unregister(view))
     return source
 
@@ -164,5 +170,5 @@ def open_extract(
     if fmt == "parquet":
         return open_parquet(con, path)
     if fmt == "xlsx":
-        return open_xlsx(con, path, tag)
+        return open_xlsx(con, path, tag, fits)
     return open_text_extract(con, path, gz, encoding, tag, fits, line_mode, ends)
