@@ -32,27 +32,44 @@ from chanops.sql import lit
 WHOLE_LINE = "\uffff"
 
 
-def _patterns(delimiter: str) -> tuple[str, str]:
-    """RE2 patterns of one field followed by the delimiter: (capturing, non-capturing)."""
-    escaped, d = ("\\|" if delimiter == "|" else delimiter), delimiter
-    if delimiter == " ":  # spaces delimit: none pad a quoted field
-        quoted, plain = '"(?:[^"]|"")*"', '(?:[^ "][^ ]*)?'
+def field_patterns(delimiter: str, java: bool = False) -> tuple[str, str]:
+    """Regular expressions of one field followed by the delimiter: (capturing, non-capturing).
+    RE2 for DuckDB; `java` for Spark, whose regex engine recurses once per repetition of a
+    group: a possessive run of plain characters keeps a long quoted field from overflowing."""
+    d = delimiter
+    escaped = "[|]" if d == "|" else d  # no backslash: Spark's string literals would eat it
+    inside = '(?:[^"]++|"")*' if java else '(?:[^"]|"")*'
+    if d == " ":  # spaces delimit: none pad a quoted field
+        quoted, plain = f'"{inside}"', '(?:[^ "][^ ]*)?'
     else:
-        quoted = ' ?"(?:[^"]|"")*" *'
+        quoted = f' ?"{inside}" *'
         plain = f'(?:[^{d}" ][^{d}]*| (?:[^{d}"][^{d}]*)?)?'
     return f"({quoted}|{plain}){escaped}", f"(?:{quoted}|{plain}){escaped}"
+
+
+def unquoted_sql(field: str, delimiter: str) -> str:
+    """A field's value (SQL for DuckDB and Spark alike): a quoted one without its quotes and the
+    spaces around them, `""` read as `"`; an empty one missing."""
+    quoted = f"left({field}, 1) = '\"'" + ("" if delimiter == " " else f" OR left({field}, 2) = ' \"'")
+    inner = f"substr(trim({field}), 2, length(trim({field})) - 2)"
+    return f"nullif(CASE WHEN {quoted} THEN replace({inner}, '\"\"', '\"') ELSE {field} END, '')"
+
+
+def line_fault_sql(well_formed: str, count: str, width: int) -> str:
+    """Why a line is no record of `width` fields (SQL for DuckDB and Spark), or NULL."""
+    return (
+        f"CASE WHEN NOT {well_formed} THEN 'unterminated or stray quote' "
+        f"WHEN {count} > {width} THEN 'too many fields on the line' "
+        f"WHEN {count} < {width} THEN 'too few fields on the line' END"
+    )
 
 
 def line_mode_sql(scan_options: str, path: str, width: int, delimiter: str) -> str:
     """SELECT c0..c{width-1}, `_fault` (why the line is no record, or NULL), `_text` (the line)
     and `_record` (its number among the records the reader kept, as in read_csv_sql)."""
-    field, field_nc = _patterns(delimiter)
+    field, field_nc = field_patterns(delimiter)
     terminated = f"_text || {lit(delimiter)}"  # every field then ends in a delimiter
-    if delimiter == " ":
-        quoted, trimmed = "starts_with(x, '\"')", "x"
-    else:
-        quoted, trimmed = "(starts_with(x, '\"') OR starts_with(x, ' \"'))", "trim(x, ' ')"
-    unquoted = f"nullif(CASE WHEN {quoted} THEN replace({trimmed}[2:-2], '\"\"', '\"') ELSE x END, '')"
+    unquoted = unquoted_sql("x", delimiter)
     # Empty lines are dropped before they are numbered, as the normal reading skips them.
     scan = (
         f"SELECT _text, row_number() OVER () AS _record "
@@ -64,10 +81,6 @@ def line_mode_sql(scan_options: str, path: str, width: int, delimiter: str) -> s
         f"list_transform(regexp_extract_all({terminated}, {lit(field)}, 1), lambda x: {unquoted}) AS _fields "
         f"FROM ({scan})"
     )
-    fault = (
-        "CASE WHEN NOT _whole THEN 'unterminated or stray quote' "
-        f"WHEN len(_fields) > {width} THEN 'too many fields on the line' "
-        f"WHEN len(_fields) < {width} THEN 'too few fields on the line' END"
-    )
+    fault = line_fault_sql("_whole", "len(_fields)", width)
     columns = ", ".join(f"_fields[{i + 1}] AS c{i}" for i in range(width))
     return f"(SELECT {columns}, {fault} AS _fault, _text, _record FROM ({cut}))"
