@@ -153,3 +153,103 @@ def test_a_stray_quote_costs_exactly_its_own_line(chanops, tmp_path):
         ("O2", '系统"繁忙"', "12.00"),
         ("O6", '超时"无应答', "10.00"),
     ]
+
+
+def _duckdb_reads(con, path: Path, delimiter: str, options: str) -> list:
+    """(line number, fields or None when rejected) for each data line, by DuckDB's CSV reader."""
+    from chanops.sql import lit
+
+    columns = "{'c0': 'VARCHAR', 'c1': 'VARCHAR', 'c2': 'VARCHAR'}"
+    con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
+    kept = con.execute(
+        f"SELECT c0, c1, c2 FROM read_csv({lit(str(path))}, columns={columns}, "
+        f"""delim={lit(delimiter)}, quote='"', escape='"', {options})"""
+    ).fetchall()
+    rejected = {n for (n,) in con.execute("SELECT DISTINCT line FROM reject_errors").fetchall()}
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    rows = iter(kept)
+    return [(n, None if n in rejected else next(rows)) for n in range(2, lines + 1)]
+
+
+def _read_both(tmp_path: Path, lines: list[str], delimiter: str = ",", alone: bool = False) -> tuple[list, list]:
+    """(what DuckDB's CSV reader makes of each line, what the line-by-line grammar makes of it),
+    each a list of (line number, fields or None when the line is rejected). `alone`: DuckDB
+    reads each line in a file of its own (an unclosed quote would run on into the next)."""
+    import duckdb
+
+    from chanops.ingest.linemode import line_mode_sql
+
+    header = delimiter.join(["h0", "h1", "h2"])
+    path = tmp_path / "lines.csv"
+    path.write_text(header + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    con = duckdb.connect()
+    options = "header=true, skip=0, auto_detect=false, compression='none', store_rejects=true"
+    if alone:
+        theirs = []
+        for n, line in enumerate(lines, 2):
+            single = tmp_path / "line.csv"
+            single.write_text(f"{header}\n{line}\n", encoding="utf-8")
+            theirs += [(n, fields) for _n, fields in _duckdb_reads(con, single, delimiter, options)]
+    else:
+        theirs = _duckdb_reads(con, path, delimiter, options)
+    ours = con.execute(
+        f"SELECT _record + 1, c0, c1, c2, _fault FROM {line_mode_sql(options, str(path), 3, delimiter)} ORDER BY 1"
+    ).fetchall()
+    return theirs, [(n, None if fault else (c0, c1, c2)) for n, c0, c1, c2, fault in ours]
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "lines"),
+    [
+        (
+            ",",
+            [
+                'a,"b,c",d',
+                'a,"b""c",d',
+                'a,b"c,d',
+                'a,b""c,d',
+                'a,"b"c,d',
+                'a, "b,c",d',
+                'a,"b,c"   ,d',
+                'a,  "b,c",d',
+                'a,"",d',
+                "a, ,d",
+                '"a","b","c"',
+                'a,b,"c',
+                'a,b,c"',
+                'a,"b,c"\t,d',
+                'a,\t"b,c",d',
+                "a,b",
+                "a,b,c,d",
+                '"a,b",c',
+            ],
+        ),
+        ("\t", ['a\t"b\tc"\td', 'a\t "b\tc"\td', 'a\t"b"x\td', "a\t\t"]),
+        ("|", ['a|"b|c"|d', 'a|b"|d', 'a|"b|d']),
+        (" ", ['a "b c" d', 'a  "b c" d', 'a "b" ']),
+    ],
+)
+def test_the_line_grammar_reads_a_line_as_duckdbs_reader_does(tmp_path, delimiter, lines):
+    """Each line alone: the same fields as DuckDB's CSV reader (quoted or not, doubled quotes,
+    one space before a quote, spaces after it, empty fields missing), rejected where it
+    rejects (text after a closing quote, an unclosed quote, too many or too few fields)."""
+    theirs, ours = _read_both(tmp_path, lines, delimiter, alone=True)
+    assert ours == theirs
+
+
+def test_the_line_grammar_agrees_with_duckdb_on_random_csv(tmp_path):
+    """400 lines written by Python's csv module from random fields over a nasty alphabet
+    (quotes, commas, spaces, tabs, 中): every line read alike by both."""
+    import csv
+    import io
+    import random
+
+    rng = random.Random(26)
+    alphabet = ['"', ",", " ", "\t", "a", "中", "1", '""']
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for _ in range(400):
+        writer.writerow(["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))) for _ in range(3)])
+    theirs, ours = _read_both(tmp_path, out.getvalue().splitlines())
+    assert ours == theirs
+    assert sum(fields is None for _n, fields in ours) == 0

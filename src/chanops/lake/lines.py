@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from chanops.errors import InputFileError, UsageError
-from chanops.ingest.linemode import field_patterns, line_fault_sql, unquoted_sql
+from chanops.ingest.linemode import field_pattern, line_fault_sql, unquoted_sql
 from chanops.ingest.text import SNIFF_BYTES, detect_encoding, find_header
 from chanops.sql import lit
 
@@ -148,7 +148,7 @@ def _fields(lines, encoding: str, delimiter: str, width: int):
     tile it, or it is no record."""
     from pyspark.sql import functions as F
 
-    field, _grouped = field_patterns(delimiter, java=True)
+    field = field_pattern(delimiter, java=True)
     pieces = f"regexp_extract_all(concat(_text, {lit(delimiter)}), {lit(field)}, 0)"
     tiled = "(aggregate(_pieces, 0, (n, x) -> n + length(x)) = length(_text) + 1)"
     values = "transform(_pieces, x -> substr(x, 1, length(x) - 1))"
