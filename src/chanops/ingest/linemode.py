@@ -15,7 +15,8 @@ gives the values a clean file gives:
 
 A line the rules do not cover (a quote that never closes, text after a closing quote) is
 rejected as an unterminated or stray quote, and a line with the wrong number of fields as
-too many or too few — with the line itself as the rejected value, as DuckDB's rejects.
+too many or too few (empty fields after the last column are no more fields, as for
+DuckDB) — with the line itself as the rejected value, as DuckDB's rejects.
 
 A quoted line break is lost in this reading: its two halves are two lines, each rejected
 as an unterminated quote (loudly, never joined by a guess). The loader reads a file this
@@ -56,11 +57,13 @@ def unquoted_sql(field: str, delimiter: str) -> str:
     return f"nullif(CASE WHEN {quoted} THEN replace({inner}, '\"\"', '\"') ELSE {field} END, '')"
 
 
-def line_fault_sql(well_formed: str, count: str, width: int) -> str:
-    """Why a line is no record of `width` fields (SQL for DuckDB and Spark), or NULL."""
+def line_fault_sql(well_formed: str, count: str, filled_beyond: str, width: int) -> str:
+    """Why a line is no record of `width` fields (SQL for DuckDB and Spark), or NULL. Fields
+    beyond the width are too many only when one holds a value (`filled_beyond` counts them):
+    DuckDB's reader takes `a,b,c,` or `a,b,c,,""` as three fields."""
     return (
         f"CASE WHEN NOT {well_formed} THEN 'unterminated or stray quote' "
-        f"WHEN {count} > {width} THEN 'too many fields on the line' "
+        f"WHEN {filled_beyond} > 0 THEN 'too many fields on the line' "
         f"WHEN {count} < {width} THEN 'too few fields on the line' END"
     )
 
@@ -86,6 +89,7 @@ def line_mode_sql(scan_options: str, path: str, width: int, delimiter: str) -> s
         f"ELSE list_transform(list_transform({pieces}, lambda x: x[1:-2]), lambda x: {unquoted_sql('x', delimiter)}) "
         f"END AS _fields FROM ({scan})"
     )
-    fault = line_fault_sql("_whole", "len(_fields)", width)
+    beyond = f"len(list_filter(_fields[{width + 1}:], lambda x: x IS NOT NULL))"
+    fault = line_fault_sql("_whole", "len(_fields)", beyond, width)
     columns = ", ".join(f"_fields[{i + 1}] AS c{i}" for i in range(width))
     return f"(SELECT {columns}, {fault} AS _fault, _text, _record FROM ({cut}))"

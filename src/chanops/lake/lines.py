@@ -151,15 +151,15 @@ def _fields(lines, encoding: str, delimiter: str, width: int):
     field = field_pattern(delimiter, java=True)
     pieces = f"regexp_extract_all(concat(_text, {lit(delimiter)}), {lit(field)}, 0)"
     tiled = "(aggregate(_pieces, 0, (n, x) -> n + length(x)) = length(_text) + 1)"
-    values = "transform(_pieces, x -> substr(x, 1, length(x) - 1))"
-    fault = line_fault_sql(tiled, "size(_pieces)", width)
+    values = f"transform(_pieces, x -> {unquoted_sql('substr(x, 1, length(x) - 1)', delimiter)})"
+    beyond = f"size(filter(slice(_values, {width + 1}, greatest(size(_values) - {width}, 0)), x -> x IS NOT NULL))"
+    fault = line_fault_sql("_whole", "size(_values)", beyond, width)
     if encoding == "utf-8":  # bytes that were not UTF-8 arrive as U+FFFD
         fault = f"CASE WHEN instr(_text, '\ufffd') > 0 THEN 'not valid UTF-8 (try --encoding gb18030)' ELSE {fault} END"
-    cut = lines.select("_line", "_text", F.expr(pieces).alias("_pieces")).select(
-        "_line",
-        "_text",
-        F.expr(f"transform({values}, x -> {unquoted_sql('x', delimiter)})").alias("_values"),
-        F.expr(fault).alias("_fault"),
+    cut = (
+        lines.select("_line", "_text", F.expr(pieces).alias("_pieces"))
+        .select("_line", "_text", F.expr(values).alias("_values"), F.expr(tiled).alias("_whole"))
+        .select("_line", "_text", "_values", F.expr(fault).alias("_fault"))
     )
     return cut.select("_line", *[F.get("_values", i).alias(f"c{i}") for i in range(width)], "_fault", "_text")
 
