@@ -28,7 +28,7 @@ def test_the_readme_examples_print_what_the_readme_shows():
     # a block left out is marked in the README; only shell completion is, since it edits the
     # profile of whatever shell it detects (under make that is sh, which it refuses)
     assert outcome.skipped == [
-        "README.md:533: not run (it edits the profile of the shell it detects from the terminal)"
+        "README.md:535: not run (it edits the profile of the shell it detects from the terminal)"
     ]
 
 
