@@ -212,7 +212,18 @@ def _november_cut_short(ws: Workspace) -> None:
         ws.must(f"chanops load {kind} late/{kind}.csv --replace")
 
 
+def _app_campaign(ws: Workspace) -> None:
+    """app-plan.toml: an app-adoption campaign for a product no order names yet, over the list
+    `prefer targets … -o app-targets.csv` writes."""
+    (ws.root / "app-plan.toml").write_text(
+        '[[campaigns]]\nid = "APP2212-01"\nproduct = "手机营业厅推广"\nnew_product = true\n'
+        'list = "app-targets.csv"\npriority = 1\ntouchpoints = ["sms", "wechat", "outbound"]\n',
+        encoding="utf-8",
+    )
+
+
 SETUPS: dict[str, Callable[[Workspace], None]] = {
+    "app-campaign": _app_campaign,
     "broken-orders": _broken_orders,
     "billing-months": _billing_months,
     "load-sample": _load_sample,
