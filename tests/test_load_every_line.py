@@ -44,6 +44,8 @@ from chanops.ingest import direct
 from chanops.ingest.loader import load_files
 from chanops.store.warehouse import connect
 
+from .conftest import spy_direct
+
 pytestmark = pytest.mark.big
 
 BODY_LINES = 1_000_000
@@ -202,14 +204,7 @@ def lines_of(path: Path, wanted: set[int]) -> dict[int, str]:
 def _load(db: Path, path: Path, threads: int | None, monkeypatch):
     """Load through the library, as `chanops load` does; returns the file's result and whether
     the direct append settled it."""
-    outcomes: list = []
-    real = direct.append
-
-    def spy(*args, **kwargs):
-        outcomes.append(real(*args, **kwargs))
-        return outcomes[-1]
-
-    monkeypatch.setattr(direct, "append", spy)
+    outcomes = spy_direct(monkeypatch)
     con = connect(db, read_only=False)
     try:
         if threads is None:  # the default the CLI gets: DuckDB's own, one thread per core
