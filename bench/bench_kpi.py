@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from measure import Comparison, parse_args, sample_orders_and_contacts
+from measure import CHANOPS, Comparison, parse_args, sample_orders_and_contacts
 
 TARGET_RATIO = 1.0
 TARGET_RSS_MIB = 2048
@@ -61,11 +61,11 @@ for row in rows:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2_000_000, help="orders over six months (contacts ≈ 5×)")
-    parser.add_argument("--repeat", type=int, default=3, help="best of R runs each")
+    parser.add_argument("--repeat", type=int, default=3, help="R paired runs (reference, chanops)")
     parser.add_argument("--keep", type=Path, help="reuse/keep the warehouse at this path")
     args = parse_args(parser, rows=3_000)
 
-    chanops = str(Path(sys.executable).with_name("chanops"))
+    chanops = CHANOPS
     work = Path(tempfile.mkdtemp(prefix="chanops-bench-kpi-"))
     db = args.keep or work / "wh.duckdb"
     try:

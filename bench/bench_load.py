@@ -3,9 +3,13 @@ markers and edge trimming, content keys and duplicate checks, physical line acco
 against a plain DuckDB `CREATE TABLE AS SELECT * FROM read_csv(...)` of the same file, in
 the same run, each as a whole process on a fresh warehouse.
 
-Two extracts: 5M orders (Chinese headers, +86 numbers, 成功/失败) and 20M contacts. For
-each: both timings, the ratio (target ≤ 2.0), each side's peak RSS (chanops ≤ 2 GiB), and
-both sides must agree on the row count.
+Three extracts: 20M contacts (the figure the load is held to: ratio ≤ 1.5), the same contacts
+as a month-end file arrives, with a few bad and repeated lines (`--no-dirty` to skip it), and
+5M orders (Chinese headers, +86 numbers, 成功/失败; ratio ≤ 1.6, see ORDERS_TARGET). Each is
+run R times as pairs (reference, then chanops); the figure is the median of the pairs'
+ratios. Both sides must give the same answers: row count and checksums of an id, a time and
+a number column, computed on each side's table after the runs (and for the dirty file, the
+lines chanops rejected).
 Usage: python bench/bench_load.py [--orders N] [--contacts N] [--repeat R] [--smoke]
 """
 
@@ -19,9 +23,18 @@ import time
 from pathlib import Path
 
 import duckdb
-from measure import Comparison, missed, parse_args
+from measure import CHANOPS, Comparison, parse_args
 
-TARGET_RATIO = 2.0
+CONTACTS_TARGET = 1.5
+# Orders carry 11 columns, four of them typed (time, +86 numbers, 成功/失败, amounts) and
+# two more channel and status lookups than contacts, in a file a quarter the size: the
+# normalizing is a larger share of the load than the reference's typed read.
+ORDERS_TARGET = 1.6
+# A file with bad or repeated lines is settled after the append: the file is read again on one
+# thread (numbering records keeps a scan on one thread) and, since rows appended in the load's
+# transaction are deleted, DuckDB rewrites the whole append when it commits. Measured 3.7–4.4
+# on a busy machine: this target guards against it growing, it is not an aim.
+DIRTY_TARGET = 4.5
 TARGET_RSS_MIB = 2048
 
 REGIONS = "['呼和浩特','包头','赤峰','通辽','鄂尔多斯','呼伦贝尔','巴彦淖尔','乌兰察布','兴安盟','锡林郭勒盟','乌海','阿拉善盟']"
@@ -60,16 +73,82 @@ COPY (
 ) TO '{{path}}' (HEADER, DELIMITER ',')
 """
 
+
+def dirty(rows: int) -> str:
+    """The contact log as a month-end file arrives: every E-th line from line E/2 on holds a
+    bad number (12345), and every E-th line repeats the key of the line E/2 + 1 above it, with
+    wave 9 (E = rows / 10, so at 20M both lie far beyond the probed records and the file is
+    appended directly, then settled: its bad and repeated lines read again)."""
+    every = max(rows // 10, 8)
+    half = every // 2
+    return (
+        CONTACTS.replace(
+            "'K' || lpad(CAST(i AS VARCHAR), 11, '0')",
+            f"'K' || lpad(CAST(CASE WHEN i % {every} = {every - 1} AND i >= {every} THEN i - {half + 1} ELSE i END "
+            "AS VARCHAR), 11, '0')",
+        )
+        .replace(
+            "CAST(13800000000 + hash(i, 'm') % 90000000 AS VARCHAR)",
+            f"CASE WHEN i % {every} = {half} THEN '12345' ELSE CAST(13800000000 + hash(i, 'm') % 90000000 AS VARCHAR) END",
+        )
+        .replace(
+            "1 + i % 3 AS 波次",
+            f"CASE WHEN i % {every} = {every - 1} AND i >= {every} THEN 9 ELSE 1 + i % 3 END AS 波次",
+        )
+    )
+
+
+def dirty_lines(rows: int) -> int:
+    """Lines of dirty(rows) chanops must reject: the bad numbers and the repeated keys."""
+    every = max(rows // 10, 8)
+    bad = len(range(every // 2, rows, every))
+    repeated = len(range(2 * every - 1, rows, every))
+    return bad + repeated
+
+
 REFERENCE = """
 import duckdb, sys
 con = duckdb.connect(sys.argv[1])
 con.execute("SET enable_progress_bar = false")
 con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [sys.argv[2]])
-print(con.execute("SELECT count(*) FROM t").fetchone()[0])
 """
 
+# The answers both sides must agree on, as (the reference's column, chanops' column) read by
+# one expression each: the reference's read_csv types the columns itself (手机号码 a BIGINT,
+# 资费 a DOUBLE), chanops normalizes them (+86 dropped, amounts DECIMAL). Integer sums: exact
+# whatever the order rows were added in.
+CHECKSUMS = {
+    "contacts": [
+        ("sum(hash({}))", "接触编号", "contact_id"),
+        ("sum(CAST(epoch({}) AS BIGINT))", "接触时间", "contact_time"),
+        ("sum(CAST(right(CAST({} AS VARCHAR), 11) AS BIGINT))", "手机号码", "msisdn"),
+    ],
+    "orders": [
+        ("sum(hash({}))", "订单编号", "order_id"),
+        ("sum(CAST(epoch({}) AS BIGINT))", "办理时间", "order_time"),
+        ("sum(CAST(right(CAST({} AS VARCHAR), 11) AS BIGINT))", "手机号码", "msisdn"),
+        ("sum(CAST(round({} * 100) AS BIGINT))", "资费", "fee"),
+    ],
+}
 
-def bench(kind: str, generate: str, rows: int, repeat: int, work: Path) -> bool:
+
+def answers(db: Path, table: str, side: int, kind: str, where: str = "true") -> tuple:
+    """Row count and checksums of one side's table (side 1: the reference, 2: chanops)."""
+    exprs = ", ".join(expr.format(f'"{cols[side - 1]}"') for expr, *cols in CHECKSUMS[kind])
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        row = con.execute(f"SELECT count(*), {exprs} FROM {table} WHERE {where}").fetchone()
+        rejected = con.execute("SELECT count(*) FROM _rejects").fetchone() if side == 2 else (0,)
+    finally:
+        con.close()
+    assert row is not None and rejected is not None
+    return (*row, rejected[0])
+
+
+def bench(name: str, kind: str, generate: str, rows: int, repeat: int, work: Path, target: float, bad: int = 0) -> bool:
+    """Time the load of one generated file against the reference's; compare the answers. With
+    `bad` lines (the dirty file), the reference's table holds them too: its rows are counted
+    without them (wave 9 and the number 12345 mark them) and chanops must reject exactly `bad`."""
     csv = work / f"{kind}.csv"
     started = time.perf_counter()
     con = duckdb.connect()
@@ -77,42 +156,64 @@ def bench(kind: str, generate: str, rows: int, repeat: int, work: Path) -> bool:
     con.execute(generate.format(rows=rows, path=csv))
     con.close()
     size = csv.stat().st_size / 2**20
-    print(f"\n{kind}: generated {rows:,} rows ({size:,.0f} MiB) in {time.perf_counter() - started:.1f}s")
+    print(f"\n{name}: generated {rows:,} rows ({size:,.0f} MiB) in {time.perf_counter() - started:.1f}s")
 
     def fresh() -> None:
         for db in work.glob("*.duckdb*"):
             db.unlink()
 
-    chanops = str(Path(sys.executable).with_name("chanops"))
     comparison = Comparison(
         [sys.executable, "-c", REFERENCE, str(work / "ref.duckdb"), str(csv)],
-        [chanops, "load", kind, str(csv), "--db", str(work / "ours.duckdb")],
+        [CHANOPS, "load", kind, str(csv), "--db", str(work / "ours.duckdb")],
         repeat,
         before_each=fresh,
     )
-    ours = duckdb.connect(str(work / "ours.duckdb"), read_only=True)
-    loaded = ours.execute(f"SELECT count(*) FROM {kind}").fetchone()[0]
-    ours.close()
-    reference = int(comparison.ref_out.strip())
-    equal = loaded == reference
-    print(f"reference: {comparison.ref_s:.2f}s, peak RSS {comparison.ref_rss:.0f} MiB")
-    print(f"chanops load {kind}: {comparison.ours_s:.2f}s, peak RSS {comparison.ours_rss:.0f} MiB")
-    print(f"ratio: {comparison.ratio:.2f} (target ≤ {TARGET_RATIO}); rows {loaded:,} vs {reference:,}")
     csv.unlink()
-    print(f"answers equal: {equal}")
-    return equal and not missed(comparison.ratio, TARGET_RATIO, comparison.ours_rss, TARGET_RSS_MIB)
+    # the last pair's tables, after the timed runs: checksums cost neither side time
+    clean = "CAST(波次 AS VARCHAR) <> '9' AND CAST(手机号码 AS VARCHAR) <> '12345'" if bad else "true"
+    ref = answers(work / "ref.duckdb", "t", 1, kind, clean)[:-1] + (bad,)
+    ours = answers(work / "ours.duckdb", kind, 2, kind)
+    names = [
+        "rows",
+        *(f"checksum of {col}" for _expr, _ref_col, col in CHECKSUMS[kind]),
+        "lines rejected (reference: as generated)",
+    ]
+    for label, a, b in zip(names, ref, ours, strict=True):
+        print(f"  {label}: reference {a:,}, chanops {b:,}{'' if a == b else '  <- DIFFERENT'}")
+    equal = ref == ours and ref[0] == rows - bad
+    return comparison.report(f"chanops load {kind}", equal, target, TARGET_RSS_MIB)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=5_000_000)
     parser.add_argument("--contacts", type=int, default=20_000_000)
-    parser.add_argument("--repeat", type=int, default=2, help="best of R runs each")
+    parser.add_argument("--repeat", type=int, default=3, help="R paired runs (reference, chanops)")
+    parser.add_argument(
+        "--dirty",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the contacts with bad and repeated lines too",
+    )
     args = parse_args(parser, orders=3_000, contacts=10_000)
     work = Path(tempfile.mkdtemp(prefix="chanops-bench-"))
     try:
-        ok = bench("orders", ORDERS, args.orders, args.repeat, work)
-        ok = bench("contacts", CONTACTS, args.contacts, args.repeat, work) and ok
+        ok = bench("contacts", "contacts", CONTACTS, args.contacts, args.repeat, work, CONTACTS_TARGET)
+        if args.dirty:
+            ok = (
+                bench(
+                    "contacts with bad and repeated lines",
+                    "contacts",
+                    dirty(args.contacts),
+                    args.contacts,
+                    args.repeat,
+                    work,
+                    DIRTY_TARGET,
+                    bad=dirty_lines(args.contacts),
+                )
+                and ok
+            )
+        ok = bench("orders", "orders", ORDERS, args.orders, args.repeat, work, ORDERS_TARGET) and ok
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if not ok:

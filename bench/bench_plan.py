@@ -24,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
-from measure import Comparison, missed, parse_args
+from measure import CHANOPS, Comparison, missed, parse_args
 
 TARGET_RSS_MIB = 2048
 PRODUCTS = "['5G套餐','视频彩铃','咪咕视频','流量包','权益会员']"
@@ -293,7 +293,7 @@ def main() -> None:
         started = time.perf_counter()
         db, plan, config = build(work, args.candidates, args.contacts, args.quota_scale)
         print(f"warehouse and lists built in {time.perf_counter() - started:.0f}s")
-        chanops = str(Path(sys.executable).with_name("chanops"))
+        chanops = CHANOPS
         comparison = Comparison(
             [sys.executable, "-c", REFERENCE, str(db), str(work / "targets"), str(work / "ref.csv")],
             [

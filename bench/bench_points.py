@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from measure import Comparison, parse_args
+from measure import CHANOPS, Comparison, parse_args
 
 TARGET_RATIO = 1.5
 TARGET_RSS_MIB = 2048
@@ -82,7 +82,7 @@ def main() -> None:
         con.close()
         print(f"generated {counts[0]:,} entries and {counts[1]:,} valid records in {time.perf_counter() - t0:.0f}s")
 
-        chanops = str(Path(sys.executable).with_name("chanops"))
+        chanops = CHANOPS
         ours_cmd = [chanops, "points", "statement", "--month", "2022-11", "--db", str(db), "--format", "csv"]
         ref_cmd = [sys.executable, "-c", HAND_WRITTEN, str(db)]
         runs = Comparison(ref_cmd, ours_cmd, args.repeat)

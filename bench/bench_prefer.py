@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import duckdb
-from measure import Comparison, parse_args
+from measure import CHANOPS, Comparison, parse_args
 
 TARGET_RATIO = 1.5
 TARGET_RSS_MIB = 2048
@@ -92,7 +92,7 @@ def main() -> None:
             f"generated {args.events:,} usage events over {args.customers:,} customers "
             f"in {time.perf_counter() - t0:.0f}s"
         )
-        chanops = str(Path(sys.executable).with_name("chanops"))
+        chanops = CHANOPS
         ours_file, ref_file = work / "ours.parquet", work / "ref.parquet"
         ours_cmd = [chanops, "prefer", "scores", "--month", "2022-11", "--db", str(db), "-o", str(ours_file)]
         ref_cmd = [sys.executable, "-c", HAND_WRITTEN, str(db), str(ref_file)]

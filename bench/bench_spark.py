@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import measure
-from measure import parse_args, run_measured
+from measure import CHANOPS, parse_args, run_measured
 
 
 def spark_in_process(args: list[str]) -> tuple[float, float, str]:
@@ -50,7 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2_000_000, help="orders over six months (contacts ≈ 5×)")
     args = parse_args(parser, rows=400)
-    chanops = str(Path(sys.executable).with_name("chanops"))
+    chanops = CHANOPS
     work = Path(tempfile.mkdtemp(prefix="chanops-bench-spark-"))
     db, lake, data = work / "wh.duckdb", work / "lake", work / "data"
     try:

@@ -49,6 +49,21 @@ def chanops_cli() -> Chanops:
     return Chanops()
 
 
+def spy_direct(monkeypatch) -> list:
+    """Record what each direct append returned (an Appended, or None when the file was staged)."""
+    from chanops.ingest import direct
+
+    outcomes: list = []
+    real = direct.append
+
+    def spy(*args, **kwargs):
+        outcomes.append(real(*args, **kwargs))
+        return outcomes[-1]
+
+    monkeypatch.setattr(direct, "append", spy)
+    return outcomes
+
+
 def query(db: Path, sql: str, params=None):
     con = duckdb.connect(str(db), read_only=True)
     try:

@@ -12,7 +12,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from .conftest import query
+from .conftest import query, spy_direct
 
 pytestmark = pytest.mark.big
 
@@ -41,20 +41,6 @@ def write_orders(path, repeat: tuple[int, int], bad: tuple[int, ...]):
     return path
 
 
-def _spy_direct(monkeypatch) -> list:
-    from chanops.ingest import direct
-
-    outcomes: list = []
-    real = direct.append
-
-    def spy(*args, **kwargs):
-        outcomes.append(real(*args, **kwargs))
-        return outcomes[-1]
-
-    monkeypatch.setattr(direct, "append", spy)
-    return outcomes
-
-
 def _runs(chanops, tmp_path, path) -> list:
     answers = []
     for run in range(RUNS):
@@ -79,7 +65,7 @@ def test_the_direct_append_keeps_the_first_occurrence_and_true_lines(chanops, tm
     成功 128.00 and the rejects are on lines 250,002, 330,002 and 1,900,002 (before: the later
     X kept in some runs, and the lines were wherever the rows landed)."""
     path = write_orders(tmp_path / "orders.csv", repeat=(150_002, 330_002), bad=(250_002, 1_900_002))
-    outcomes = _spy_direct(monkeypatch)
+    outcomes = spy_direct(monkeypatch)
     answers = _runs(chanops, tmp_path, path)
     expected = (
         [("success", Decimal("128.00"))],
@@ -99,7 +85,7 @@ def test_the_staged_load_keeps_the_first_occurrence_and_true_lines(chanops, tmp_
     runs X is 成功 128.00 and the rejects are on lines 100, 300,002 and 330,002 (before: lines
     like 171,529 and 357,145, which hold good rows)."""
     path = write_orders(tmp_path / "orders.csv", repeat=(150_002, 330_002), bad=(100, 300_002))
-    outcomes = _spy_direct(monkeypatch)
+    outcomes = spy_direct(monkeypatch)
     answers = _runs(chanops, tmp_path, path)
     expected = (
         [("success", Decimal("128.00"))],

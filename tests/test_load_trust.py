@@ -8,7 +8,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from .conftest import query, write_text
+from .conftest import query, spy_direct, write_text
 
 ORDERS = "订单编号,办理时间,手机号码,地市,渠道,业务名称,办理结果,失败原因,互斥产品,活动编号,资费\n"
 
@@ -107,21 +107,6 @@ def test_replace_touches_only_the_months_the_file_covers(chanops, tmp_path, db):
     ]
 
 
-def _spy_direct(monkeypatch) -> list:
-    """Record what each direct append returned (an Appended, or None when the file was staged)."""
-    from chanops.ingest import direct
-
-    outcomes: list = []
-    real = direct.append
-
-    def spy(*args, **kwargs):
-        outcomes.append(real(*args, **kwargs))
-        return outcomes[-1]
-
-    monkeypatch.setattr(direct, "append", spy)
-    return outcomes
-
-
 def _load_both_ways(chanops, monkeypatch, path, db, staged_db, *extra):
     """Load `path` appended directly into `db` and staged into `staged_db`; both results."""
     from chanops.ingest import direct
@@ -142,7 +127,7 @@ def test_a_clean_file_is_appended_directly_and_matches_the_staged_load(chanops, 
         "D3,2022/11/03 10:00:00,13800000003,赤峰,营业厅,5G套餐,1,,,,128.00\n"
     )
     path = write_text(tmp_path / "o.csv", text)
-    outcomes = _spy_direct(monkeypatch)
+    outcomes = spy_direct(monkeypatch)
     fast, slow = _load_both_ways(chanops, monkeypatch, path, db, tmp_path / "staged.duckdb")
     assert fast.exit_code == slow.exit_code == 0
     assert [(o.rows, o.rejected) for o in outcomes] == [(3, 0)]
@@ -182,7 +167,7 @@ def test_bad_rows_and_duplicates_are_settled_like_staging_does(chanops, tmp_path
     )
     staged_db = tmp_path / "staged.duckdb"
     _load_both_ways(chanops, monkeypatch, write_text(tmp_path / "a.csv", first), db, staged_db)
-    outcomes = _spy_direct(monkeypatch)
+    outcomes = spy_direct(monkeypatch)
     fast, slow = _load_both_ways(
         chanops, monkeypatch, write_text(tmp_path / "b.csv", second), db, staged_db, "--max-reject-rate", "0.9"
     )
@@ -210,7 +195,7 @@ def test_bad_rows_and_duplicates_are_settled_like_staging_does(chanops, tmp_path
 def test_a_file_lines_do_not_account_for_simply_is_staged(chanops, tmp_path, db, monkeypatch):
     """A quoted two-line 失败原因 makes 3 records of 4 data lines: the append is undone and the
     file staged (the outcome is None), loaded 3, nothing left under a negative load id."""
-    outcomes = _spy_direct(monkeypatch)
+    outcomes = spy_direct(monkeypatch)
     text = ORDERS + (
         "Q1,2022-11-01 10:00:00,13800000001,包头,app,视频彩铃,成功,,,,1\n"
         'Q2,2022-11-01 10:00:00,13800000002,包头,app,视频彩铃,失败,"系统\n超时",,,1\n'
