@@ -214,3 +214,28 @@ def test_plan_slices_what_it_shows_by_product_and_refuses_a_region(db, tmp_path)
             run_task("plan", con, load_config(None), request)
     finally:
         con.close()
+
+
+def test_targets_of_one_region_are_the_provinces_targets_there_in_the_same_order(chanops, db):
+    """Narrowed to A, the promotion targets are exactly the province's targets whose region is
+    A, in the same order (each customer's score is their own usage's)."""
+    every = rows(
+        chanops("prefer", "targets", "--channel", "wechat", "--month", "2022-11", "--format", "csv", "--db", db)
+    )
+    in_a = rows(
+        chanops(
+            "prefer",
+            "targets",
+            "--channel",
+            "wechat",
+            "--month",
+            "2022-11",
+            "--region",
+            "A",
+            "--format",
+            "csv",
+            "--db",
+            db,
+        )  # fmt: skip
+    )
+    assert in_a and [r["msisdn"] for r in in_a] == [r["msisdn"] for r in every if r["region"] == "A"]
