@@ -139,15 +139,12 @@ def open_text(spark, fs, url: str, requested: str, fits, tag: str) -> Fields:
     )
     unquoted = 'regexp_replace(_text, \'"([^"]|"")*"\', \'\')'
     fields = f"(length({unquoted}) - length(replace({unquoted}, {lit(delimiter)}, '')) + 1)"
+    # a line that is no record, named as DuckDB's CSV reader names it (reject_codes.TEXT_ERRORS)
     fault = (
-        "CASE WHEN (length(_text) - length(replace(_text, '\"', ''))) % 2 = 1 THEN 'unterminated or stray quote' "
-        f"WHEN {fields} > {width} THEN 'too many fields on the line' "
-        f"WHEN {fields} < {width} THEN 'too few fields on the line' "
-        + (
-            "WHEN instr(_text, '\ufffd') > 0 THEN 'not valid UTF-8 (try --encoding gb18030)' "
-            if encoding == "utf-8"
-            else ""
-        )
+        "CASE WHEN (length(_text) - length(replace(_text, '\"', ''))) % 2 = 1 THEN 'UNQUOTED VALUE' "
+        f"WHEN {fields} > {width} THEN 'TOO MANY COLUMNS' "
+        f"WHEN {fields} < {width} THEN 'MISSING COLUMNS' "
+        + ("WHEN instr(_text, '\ufffd') > 0 THEN 'INVALID ENCODING' " if encoding == "utf-8" else "")
         + "END"
     )
     data = lines.filter("NOT _blank")
