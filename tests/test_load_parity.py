@@ -91,7 +91,7 @@ class Both:
         table = f"read_parquet('{lake}/{kind}/**/*.parquet', hive_partitioning=true, union_by_name=true)"
         rows = f"SELECT {columns} FROM {{t}} ORDER BY ALL"
         ours = self.con.execute(rows.format(t=kind)).fetchall()
-        assert scan.sql(rows.format(t=table)).fetchall() == ours
+        assert (scan.sql(rows.format(t=table)).fetchall() if any((lake / kind).rglob("*.parquet")) else []) == ours
         rejects = f"read_parquet('{lake}/_rejects/*.parquet', union_by_name=true)"
         assert scan.sql(REJECTS.format(rejects=rejects)).fetchall() == self.rejects()
         loads = f"read_parquet('{lake}/_loads/*.parquet', union_by_name=true)"
@@ -209,8 +209,8 @@ def test_an_older_snapshot_loaded_late_goes_into_history_on_both(spark, tmp_path
     assert (late.rows_read, late.rows_loaded, late.rows_rejected, late.customers) == (3, 3, 0, (1, 1, 1))
     nov_, dec_ = date(2022, 11, 30), date(2022, 12, 31)
     assert both.same("customers", "msisdn, churn_date, _valid_from, _valid_to, _seen, _load_id") == [
-        ("13800000001", None, None, dec_, [nov_], 2),
         ("13800000001", date(2022, 12, 15), dec_, None, [dec_], 1),
+        ("13800000001", None, None, dec_, [nov_], 2),
         ("13800000002", None, None, None, [nov_, dec_], 1),
         ("13800000003", None, None, None, [nov_], 2),
     ]
@@ -230,6 +230,7 @@ def test_a_lake_written_before_seen_dates_takes_them_from_its_ledger(spark, tmp_
         [path] = (lake / table).glob("*.parquet")
         scan.execute(f"COPY (SELECT * EXCLUDE ({dropped}) FROM '{path}') TO '{path}.old' (FORMAT parquet)")
         Path(f"{path}.old").replace(path)
+        path.with_name(f".{path.name}.crc").unlink(missing_ok=True)  # Hadoop's checksum of the old bytes
     nov = write(tmp_path / "nov.csv", [CUSTOMERS, "13800000001,包头,2020-01-01,"])
     [late] = load_to_lake(spark, str(lake), "customers", [str(nov)], CHANNELS, LoadOptions(as_of=date(2022, 11, 30)))
     assert late.customers == (0, 1, 0)
