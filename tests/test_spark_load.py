@@ -118,7 +118,7 @@ def test_resent_files_replace_and_a_refused_load(spark, tmp_path):
     with pytest.raises(LoadRejected, match="1 of 2 rows rejected"):
         load_to_lake(spark, lake, "orders", [str(bad)], CHANNELS)
     assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "lake" / "orders").rglob("*")) == before
-    assert not (tmp_path / "lake" / "_staging").exists()
+    assert not any((tmp_path / "lake" / "_staging").glob("*"))  # no transaction left behind
     assert sorted(Lake(spark, lake).load_ids()) == [1, 2, 3]
     ledger = "SELECT load_id, rows_read, rows_loaded, rows_rejected, status FROM {t} WHERE load_id = 3"
     assert lake_rows(tmp_path / "lake", ledger, kind="_loads") == [(3, 2, 0, 1, "refused")]
@@ -127,7 +127,9 @@ def test_resent_files_replace_and_a_refused_load(spark, tmp_path):
     ]
     with pytest.raises(LoadRejected):  # the first load of a new lake: only the refusal's record
         load_to_lake(spark, str(tmp_path / "new-lake"), "orders", [str(bad)], CHANNELS)
-    assert sorted(p.name for p in (tmp_path / "new-lake").iterdir()) == ["_loads", "_rejects"]
+    new_lake = tmp_path / "new-lake"
+    assert sorted(p.name for p in new_lake.iterdir() if p.name != "_staging") == ["_loads", "_rejects"]
+    assert not any((new_lake / "_staging").glob("*")) and not (new_lake / "orders").exists()
 
 
 def test_an_interrupted_commit_is_finished_before_anything_reads(spark, tmp_path, monkeypatch):
@@ -146,12 +148,12 @@ def test_an_interrupted_commit_is_finished_before_anything_reads(spark, tmp_path
     assert (tmp_path / "lake" / "_staging").exists() and not (tmp_path / "lake" / "orders").exists()
     engine = SparkEngine(lake, prepare=finish_interrupted_load)  # as the CLI opens a lake
     assert engine.table("SELECT count(*) AS n FROM orders").to_pylist() == [{"n": 2}]
-    assert not (tmp_path / "lake" / "_staging").exists()
+    assert not any((tmp_path / "lake" / "_staging").glob("*"))  # no transaction left behind
 
 
 def test_customer_snapshots_and_rules_as_the_duckdb_loader(spark, tmp_path):
     """Customers: a first snapshot, then one on 2022-12-01 where c2 changed region and c3 is
-    new (c1 unchanged: a duplicate). Rules: two products, then a rule overlapping the first.
+    new (c1 unchanged, not a reject). Rules: two products, then a rule overlapping the first.
     Both lakes hold exactly what the warehouse holds."""
     c1 = write(
         tmp_path / "c1.csv",
