@@ -1,5 +1,6 @@
 """Campaign-planning benchmark: `chanops plan` with 5 campaigns × 2M candidates against a
-warehouse of 10M contacts (5M customers, 2M orders, usage for preference tiers), writing
+warehouse of 10M contacts (5M customers, 2M orders, usage for preference tiers, products in
+force for M-1), writing
 the dispatch files. The time reference, in the same run, is the I/O floor written by hand in
 DuckDB: read the five lists, join them to the active customers and write them back out.
 Prints both timings, the ratio, and chanops' peak RSS (target ≤ 2 GiB).
@@ -52,6 +53,11 @@ SELECT 'O' || i,
        CASE WHEN hash(i, 's') % 10 < 9 THEN 'success' ELSE 'fail' END,
        NULL, CASE WHEN hash(i, 's') % 10 = 9 THEN '4G飞享套餐' END, 'MK1', 10, 1
 FROM range({contacts} // 5) t(i);
+-- products in force in November (业务有效): a holding of its own, whatever the orders say
+INSERT INTO valid (month, msisdn, product, fee, _load_id)
+SELECT DISTINCT '2022-11', CAST(13000000000 + hash(i, 'v') % {customers} AS VARCHAR),
+       CASE WHEN i % 3 = 0 THEN '4G飞享套餐' ELSE {products}[1 + CAST(hash(i, 'vp') % 5 AS INTEGER)] END, 10, 1
+FROM range({customers} // 20) t(i);
 INSERT INTO usage (msisdn, channel, event_time, action, _load_id)
 SELECT CAST(13000000000 + hash(i, 'u') % {customers} AS VARCHAR), ['app','wechat','sms'][1 + CAST(hash(i, 'uc') % 3 AS INTEGER)],
        TIMESTAMP '2022-09-01' + to_seconds(CAST(hash(i, 'ut') % 7862400 AS BIGINT)), NULL, 1
@@ -143,13 +149,21 @@ def serve_one_by_one(db: Path, lists: Path, quota: dict[str, int]) -> Counter:
         WHERE (_valid_from IS NULL OR _valid_from <= {DAY}) AND (_valid_to IS NULL OR _valid_to > {DAY})
           AND join_date <= {DAY} AND (churn_date IS NULL OR churn_date > {DAY})""")
     }
-    ordered = set(
+    # holding a product (SPEC §12 decision): a successful order of it (in 3 months for
+    # already_has, 12 for conflict), a `valid` row of it for M-1, or one of the customer's own
+    # failed orders in 6 months naming it as conflict_product
+    in_force = set(rows(f"SELECT msisdn, product FROM valid WHERE month = '{PREVIOUS}'"))
+    named = set(
+        rows(f"""SELECT msisdn, conflict_product FROM orders
+            WHERE status = 'fail' AND conflict_product IS NOT NULL AND {since("order_time", "6 MONTH")}""")
+    )
+    owned = in_force | named
+    owned |= set(
         rows(f"SELECT msisdn, product FROM orders WHERE status = 'success' AND {since('order_time', '3 MONTH')}")
     )
-    # held: a successful order in 12 months (SPEC §12 step 3). SPEC's "Decisions" also count a
-    # `valid` row for M-1 and the customer's own failed orders naming the product; chanops does
-    # not yet: with them 542 of the 15,000 smoke candidates would differ (an open issue).
     held: dict[str, set[str]] = {}
+    for msisdn, product in in_force | named:
+        held.setdefault(msisdn, set()).add(product)
     for msisdn, product in rows(
         f"SELECT msisdn, product FROM orders WHERE status = 'success' AND {since('order_time', '12 MONTH')}"
     ):
@@ -212,7 +226,7 @@ def serve_one_by_one(db: Path, lists: Path, quota: dict[str, int]) -> Counter:
         _priority, _score, campaign, _n, msisdn, product, _tps = c
         if msisdn not in active:
             status = "invalid"
-        elif (msisdn, product) in ordered:
+        elif (msisdn, product) in owned:
             status = "already_has"
         elif held.get(msisdn, set()) & excluded.get(product, set()):
             status = "conflict"

@@ -261,7 +261,18 @@ def html_cards(root: Node) -> list[Card]:
 def html_alerts(root: Node) -> list[str]:
     """The alert list under the headline (role=alert)."""
     box = next((n for n in root.iter() if n.attrs.get("role") == "alert"), None)
-    return [li.text().strip() for li in box.find_all("li")] if box is not None else []
+    if box is None:
+        return []
+    # the alert itself; the explain sentence under it is a p.why of its own
+    return [(li.find("span", "alert-line") or li).text().strip() for li in box.find_all("li")]
+
+
+def html_movers(root: Node) -> list[str]:
+    """The biggest moves under the headline (div.movers), one line per KPI."""
+    box = next((n for n in root.iter() if "movers" in n.attrs.get("class", "").split()), None)
+    if box is None:
+        return []
+    return [(li.find("span", "mover-line") or li).text().strip() for li in box.find_all("li")]
 
 
 def html_notes(root: Node) -> dict[str, list[str]]:

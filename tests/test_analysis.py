@@ -64,6 +64,62 @@ def test_funnel_attributes_each_order_to_the_latest_reached_wave(tmp_path):
     assert rows[3]["conversion_rate"] is None and rows[5]["wave_share"] is None
 
 
+OUTBOUND_CONTACTS = """contact_id,contact_time,msisdn,region,touchpoint,campaign_id,product,wave,reached
+w31,2022-11-01 08:00:00,13800000031,A,outbound,WH-A,5G套餐,1,1
+w32,2022-10-01 08:00:00,13800000032,A,outbound,WH-A,5G套餐,1,1
+w33,2022-11-02 08:00:00,13800000033,A,outbound,WH-A,5G套餐,1,1
+v33,2022-11-05 08:00:00,13800000033,A,outbound,WH-B,5G套餐,2,1
+w34,2022-11-02 08:00:00,13800000034,A,outbound,WH-A,流量包,1,1
+w35,2022-10-25 08:00:00,13800000035,A,outbound,WH-A,5G套餐,2,1
+w36,2022-11-01 08:00:00,13800000036,A,outbound,WH-A,5G套餐,1,0
+w37,2022-11-01 08:00:00,13800000037,A,outbound,WH-A,5G套餐,1,1
+k38,2022-11-01 08:00:00,13800000038,A,sms,K1,5G套餐,1,1
+"""
+OUTBOUND_ORDERS = """order_id,order_time,msisdn,region,channel,product,status,campaign_id
+o31,2022-11-11 08:00:00,13800000031,A,outbound,5G套餐,success,
+o32,2022-11-10 08:00:00,13800000032,A,outbound,5G套餐,success,
+o33,2022-11-06 08:00:00,13800000033,A,outbound,5G套餐,success,
+o34,2022-11-03 08:00:00,13800000034,A,outbound,5G套餐,success,
+o35,2022-11-03 08:00:00,13800000035,A,outbound,5G套餐,success,
+o36,2022-11-02 08:00:00,13800000036,A,outbound,5G套餐,success,
+o37,2022-11-02 08:00:00,13800000037,A,store,5G套餐,success,
+o38,2022-11-02 08:00:00,13800000038,A,sms,5G套餐,success,K1
+"""
+
+
+def test_outbound_orders_convert_for_the_campaign_whose_call_preceded_them(tmp_path):
+    """Outbound orders carry no campaign id (SPEC §4 decision): an outbound order converts for
+    the campaign of the latest reached outbound call about its product in the 30 days before it.
+
+      31  called by WH-A (wave 1) 11-01, bought on outbound 11-11, 10 days later → WH-A wave 1
+      32  called by WH-A 10-01, bought 11-10: 40 days later, outside the window → nowhere
+      33  called by WH-A 11-02 and WH-B (wave 2) 11-05, bought 11-06 → WH-B wave 2 only (latest call)
+      34  called about 流量包, bought 5G套餐 → nowhere;  36 call not connected → nowhere
+      35  called by WH-A (wave 2) 10-25, bought 11-03 → WH-A, carried from October
+      37  called, bought in a store: not an outbound order → nowhere
+      38  a platform order of K1 after its sms contact → K1 wave 1, by campaign_id
+    WH-A wave 1: contacted 31, 33, 34, 36, 37 = 5; reached 4 (36 not); converted {31} = 1.
+    With a 45-day window, 32 converts too: WH-A carried 2. Asked for WH-A alone, 33 stays WH-B's.
+    """
+    from chanops.config import FunnelConfig
+
+    db = kpi_fixture.build(tmp_path, {"contacts": OUTBOUND_CONTACTS, "orders": OUTBOUND_ORDERS})
+    con = duckdb.connect(str(db), read_only=True)
+    columns = ("campaign_id", "wave", "attributed_by", "contacted", "reached", "converted", "cumulative_converted")
+    rows = [tuple(r[c] for c in columns) for r in funnel(con, "2022-11").to_dicts()]
+    assert rows == [
+        ("K1", "1", "campaign_id", 1, 1, 1, 1),
+        ("WH-A", "1", "touchpoint", 5, 4, 1, 1),
+        ("WH-A", "carried", "touchpoint", 0, 0, 1, None),
+        ("WH-B", "2", "touchpoint", 1, 1, 1, 1),
+    ]
+    only_a = [tuple(r[c] for c in columns) for r in funnel(con, "2022-11", "WH-A").to_dicts()]
+    assert only_a == rows[1:3]
+    wider = funnel(con, "2022-11", config=FunnelConfig(outbound_window_days=45))
+    assert wider.filter(campaign_id="WH-A", wave="carried")["converted"].to_list() == [2]
+    con.close()
+
+
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     return kpi_fixture.build(tmp_path_factory.mktemp("analysis"))

@@ -76,36 +76,40 @@ def check(chanops, db: Path, tmp: Path, config: str = ONLY_EVENTS):
     cfg = write_text(tmp / "chanops.toml", config)
     result = chanops("check", "--month", "2022-11", "--db", db, "--config", cfg, "--format", "csv")
     rows = list(csv.reader(io.StringIO(result.stdout)))[1:]
-    return result, {(r[0], r[1], r[2]): (r[3], r[5]) for r in rows}
+    # figure (a number), detail, status
+    return result, {(r[0], r[1], r[2]): (float(r[3]), r[5], r[7]) for r in rows}
 
 
 def test_a_clean_month_passes(chanops, tmp_path):
     db = warehouse(tmp_path, {"A": 3, "B": 3})
     result, rows = check(chanops, db, tmp_path)
     assert result.exit_code == 0, result.stderr
-    assert rows[("volume", "orders", "")] == ("180 (97%)", "pass")
-    assert rows[("region_volume", "orders", "A")] == ("90 (97%)", "pass")
-    assert rows[("empty_days", "orders", "")] == ("0", "pass")
-    assert rows[("reject_share", "", "")] == ("0.00% (0 of 1,464)", "pass")
-    assert {status for _figure, status in rows.values()} == {"pass"}
+    assert rows[("volume", "orders", "")] == (180, "97% of the median", "pass")
+    assert rows[("region_volume", "orders", "A")] == (90, "97% of the median", "pass")
+    assert rows[("empty_days", "orders", "")] == (0, "", "pass")
+    assert rows[("reject_share", "", "")] == (0.0, "0 of 1,464 rows read", "pass")
+    assert {status for _figure, _detail, status in rows.values()} == {"pass"}
 
 
 def test_a_month_at_30_percent_is_a_breach(chanops, tmp_path):
     db = warehouse(tmp_path, {"A": 1, "B": 1})
     result, rows = check(chanops, db, tmp_path)
     assert result.exit_code == 3
-    assert rows[("volume", "orders", "")] == ("60 (32%)", "breach")
-    assert rows[("region_volume", "contacts", "B")] == ("30 (32%)", "breach")
-    assert "breach: volume orders: 60 (32%) (expected 0.5–2 × median 186 of the previous months)" in result.stderr
+    assert rows[("volume", "orders", "")] == (60, "32% of the median", "breach")
+    assert rows[("region_volume", "contacts", "B")] == (30, "32% of the median", "breach")
+    assert (
+        "breach: volume orders: 60 (32% of the median) (expected 0.5–2 × median 186 of the previous months)"
+        in result.stderr
+    )
 
 
 def test_a_vanished_region_is_a_breach(chanops, tmp_path):
     db = warehouse(tmp_path, {"A": 6})
     result, rows = check(chanops, db, tmp_path)
     assert result.exit_code == 3
-    assert rows[("volume", "orders", "")] == ("180 (97%)", "pass")
-    assert rows[("region_volume", "orders", "A")] == ("180 (194%)", "pass")
-    assert rows[("region_volume", "orders", "B")] == ("0", "breach")
+    assert rows[("volume", "orders", "")] == (180, "97% of the median", "pass")
+    assert rows[("region_volume", "orders", "A")] == (180, "194% of the median", "pass")
+    assert rows[("region_volume", "orders", "B")] == (0, "", "breach")
     assert result.stderr.endswith("chanops: error: 2 completeness test(s) breached for 2022-11\n")
 
 
@@ -113,8 +117,8 @@ def test_a_day_without_orders_is_a_breach(chanops, tmp_path):
     db = warehouse(tmp_path, {"A": 3, "B": 3}, skip_day="2022-11-15")
     result, rows = check(chanops, db, tmp_path)
     assert result.exit_code == 3
-    assert rows[("empty_days", "orders", "")] == ("1 (2022-11-15)", "breach")
-    assert rows[("volume", "orders", "")] == ("174 (94%)", "pass")
+    assert rows[("empty_days", "orders", "")] == (1, "2022-11-15", "breach")
+    assert rows[("volume", "orders", "")] == (174, "94% of the median", "pass")
 
 
 def test_kinds_not_loaded_are_breaches(chanops, tmp_path):
@@ -122,7 +126,7 @@ def test_kinds_not_loaded_are_breaches(chanops, tmp_path):
     db = warehouse(tmp_path, {"A": 3, "B": 3})
     result, rows = check(chanops, db, tmp_path, config="")
     assert result.exit_code == 3
-    missing = sorted(k for (test, k, _r), (_f, status) in rows.items() if test == "kind_loaded" and status == "breach")
+    missing = sorted(k for (test, k, _r), (*_f, status) in rows.items() if test == "kind_loaded" and status == "breach")
     assert missing == sorted(["entries", "valid", "rules", "complaints", "usage", "signals", "customers", "billing"])
 
 
@@ -141,6 +145,37 @@ def test_the_report_puts_the_check_first_and_check_fails_the_job(chanops, tmp_pa
 
     # the cover says it first, then the check's own sheet
     assert load_workbook(out / "chanops-report-2022-11.xlsx").sheetnames[:2] == ["封面", "数据完整性检查"]
+
+
+def test_the_report_workbook_holds_the_check_as_numbers_and_is_the_same_on_a_rerun(chanops, tmp_path):
+    """The fixture's November: 3 orders a day in each of A and B (180 orders, 90 per region),
+    and 2 × 3 contacts a day over 30 days; nothing rejected. The completeness sheet's 实际
+    column holds those counts as numbers under #,##0 and the reject share as 0 under 0.00%,
+    the 说明 column the words beside them; a second run writes the same bytes."""
+    from openpyxl import load_workbook
+
+    db = warehouse(tmp_path, {"A": 3, "B": 3})
+    cfg = write_text(tmp_path / "chanops.toml", ONLY_EVENTS)
+    books = []
+    for run in ("first", "second"):
+        out = tmp_path / run
+        result = chanops("report", "monthly", "--month", "2022-11", "--out", out, "--db", db, "--config", cfg)
+        assert result.exit_code == 0, result.stderr
+        books.append(out / "chanops-report-2022-11.xlsx")
+    assert books[0].read_bytes() == books[1].read_bytes()
+    sheet = load_workbook(books[0])["数据完整性检查"]
+    header = [c.value for c in sheet[1]]
+    assert header[:7] == ["检查项", "数据类型", "地市", "实际", "说明", "预期", "状态"]
+    rows = {(r[0].value, r[1].value, r[2].value): r for r in sheet.iter_rows(min_row=2)}
+    volume = rows[("数据量", "业务办理记录", None)]
+    assert (volume[3].value, volume[3].number_format, volume[4].value) == (180, "#,##0", "为中位数的 97%")
+    region = rows[("分地市数据量", "业务办理记录", "A")]
+    assert (region[3].value, region[3].data_type) == (90, "n")
+    rejects = rows[("拒绝率", None, None)]
+    assert (rejects[3].value, rejects[3].number_format) == (0, "0.00%")
+    assert rejects[4].value.startswith("读入 ")
+    assert all(row[3].data_type == "n" for row in rows.values())  # no count stored as text
+    assert load_workbook(books[0]).properties.created.isoformat() == "2022-12-01T00:00:00"
 
 
 @pytest.mark.parametrize(

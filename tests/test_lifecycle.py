@@ -135,6 +135,34 @@ def test_cli_retention_and_lifecycle(chanops, con):
     assert bad.exit_code == 2 and "--list needs --stage" in bad.stderr
 
 
+def test_a_dispatch_list_says_its_numbers_are_masked_or_unmasks_by_config(chanops, con, tmp_path):
+    """The at-risk list (c03, c04: 13800000003, 13800000004) written as xlsx for the dispatch
+    teams: masked (138****0003) by default, and stderr says so and how to unmask; with
+    `[dispatch] unmask = true` the workbook holds full numbers and nothing is said. CSV is
+    never masked and needs no note; the stage counts (no phone numbers) say nothing either."""
+    from openpyxl import load_workbook
+
+    db = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0][0]
+    listing = ("lifecycle", "--month", "2022-11", "--stage", "at_risk", "--list", "--db", db)
+    masked = chanops(*listing, "-o", tmp_path / "at_risk.xlsx")
+    assert masked.exit_code == 0, masked.stderr
+    assert "phone numbers are masked" in masked.stderr and "--unmask" in masked.stderr
+    assert "[dispatch] unmask = true" in masked.stderr
+    numbers = [c.value for c in load_workbook(tmp_path / "at_risk.xlsx").active["A"][1:]]
+    assert numbers == ["138****0003", "138****0004"]
+
+    config = tmp_path / "chanops.toml"
+    config.write_text("[dispatch]\nunmask = true\n", encoding="utf-8")
+    unmasked = chanops(*listing, "-o", tmp_path / "dispatch.xlsx", "--config", config)
+    assert unmasked.exit_code == 0, unmasked.stderr
+    assert "masked" not in unmasked.stderr
+    numbers = [c.value for c in load_workbook(tmp_path / "dispatch.xlsx").active["A"][1:]]
+    assert numbers == ["13800000003", "13800000004"]
+
+    for quiet in (chanops(*listing, "--format", "csv"), chanops(*listing[:3], "--db", db, "--format", "markdown")):
+        assert quiet.exit_code == 0 and "masked" not in quiet.stderr, quiet.stderr
+
+
 def test_new_means_joined_in_the_last_three_calendar_months(tmp_path):
     """November 2022: joined 2022-08-31 → not new (M−2 is September); with 3 months of tenure
     and no November bill it is at_risk. Joined 2022-09-01 and 2022-11-30 → new; 2022-12-01 →

@@ -55,7 +55,7 @@ def test_output_onto_another_database_or_a_directory_is_refused(chanops, warehou
     assert result.exit_code == 2 and "warehouse" in result.stderr, result.stderr
     ok = chanops("sql", "SELECT 1 AS x", "--db", warehouse, "-o", tmp_path / "x.csv")
     assert ok.exit_code == 0, ok.stderr
-    assert (tmp_path / "x.csv").read_text() == "x\n1\n"
+    assert (tmp_path / "x.csv").read_bytes() == b"\xef\xbb\xbfx\r\n1\r\n"  # Excel's CSV
 
 
 def test_a_header_less_extract_is_refused_with_phone_numbers_masked(chanops, tmp_path, db):

@@ -4,6 +4,7 @@ characters never reach the terminal, tables capped with a note, `-o -` is stdout
 
 from __future__ import annotations
 
+import codecs
 import os
 from pathlib import Path
 
@@ -26,18 +27,57 @@ def test_a_csv_file_neutralizes_formulas_but_a_pipe_stays_raw(tmp_path, capsys):
     apostrophe, 王五 does not; the same table on stdout (a pipe) is unchanged."""
     target = tmp_path / "payout.csv"
     emit(_payout(), OutputOptions(output=target))
-    cells = [line.split(",", 1)[0] for line in target.read_text(encoding="utf-8").splitlines()[1:]]
+    cells = [line.split(",", 1)[0] for line in target.read_text(encoding="utf-8-sig").splitlines()[1:]]
     assert cells[2] == "王五"
     assert all(c.lstrip('"').startswith("'") for i, c in enumerate(cells) if i != 2)
     emit(_payout(), OutputOptions(format="csv"))
     assert "\n=cmd|'/c calc'!A1," in capsys.readouterr().out
 
 
-def test_excel_csv_is_gb18030_with_crlf_and_neutralized(tmp_path):
+# Staff names as an Inner Mongolian payout holds them: common characters, one GB18030 writes in
+# four bytes (𠮷, CJK Extension B) and one in Mongolian script.
+EXCEL_NAMES = ["王五", "乌力吉", "吉𠮷", "ᠪᠠᠲᠤ"]
+
+
+def excel_opens(raw: bytes) -> str:
+    """What Excel on Chinese Windows reads from a CSV it opens: UTF-8 when the file starts with
+    a UTF-8 byte-order mark, else the ANSI code page, 936 (GBK) — undecodable bytes garbled."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[len(codecs.BOM_UTF8) :].decode("utf-8")
+    return raw.decode("cp936", errors="replace")
+
+
+def test_a_csv_file_for_people_is_what_excel_on_chinese_windows_reads(tmp_path, capsys):
+    """-o payout.csv: a byte-order mark, then UTF-8 with CRLF line ends; read as Excel reads it,
+    every name comes back, the four-byte and Mongolian ones too (the same names in GB18030,
+    read as Excel reads it, lose those two: the reason for the mark). On stdout, for a
+    program, the CSV stays plain UTF-8 without the mark, unless --excel."""
+    frame = pl.DataFrame({"staff_name": EXCEL_NAMES, "payout": [100.5, 20.0, 3.25, 7.0]})
+    target = tmp_path / "payout.csv"
+    emit(Section(frame, "payout"), OutputOptions(output=target))
+    raw = target.read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8)
+    text = excel_opens(raw)
+    assert text.split("\r\n") == [
+        "staff_name,payout",
+        "王五,100.5",
+        "乌力吉,20.0",
+        "吉𠮷,3.25",
+        "ᠪᠠᠲᠤ,7.0",
+        "",
+    ]
+    gb18030 = excel_opens("\r\n".join(EXCEL_NAMES).encode("gb18030")).split("\r\n")
+    assert gb18030[:2] == EXCEL_NAMES[:2] and gb18030[2:] != EXCEL_NAMES[2:]
+    emit(Section(frame, "payout"), OutputOptions(format="csv"))
+    assert capsys.readouterr().out.startswith("staff_name,payout\n王五,")
+    emit(Section(frame, "payout"), OutputOptions(format="csv", excel=True))
+    assert capsys.readouterr().out.startswith("\ufeffstaff_name,payout\r\n")
+
+
+def test_excel_csv_is_neutralized_with_crlf(tmp_path):
     target = tmp_path / "payout.csv"
     emit(_payout(), OutputOptions(output=target, excel=True))
-    raw = target.read_bytes()
-    text = raw.decode("gb18030")
+    text = excel_opens(target.read_bytes())
     assert "王五" in text and "\r\n" in text and "\n" not in text.replace("\r\n", "")
     assert "'=cmd" in text
 

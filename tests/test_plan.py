@@ -14,7 +14,8 @@ tier (weight 1.0) and prefers outbound (0.3333 > 0.25).
 Campaign MK-A (5G套餐, priority 1, sms + outbound), list by score:
   01 0.9  eligible
   02 0.8  already_has: 5G套餐 ordered 2022-10-15
-  03 0.7  conflict: holds 4G飞享套餐 (ordered 2022-03-01); 2 failed 5G套餐 orders named it
+  03 0.7  conflict: holds 4G飞享套餐 (ordered 2022-03-01, within 12 months); 2 failed 5G套餐
+          orders named it
   04 0.6  do_not_disturb: complaint 2022-11-20
   05 0.5  do_not_disturb: reached 2022-11-28 (流量包)
   06 0.4  eligible
@@ -147,14 +148,19 @@ def test_every_status_and_the_assignment_worked_out_by_hand(chanops, tmp_path, d
     plan = _plan(tmp_path)
     out = tmp_path / "out"
     config = tmp_path / "chanops.toml"
-    result = chanops("plan", plan, "--month", "2022-12", "--db", db, "--config", config, "--out", out)
+    result = chanops("plan", plan, "--month", "2022-12", "--db", db, "--config", config, "--out", out, "--lang", "en")
     assert result.exit_code == 0, result.stderr
     rows = {(r["campaign_id"], r["msisdn"]): r for r in _read(out / "candidates.csv")}
     got = {key: (r["status"], r["touchpoint"], r["expected_conversion"], r["evidence"]) for key, r in rows.items()}
     assert got == {
         ("MK-A", n(1)): ("assigned", "outbound", "0.333333", "33.33% of customers reached on outbound bought"),
         ("MK-A", n(2)): ("already_has", "", "", "ordered 5G套餐 on 2022-10-15"),
-        ("MK-A", n(3)): ("conflict", "", "", "holds 4G飞享套餐, named in 2 failed 5G套餐 orders"),
+        ("MK-A", n(3)): (
+            "conflict",
+            "",
+            "",
+            "holds 4G飞享套餐 (ordered on 2022-03-01), named in 2 failed 5G套餐 orders",
+        ),
         ("MK-A", n(4)): ("do_not_disturb", "", "", "complaint on 2022-11-20"),
         ("MK-A", n(5)): ("do_not_disturb", "", "", "reached on 2022-11-28"),
         ("MK-A", n(6)): ("assigned", "sms", "0.25", "25.00% of customers reached on sms bought"),
@@ -172,15 +178,18 @@ def test_every_status_and_the_assignment_worked_out_by_hand(chanops, tmp_path, d
             r["touchpoint"],
             r["assigned"],
             r["expected_conversions"],
-            r["quota_before"],
-            r["quota_after"],
+            r["touchpoint_quota_before"],
+            r["touchpoint_assigned"],
+            r["touchpoint_quota_after"],
         )
         for r in _read(out / "summary.csv")
     ]
+    # each row: the campaign's own assignments, then the touchpoint's quota over the whole plan
+    # (sms: 2 before, MK-A's 2 + MK-B's 0 taken, 0 after — the same on MK-A's and MK-B's rows)
     assert summary == [
-        ("MK-A", "outbound", "1", "0.33", "1", "0"),
-        ("MK-A", "sms", "2", "0.63", "2", "0"),
-        ("MK-B", "sms", "0", "0.0", "2", "0"),
+        ("MK-A", "outbound", "1", "0.33", "1", "1", "0"),
+        ("MK-A", "sms", "2", "0.63", "2", "2", "0"),
+        ("MK-B", "sms", "0", "0.0", "2", "2", "0"),
     ]
     statuses = {r["campaign_id"]: r for r in _read(out / "statuses.csv")}
     assert [statuses["MK-A"][s] for s in ("candidates", "invalid", "assigned", "over_quota")] == ["10", "2", "3", "1"]
@@ -190,7 +199,7 @@ def test_every_status_and_the_assignment_worked_out_by_hand(chanops, tmp_path, d
     ]
     assert [r["msisdn"] for r in _read(out / "dispatch_outbound.csv")] == [n(1)]
     first = {p.name: p.read_bytes() for p in out.iterdir()}
-    again = chanops("plan", plan, "--month", "2022-12", "--db", db, "--config", config, "--out", out)
+    again = chanops("plan", plan, "--month", "2022-12", "--db", db, "--config", config, "--out", out, "--lang", "en")
     assert again.exit_code == 0 and {p.name: p.read_bytes() for p in out.iterdir()} == first
 
 
@@ -203,7 +212,7 @@ def test_people_see_masked_numbers_and_chinese_labels(chanops, tmp_path, db):
     )
     assert result.exit_code == 0, result.stderr
     assert "138****0001" in result.stdout and n(1) not in result.stdout
-    assert "状态" in result.stdout and "分派前余量" in result.stdout
+    assert "状态" in result.stdout and "触点计划前余量" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -335,3 +344,133 @@ def test_a_plan_without_conversion_history_says_so(chanops, tmp_path, db):
     result = chanops("plan", plan, "--month", "2023-06", "--db", db, "-f", "csv")
     assert result.exit_code == 0, result.stderr
     assert "no reached contacts of the plan's products in 2023-03..2023-05" in result.stderr
+
+
+def _holdings_plan(chanops, tmp_path: Path, db: Path, more: str = "") -> Path:
+    """The fixture warehouse with the holdings of the test below added, and campaign H's plan
+    (`more`: further [[campaigns]])."""
+    _warehouse(chanops, tmp_path, db)
+    orders = "order_id,order_time,msisdn,region,channel,product,status,fail_reason,conflict_product\n"
+    orders += f"O20,2022-10-02 10:00:00,{n(23)},包头,app,5G套餐,fail,产品互斥,4G飞享套餐\n"
+    valid = "month,msisdn,product,fee\n"
+    valid += f"2022-11,{n(22)},5G套餐,128\n2022-11,{n(9)},4G飞享套餐,58\n2022-10,{n(10)},5G套餐,128\n"
+    for kind, text in (("orders", orders), ("valid", valid)):
+        loaded = chanops("load", kind, write_text(tmp_path / f"more_{kind}.csv", text), "--db", db)
+        assert loaded.exit_code == 0, loaded.stderr
+    (tmp_path / "targets").mkdir()
+    write_text(tmp_path / "targets" / "h.csv", "手机号码\n" + "".join(f"{n(m)}\n" for m in (23, 22, 9, 10)))
+    return write_text(
+        tmp_path / "plan.toml",
+        '[[campaigns]]\nid = "H"\nproduct = "5G套餐"\nlist = "targets/h.csv"\ntouchpoints = ["sms"]\n' + more,
+    )
+
+
+def test_holdings_count_valid_rows_and_the_customers_own_failure_log(chanops, tmp_path, db):
+    """A customer holds a product (SPEC §12 decision) by a successful order in 12 months, a
+    `valid` row for M−1, or an own failed order in 6 months naming it as conflict_product.
+    Added to the fixture: 23's failed 5G套餐 order of 2022-10-02 names 4G飞享套餐 (so 3 failed
+    5G套餐 orders name it); valid rows for 2022-11: 22 holds 5G套餐, 09 holds 4G飞享套餐; a
+    valid row of 10 for 2022-10 (not M−1). Campaign H (5G套餐, sms, no quota):
+      23  never ordered 4G飞享套餐: held only by its own failure log → conflict
+      22  5G套餐 in force in 2022-11 → already_has
+      09  4G飞享套餐 in force in 2022-11 → conflict
+      10  its valid row is of 2022-10 → assigned to sms, 5G套餐 on sms 1/4 = 0.25
+    Before this decision 23, 22 and 09 were all assigned."""
+    plan = _holdings_plan(chanops, tmp_path, db)
+    config = write_text(tmp_path / "none.toml", "")
+    got = {}
+    for lang in ("en", "zh"):
+        out = tmp_path / f"out_{lang}"
+        result = chanops(
+            "plan", plan, "--month", "2022-12", "--db", db, "--config", config, "--out", out, "--lang", lang
+        )
+        assert result.exit_code == 0, result.stderr
+        got[lang] = {
+            r["msisdn"]: (r["status"], r["expected_conversion"], r["evidence"]) for r in _read(out / "candidates.csv")
+        }
+    assert got["en"] == {
+        n(23): (
+            "conflict",
+            "",
+            "holds 4G飞享套餐 (named by own failed 5G套餐 order on 2022-10-02), named in 3 failed 5G套餐 orders",
+        ),
+        n(22): ("already_has", "", "5G套餐 in force (valid) in 2022-11"),
+        n(9): ("conflict", "", "holds 4G飞享套餐 (valid in 2022-11), named in 3 failed 5G套餐 orders"),
+        n(10): ("assigned", "0.25", "25.00% of customers reached on sms bought"),
+    }
+    # the same evidence in Chinese for a Chinese table (--lang zh, the default)
+    assert got["zh"] == {
+        n(23): (
+            "conflict",
+            "",
+            "已持有4G飞享套餐（2022-10-02本人办理5G套餐失败时被列为互斥产品），3笔5G套餐失败订单因与其互斥",
+        ),
+        n(22): ("already_has", "", "2022-11 5G套餐业务有效"),
+        n(9): ("conflict", "", "已持有4G飞享套餐（2022-11业务有效），3笔5G套餐失败订单因与其互斥"),
+        n(10): ("assigned", "0.25", "短信营业厅触达客户中25.00%办理"),
+    }
+
+
+def test_a_new_product_is_planned_on_the_touchpoints_conversion_over_all_products(chanops, tmp_path, db):
+    """`new_product = true` plans a product no order or contact names (an app-adoption
+    campaign). Its expected conversion is sms's over all products in 2022-09..11: reached
+    pairs (20, 21, 22, 23 about 5G套餐; 22 about 视频彩铃; 05 about 流量包) = 6, bought on sms
+    (20 its 5G套餐, 22 its 视频彩铃) = 2 → 0.333333, and a note says so. Without the flag the
+    product is refused as unknown; with it on a known product, refused as not new (exit 2)."""
+    _warehouse(chanops, tmp_path, db)
+    (tmp_path / "targets").mkdir()
+    write_text(tmp_path / "targets" / "n.csv", f"手机号码\n{n(6)}\n")
+    config = write_text(tmp_path / "none.toml", "")
+
+    def plan_for(product: str, flag: str) -> Path:
+        return write_text(
+            tmp_path / "plan.toml",
+            f'[[campaigns]]\nid = "N"\nproduct = "{product}"\nlist = "targets/n.csv"\ntouchpoints = ["sms"]\n{flag}',
+        )
+
+    out = tmp_path / "out"
+    new = plan_for("手机营业厅登录", "new_product = true\n")
+    result = chanops("plan", new, "--month", "2022-12", "--db", db, "--config", config, "--out", out, "--lang", "en")
+    assert result.exit_code == 0, result.stderr
+    assert [
+        (r["status"], r["touchpoint"], r["expected_conversion"], r["evidence"]) for r in _read(out / "candidates.csv")
+    ] == [
+        (
+            "assigned",
+            "sms",
+            "0.333333",
+            "33.33% of customers reached on sms bought what they were offered (new product: all products)",
+        )
+    ]
+    assert "campaign N launches 手机营业厅登录, which no order or contact names yet" in result.stderr
+    unknown = chanops("plan", plan_for("手机营业厅登录", ""), "--month", "2022-12", "--db", db, "--config", config)
+    assert unknown.exit_code == 2 and "needs new_product = true" in unknown.stderr
+    known = chanops("plan", plan_for("5G套餐", "new_product = true\n"), "--month", "2022-12", "--db", db)
+    assert known.exit_code == 2 and "'5G套餐' is not new" in known.stderr
+
+
+def test_plan_files_neutralize_formulas_and_keep_whole_numbers(chanops, tmp_path, db):
+    """Every --out file is opened in a spreadsheet: a list cell =HYPERLINK("x") comes out as
+    '=HYPERLINK("x") in candidates.csv (an invalid number, shown as read), and a campaign id
+    @SUM(1) as '@SUM(1) in candidates.csv, summary.csv and dispatch_sms.csv — whose number
+    stays whole (13800000006) for the team that calls it."""
+    _warehouse(chanops, tmp_path, db)
+    (tmp_path / "targets").mkdir()
+    write_text(tmp_path / "targets" / "f.csv", f'手机号码\n"=HYPERLINK(""x"")"\n{n(6)}\n')
+    plan = write_text(
+        tmp_path / "plan.toml",
+        '[[campaigns]]\nid = \'@SUM(1)\'\nproduct = "5G套餐"\nlist = "targets/f.csv"\ntouchpoints = ["sms"]\n',
+    )
+    out = tmp_path / "out"
+    config = write_text(tmp_path / "none.toml", "")
+    result = chanops("plan", plan, "--month", "2022-12", "--db", db, "--config", config, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    candidates = _read(out / "candidates.csv")
+    assert [(r["campaign_id"], r["msisdn"], r["status"]) for r in candidates] == [
+        ("'@SUM(1)", '\'=HYPERLINK("x")', "invalid"),
+        ("'@SUM(1)", n(6), "assigned"),
+    ]
+    assert [r["campaign_id"] for r in _read(out / "summary.csv")] == ["'@SUM(1)"]
+    assert _read(out / "dispatch_sms.csv") == [
+        {"campaign_id": "'@SUM(1)", "product": "5G套餐", "msisdn": n(6), "expected_conversion": "0.25"}
+    ]

@@ -53,8 +53,11 @@ def test_payout_file_written_atomically(chanops, db, tmp_path):
     result = chanops("points", "payout", "--month", "2022-11", "--budget", "10", "--db", db, "-o", target)
     assert result.exit_code == 0, result.stderr
     # no adjustments here: nets 9.50, 4.00, 3.00, 2.51 of 19.01 → cents floors 499, 210, 157, 132 (998);
-    # remainders 1401, 790, 1543, 68 → the two leftover cents go to G3 and G2
-    assert target.read_text(encoding="utf-8").splitlines() == [
+    # remainders 1401, 790, 1543, 68 → the two leftover cents go to G3 and G2. The file is the
+    # CSV Excel opens on Chinese Windows: a UTF-8 byte-order mark, CRLF line ends.
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfstaff_id,") and raw.endswith(b"\r\n")
+    assert raw.decode("utf-8-sig").split("\r\n")[:-1] == [
         "staff_id,staff_name,payout",
         "G2,李娜,5.00",
         "G6,杨洋,2.10",

@@ -57,8 +57,10 @@ def test_check_fails_on_a_region_alone_and_the_report_lists_it(chanops, db, tmp_
     month, so the completeness tests are switched off: `[check] kinds = []`.)"""
     config = write_text(tmp_path / "chanops.toml", "[check]\nkinds = []\n[kpis.platform_success_rate]\nmin = 0.4\n")
     result, markdown, html = _report(chanops, db, tmp_path / "out", "--config", config, "--check")
-    alerts = markdown.split("## 阈值告警", 1)[1].split("##", 1)[0].strip().splitlines()
-    assert alerts == ["- 数智集中运营平台运营成功率 B 0.00%，低于下限 40.00%"]
+    alert, why = markdown.split("## 阈值告警", 1)[1].split("##", 1)[0].strip().splitlines()
+    assert alert == "- 数智集中运营平台运营成功率 B 0.00%，低于下限 40.00%"
+    # under it, explain's sentence for B's gap to the province
+    assert why.startswith("  - 原因：B 数智集中运营平台运营成功率 2022-11 为 0.00%，比全区（50.00%）低 50.00pp；")
     assert "全省指标均在考核线以内；1 项分盟市指标未达标" in html
     assert result.exit_code == 3
     assert "breach: platform_success_rate 2022-11 region=B: 0.00% below min 40.00%" in result.stderr
@@ -96,3 +98,52 @@ def test_a_part_without_its_rules_says_so_where_it_would_be(chanops, tmp_path):
     _result, markdown, html = _report(chanops, db, tmp_path / "out")
     assert "- 新业务积分：未加载积分规则" in markdown
     assert '<section id="points"><h2>新业务积分</h2><p class="note">新业务积分：未加载积分规则</p>' in html
+
+
+def test_the_why_under_an_alert_is_explains_sentence(chanops, db, tmp_path):
+    """The sentence under region B's alert, in the Markdown, the HTML and the workbook's cover,
+    is the one `chanops explain platform_success_rate --vs province --region B` prints."""
+    import openpyxl
+
+    config = write_text(tmp_path / "chanops.toml", "[check]\nkinds = []\n[kpis.platform_success_rate]\nmin = 0.4\n")
+    _, markdown, html = _report(chanops, db, tmp_path / "out", "--config", config)
+    explained = chanops(
+        "explain", "platform_success_rate", "--month", "2022-11", "--vs", "province", "--region", "B",
+        "--format", "json", "--db", db,
+    )  # fmt: skip
+    assert explained.exit_code == 0, explained.stderr
+    [sentence] = [row["why"] for row in json.loads(explained.stdout)["why"]]
+    assert f"  - 原因：{sentence}" in markdown.splitlines()
+    assert f'<p class="why">原因：{sentence}</p>' in html
+    cover = openpyxl.load_workbook(tmp_path / "out" / "chanops-report-2022-11.xlsx").worksheets[0]
+    assert f"  原因：{sentence}" in [c.value for row in cover.iter_rows() for c in row]
+
+
+def test_a_regions_own_report(chanops, db, tmp_path):
+    """`--region A`: the title names A, the cards are `kpi --region A` (platform success 2/2 =
+    100.00%, above the 40% line, so no alert: B's breach is not A's), and the region ranking
+    stays for where A stands."""
+    config = write_text(tmp_path / "chanops.toml", "[check]\nkinds = []\n[kpis.platform_success_rate]\nmin = 0.4\n")
+    result, markdown, html = _report(chanops, db, tmp_path / "out", "--config", config, "--region", "A", "--check")
+    assert result.exit_code == 0, result.stderr
+    assert markdown.startswith("# 渠道运营月报 2022-11 · A\n")
+    assert "| 数智集中运营平台运营成功率 | 100.00% |" in markdown
+    assert "## 阈值告警" not in markdown
+    kpi = chanops(
+        "kpi",
+        "--month",
+        "2022-11",
+        "--region",
+        "A",
+        "--metric",
+        "platform_success_rate",
+        "--format",
+        "json",
+        "--db",
+        db,
+    )
+    [row] = json.loads(kpi.stdout)
+    assert row["platform_success_rate"] == 1.0
+    assert 'id="region"' in html
+    two = chanops("report", "monthly", "--out", tmp_path / "o2", "--region", "A,B", "--db", db)
+    assert two.exit_code == 2 and "one 盟市" in two.stderr

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from chanops.channels import DEFAULT_CHANNELS
 from chanops.ingest.sample import SampleSpec, generate_sample
 from chanops.kpi.catalog import BUILTIN_KPIS
+from chanops.regions import OFFICIAL_ORDER
 from chanops.report.axes import fitted_axis, tick_text
 
 from .conftest import require
@@ -50,6 +51,24 @@ def test_fitted_axis_has_round_ticks_around_the_data():
     assert flat.low < 0.45 < flat.high
 
 
+def test_a_line_chart_whose_axis_leaves_zero_out_says_so():
+    """电子渠道客户普及率 38.6% → 37.3%: span 1.3 points plus 10% air each side (37.17–38.73)
+    cut into about four → steps of 0.5 points, ticks 37.0% … 39.0%: zero is far below, so the
+    chart carries the break mark on its axis foot and says '纵轴未从 0 开始' (in English 'axis
+    does not start at 0'). A line crossing zero and a bar chart (bars start at 0) carry neither."""
+    from chanops.report import charts
+
+    cut = charts.line_chart("电子渠道客户普及率", ["2022-10", "2022-11"], {"p": [0.386, 0.373]}, lang="zh")
+    ticks = re.findall(r'class="tick">([^<]+)<', cut)
+    assert ticks == ["37.0%", "37.5%", "38.0%", "38.5%", "39.0%"]
+    assert 'class="axis-cut"' in cut and ">纵轴未从 0 开始</text>" in cut
+    english = charts.line_chart("E-channel penetration", ["2022-10", "2022-11"], {"p": [0.386, 0.373]}, lang="en")
+    assert ">axis does not start at 0</text>" in english
+    crossing = charts.line_chart("change", ["2022-10", "2022-11"], {"c": [-0.01, 0.02]}, lang="zh")
+    bars = charts.ranked_bars("普及率", ["a", "b"], [0.386, 0.373], str)
+    assert "axis-cut" not in crossing and "axis-cut" not in bars
+
+
 def test_workbook_holds_numbers_formats_filters_and_words(reports):
     book = load_workbook(reports["zh"].with_suffix(".xlsx"))
     names = book.sheetnames
@@ -80,9 +99,20 @@ def test_workbook_holds_numbers_formats_filters_and_words(reports):
     # a CJK store name needs about two widths per character
     widest = max(len(c.value) for c in next(top.iter_cols(min_col=4, max_col=4, min_row=2)))
     assert top.column_dimensions["D"].width >= 2 * widest
+    # the 盟市 in the province's official order, in every sheet that lists them (and so the charts)
+    for name, column in (("分盟市", 1), ("保有率", 2), ("分区域", 1)):
+        regions = [c.value for c in next(book[name].iter_cols(min_col=column, max_col=column, min_row=2))]
+        assert regions == [r for r in OFFICIAL_ORDER if r in regions] and len(regions) >= 8, (name, regions)
     cover = book["封面"]
     assert cover["A1"].value.startswith("渠道运营月报")
     assert cover["A3"].value.startswith("数据完整性检查")
+
+
+# the titles of the tables wider than their box: their last columns hidden in a scroll box
+CLIPPED_TABLES = (
+    "[...document.querySelectorAll('.table-wrap')].filter(w => w.scrollWidth > w.clientWidth + 1)"
+    ".map(w => w.querySelector('h3') ? w.querySelector('h3').textContent : w.closest('section').id)"
+)
 
 
 @pytest.mark.browser
@@ -116,9 +146,15 @@ def test_report_reads_in_chromium_at_1440(reports, tmp_path):
             breached_bars = page.locator("svg.chart rect.bar.breach").count()
             toc = page.eval_on_selector_all("nav.toc a", "as => as.map(a => a.getAttribute('href'))")
             width = page.evaluate("document.querySelector('main').getBoundingClientRect().width")
+            # a table wider than its box hides its last columns in a scroll box
+            clipped = page.evaluate(CLIPPED_TABLES)
+            movers = page.eval_on_selector_all(".movers .mover-line", "ms => ms.map(m => m.textContent)")
+            cut_notes = page.locator("svg.chart .axis-cut-note").count()
+            line_chart_count = page.locator("svg.chart polyline").count()
             page.goto(reports["en"].as_uri(), wait_until="load")
             page.screenshot(path=str(tmp_path / "en.png"))
             english = page.inner_text("body")
+            clipped += page.evaluate(CLIPPED_TABLES)  # long English headers wrap rather than widen
         finally:
             browser.close()
     assert errors == []
@@ -131,6 +167,10 @@ def test_report_reads_in_chromium_at_1440(reports, tmp_path):
     assert thresholds >= 3 and breached_bars >= 1  # the sample's lagging 兴安盟 is below the line
     assert toc[0] == "#completeness" and len(toc) >= 8
     assert width > 1300  # full width, not the left 55% of the screen
+    assert clipped == [], f"tables cut at 1440 px: {clipped}"
+    assert len(movers) == 3 and all("→" in m for m in movers), movers  # the HTML's 变化最大, as the Markdown
+    # every trend chart's axis is fitted, none of these rates reaches 0 on it: each says so
+    assert cut_notes >= 8 and cut_notes <= line_chart_count
     assert "Headline KPIs" in english and "线上产能占比" not in english
     for shot in ("zh.png", "en.png"):
         assert (tmp_path / shot).stat().st_size > 100_000  # a drawn page, not a blank one

@@ -27,6 +27,10 @@ def test_gb18030_csv_and_parquet_load(chanops, tmp_path, db):
     gb = generate_sample(SampleSpec(out=tmp_path / "gb", rows=600, encoding="gb18030"))
     with pytest.raises(UnicodeDecodeError):
         gb["orders"].read_bytes().decode("utf-8")
+    # the plan's target lists too: their header in GB18030 (two bytes a character, not UTF-8's three)
+    header = "手机号码,模型得分\n".encode("gb18030")
+    for campaign in ("MK2212-01", "MK2212-02", "MK2212-03"):
+        assert gb[f"targets/{campaign}"].read_bytes().startswith(header), campaign
     pq = generate_sample(SampleSpec(out=tmp_path / "pq", rows=600, format="parquet", seed=2))
     for kind in ("orders", "customers"):
         result = chanops("load", kind, gb[kind], "--db", db, "--as-of", "2022-11-30")

@@ -233,6 +233,13 @@ COMMANDS = [
     ["failures", "--from", "2022-09", "--to", "2022-11", "--product", "5G套餐"],
     ["check", "--month", "2022-11"],
     ["plan", "plan.toml", "--month", "2022-12"],
+    ["explain", "online_share", "--month", "2022-11", "--vs", "province", "--region", "兴安盟"],
+    ["explain", "user_retention", "--month", "2022-11"],
+    ["funnel", "--month", "2022-11", "--region", "兴安盟"],
+    ["lifecycle", "--month", "2022-11", "--region", "兴安盟"],
+    ["prefer", "summary", "--month", "2022-11", "--region", "兴安盟"],
+    ["kpi", "--month", "2022-11", "--region", "兴安盟,阿拉善盟", "--product", "5G套餐"],
+    ["points", "summary", "--month", "2022-11", "--by", "staff", "--product", "5G套餐"],
 ]
 ONLY_FIRST_SECTION = "csv shows only the first section"
 
@@ -289,6 +296,23 @@ def test_every_command_prints_the_same_csv_on_both_engines(chanops, sample, tmp_
     assert missing.exit_code == 2 and "--engine spark needs --source DIR" in missing.stderr
 
 
+def _plan_on_both_engines(chanops, tmp_path, db, monkeypatch, plan, config, *options) -> None:
+    """Export the warehouse as a lake, plan into tmp_path/duckdb and tmp_path/spark, and hold
+    every file the two engines write equal byte for byte."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        export_warehouse(con, tmp_path / "lake")
+    finally:
+        con.close()
+    monkeypatch.setattr(SparkEngine, "close", lambda self: None)
+    common = ["plan", plan, "--month", "2022-12", "--config", config, *options, "--out"]
+    assert chanops(*common, tmp_path / "duckdb", "--db", db).exit_code == 0
+    on_spark = chanops(*common, tmp_path / "spark", "--engine", "spark", "--source", tmp_path / "lake")
+    assert on_spark.exit_code == 0, on_spark.stderr
+    for path in sorted((tmp_path / "duckdb").iterdir()):
+        assert (tmp_path / "spark" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
 def test_plan_on_spark_every_status(chanops, tmp_path, db, monkeypatch):
     """test_plan's hand-made warehouse, where every status occurs (its docstring works each
     row out), as a lake: on Spark the plan writes the same bytes, with 01 → outbound,
@@ -296,23 +320,33 @@ def test_plan_on_spark_every_status(chanops, tmp_path, db, monkeypatch):
     from .test_plan import _plan, _read, _warehouse, n
 
     _warehouse(chanops, tmp_path, db)
-    plan = _plan(tmp_path)
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        export_warehouse(con, tmp_path / "lake")
-    finally:
-        con.close()
-    monkeypatch.setattr(SparkEngine, "close", lambda self: None)
-    common = ["plan", plan, "--month", "2022-12", "--config", tmp_path / "chanops.toml", "--out"]
-    assert chanops(*common, tmp_path / "duckdb", "--db", db).exit_code == 0
-    on_spark = chanops(*common, tmp_path / "spark", "--engine", "spark", "--source", tmp_path / "lake")
-    assert on_spark.exit_code == 0, on_spark.stderr
-    for path in sorted((tmp_path / "duckdb").iterdir()):
-        assert (tmp_path / "spark" / path.name).read_bytes() == path.read_bytes(), path.name
+    _plan_on_both_engines(chanops, tmp_path, db, monkeypatch, _plan(tmp_path), tmp_path / "chanops.toml")
     rows = {(r["campaign_id"], r["msisdn"]): r for r in _read(tmp_path / "spark" / "candidates.csv")}
     assert [rows["MK-A", n(m)]["touchpoint"] for m in (1, 6, 7)] == ["outbound", "sms", "sms"]
-    assert rows["MK-A", n(3)]["evidence"] == "holds 4G飞享套餐, named in 2 failed 5G套餐 orders"
-    assert rows["MK-B", n(10)]["evidence"] == "campaign cap of 1 reached"
+    assert rows["MK-A", n(3)]["evidence"] == "已持有4G飞享套餐（2022-03-01办理），2笔5G套餐失败订单因与其互斥"
+    assert rows["MK-B", n(10)]["evidence"] == "已达活动上限 1"
+
+
+def test_plan_holdings_and_a_new_product_on_spark(chanops, tmp_path, db, monkeypatch):
+    """test_plan's holdings fixture (a valid row for M−1, an own failure log) with a new-product
+    campaign beside it, as a lake: Spark writes the same bytes, with 23 and 09 in conflict, 22
+    already_has, and N's customer on sms's conversion over all products (0.333333)."""
+    from .test_plan import _holdings_plan, _read, n
+
+    new = '[[campaigns]]\nid = "N"\nproduct = "手机营业厅登录"\nlist = "targets/n.csv"\ntouchpoints = ["sms"]\n'
+    plan = _holdings_plan(chanops, tmp_path, db, "\n" + new + "new_product = true\npriority = 2\n")
+    (tmp_path / "targets" / "n.csv").write_text(f"手机号码\n{n(6)}\n", encoding="utf-8")
+    config = tmp_path / "none.toml"
+    config.write_text("", encoding="utf-8")
+    _plan_on_both_engines(chanops, tmp_path, db, monkeypatch, plan, config, "--lang", "en")
+    rows = {r["msisdn"]: (r["status"], r["expected_conversion"]) for r in _read(tmp_path / "spark" / "candidates.csv")}
+    assert rows == {
+        n(23): ("conflict", ""),
+        n(22): ("already_has", ""),
+        n(9): ("conflict", ""),
+        n(10): ("assigned", "0.25"),
+        n(6): ("assigned", "0.333333"),
+    }
 
 
 def test_on_a_two_executor_cluster(sample, tmp_path):

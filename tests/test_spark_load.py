@@ -91,6 +91,54 @@ def test_gb18030_lines_are_numbered_as_in_an_editor(spark, tmp_path):
     assert theirs == [(line, reason) for line, _column, reason in rejects]
 
 
+def test_mixed_and_cr_line_ends_and_quoted_commas_as_on_duckdb(spark, tmp_path):
+    """Three files: o1–o4 on lines 2–5, o3 with a 10-digit number, in GB18030 with CRLF ends
+    but LF alone on line 3; c1–c4 likewise in a CR-only file; and o5–o8, whose 失败原因 are
+    quoted with commas ("产品互斥,需先退订"), a doubled quote ("系统""繁忙"") or a quote inside
+    plain text (超时"无应答), their fees "1,288.00" and "2,000", o7 on line 4 opening a quote it
+    never closes. Each: read 4, loaded 3, rejected 1 on line 4 (o3, c3: the number; o7: its
+    stray quote). Rows, values and reject lines equal the DuckDB loader's."""
+    rows = [GOOD.format(n=n).replace("13800000003", "1380000000") for n in range(1, 5)]
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes(("\r\n".join([HEADER, *rows[:2]]) + "\n" + "\r\n".join(rows[2:]) + "\r\n").encode("gb18030"))
+    cr_only = write(tmp_path / "mac.csv", [HEADER, *("c" + r[1:] for r in rows)], end="\r")
+    quoted = write(
+        tmp_path / "quoted.csv",
+        [
+            f"{HEADER},失败原因,资费",
+            GOOD.format(n=5) + ',"产品互斥,需先退订","1,288.00"',
+            GOOD.format(n=6) + ',"系统""繁忙""",10',
+            GOOD.format(n=7) + ',"产品互斥,1',
+            GOOD.format(n=8) + ',超时"无应答,"2,000"',
+        ],
+    )
+    files = [str(mixed), str(cr_only), str(quoted)]
+    lake = tmp_path / "lake"
+    options = LoadOptions(max_reject_rate=1.0)
+    results = [r for f in files for r in load_to_lake(spark, str(lake), "orders", [f], CHANNELS, options)]
+    assert [(r.rows_read, r.rows_loaded, r.rows_rejected) for r in results] == [(4, 3, 1)] * 3
+    columns = "order_id, msisdn, fail_reason, CAST(fee AS VARCHAR)"
+    ours = lake_rows(lake, f"SELECT {columns} FROM {{t}} ORDER BY 1")
+    our_rejects = lake_rows(lake, "SELECT file, line, reason FROM {rejects} ORDER BY 1, 2")
+    assert [r for r in ours if r[0] in ("o5", "o6", "o8")] == [
+        ("o5", "13800000005", "产品互斥,需先退订", "1288.00"),
+        ("o6", "13800000006", '系统"繁忙"', "10.00"),
+        ("o8", "13800000008", '超时"无应答', "2000.00"),
+    ]
+    assert [(line, reason) for _file, line, reason in our_rejects] == [
+        (4, "not an 11-digit mobile number"),
+        (4, "not an 11-digit mobile number"),
+        (4, "unterminated or stray quote"),
+    ]
+    con = connect(tmp_path / "wh.duckdb", read_only=False)
+    try:
+        load_files(con, "orders", files, CHANNELS, options)
+        assert con.execute(f"SELECT {columns} FROM orders ORDER BY 1").fetchall() == ours
+        assert con.execute("SELECT file, line, reason FROM _rejects ORDER BY 1, 2").fetchall() == our_rejects
+    finally:
+        con.close()
+
+
 def test_resent_files_replace_and_a_refused_load(spark, tmp_path):
     """November o1–o3 loaded. The same bytes again: skipped. The same rows with CRLF ends:
     every row a duplicate, skipped. --replace with o7 alone for November: November holds o7

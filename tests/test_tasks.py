@@ -36,7 +36,9 @@ ALLOWED_FROM_COMPUTATION = {
     "chanops.analysis.lifecycle": {"check_stage"},  # a usage error before the warehouse opens
     "chanops.points.runs": {"PointsRequest"},
     "chanops.ingest.sample": {"SampleSpec"},
+    "chanops.ingest.extract_table": {"ExtractTable"},  # part of SqlRequest, parsed from --file
     "chanops.schema": {"KINDS"},  # the kind names, for the KIND argument's choices
+    "chanops.slices": {"Slices"},  # the --region/--product part of a request
     "chanops.report": {"STEP_COUNT", "ReportRequest", "write_report"},
 }
 

@@ -68,8 +68,8 @@ def test_db_schema_lists_kinds_and_ledgers(chanops, tmp_path, db):
     result = chanops("db", "schema", "--db", db, "-f", "csv")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "orders,order_id,VARCHAR,业务办理记录" in lines
-    assert any(line.startswith("_rejects,reason,VARCHAR,") for line in lines)
+    assert "orders,table,order_id,VARCHAR,业务办理记录" in lines
+    assert any(line.startswith("_rejects,table,reason,VARCHAR,") for line in lines)
 
 
 def test_implausible_years_are_rejected_and_never_the_default_month(chanops, tmp_path, db):

@@ -38,6 +38,7 @@ _EXPORTS = {
     "LoadRequest": "chanops.tasks.load",
     "KpiRequest": "chanops.kpi.evaluate",
     "KpiListRequest": "chanops.tasks.kpi",
+    "ExplainRequest": "chanops.tasks.explain",
     "FunnelRequest": "chanops.tasks.activity",
     "QuotaRequest": "chanops.tasks.activity",
     "FailuresRequest": "chanops.analysis.failures",
@@ -58,6 +59,7 @@ _EXPORTS = {
     "InfoRequest": "chanops.tasks.warehouse",
     "RejectsRequest": "chanops.tasks.warehouse",
     "SqlRequest": "chanops.tasks.warehouse",
+    "ExtractTable": "chanops.ingest.extract_table",  # SqlRequest.files: --file NAME[:KIND]=PATH
     "ExportRequest": "chanops.tasks.warehouse",
     "SampleSpec": "chanops.ingest.sample",
     "InitRequest": "chanops.tasks.local",

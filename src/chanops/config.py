@@ -5,7 +5,8 @@
 "canonical column"), [kpis.ID] (thresholds, labels, new KPIs), [quota] (contacts per
 touchpoint per month), [points] (complaint deductions), [prefer] (score weights),
 [report] (the product the monthly report follows), [check] (data completeness), [plan]
-(campaign-planning windows and tier weights).
+(campaign-planning windows and tier weights), [funnel] (how outbound orders are attributed),
+[dispatch] (full numbers in dispatch lists), [regions] (the 盟市 in their official order).
 A mistake in any of them is a ConfigError naming the file and the key, raised when
 the file is read — never halfway through a command.
 """
@@ -23,6 +24,7 @@ from typing import Any
 from chanops.channels import Channel, build_catalog
 from chanops.errors import ConfigError
 from chanops.kpi.catalog import Kpi, build_kpi_catalog
+from chanops.regions import OFFICIAL_ORDER, region_order
 from chanops.schema import KINDS
 from chanops.store.completeness import CheckConfig
 
@@ -68,7 +70,8 @@ class QuotaConfig:
 class PointsConfig:
     """`[points]`: complaint_deduction (default 2 points per complaint), a
     [points.category_deduction] table giving other amounts for some complaint categories, and
-    payout_excel: `points payout -o FILE.csv` writes Excel's CSV (GB18030, CRLF) by default."""
+    payout_excel: `points payout` writes Excel's CSV (UTF-8 with BOM, CRLF) on stdout too, as
+    `-o FILE.csv` always does."""
 
     complaint_deduction: Decimal = Decimal("2")
     category_deduction: dict[str, Decimal] = field(default_factory=dict)
@@ -171,6 +174,41 @@ class PlanConfig:
 
 
 @dataclass(frozen=True)
+class DispatchConfig:
+    """`[dispatch]`: unmask = true shows full phone numbers in the lists meant for dispatch teams
+    (lifecycle --list, prefer targets and churned) in every format; other tables, the report
+    included, stay masked unless --unmask."""
+
+    unmask: bool = False
+
+    @classmethod
+    def from_section(cls, section: dict | None) -> DispatchConfig:
+        section = section or {}
+        _refuse_unknown_keys("dispatch", section, ["unmask"])
+        unmask = section.get("unmask", False)
+        if not isinstance(unmask, bool):
+            raise ConfigError("[dispatch] unmask must be true or false")
+        return cls(unmask)
+
+
+@dataclass(frozen=True)
+class FunnelConfig:
+    """`[funnel]`: an outbound order (which carries no campaign id) converts for the campaign
+    whose reached outbound call about its product came at most `outbound_window_days` before it."""
+
+    outbound_window_days: int = 30
+
+    @classmethod
+    def from_section(cls, section: dict | None) -> FunnelConfig:
+        section = section or {}
+        _refuse_unknown_keys("funnel", section, [f.name for f in fields(cls)])
+        days = section.get("outbound_window_days", cls.outbound_window_days)
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 366:
+            raise ConfigError(f"[funnel] outbound_window_days must be a whole number from 1 to 366, got {days!r}")
+        return cls(days)
+
+
+@dataclass(frozen=True)
 class ReportConfig:
     """`[report]`: focus_product is the product whose online success rate the monthly report
     follows over six months (seed 000 followed 5G: 49% → 87% as conflicts were fixed)."""
@@ -203,6 +241,9 @@ class Config:
     report: ReportConfig = field(default_factory=ReportConfig)
     check: CheckConfig = field(default_factory=CheckConfig)
     plan: PlanConfig = field(default_factory=PlanConfig)
+    funnel: FunnelConfig = field(default_factory=FunnelConfig)
+    dispatch: DispatchConfig = field(default_factory=DispatchConfig)
+    regions: tuple[str, ...] = OFFICIAL_ORDER  # the 盟市 in the order every output lists them
 
     @classmethod
     def from_dict(cls, raw: dict, path: Path | None = None) -> Config:
@@ -219,6 +260,9 @@ class Config:
             report=ReportConfig.from_section(raw.get("report")),
             check=CheckConfig.from_section(raw.get("check")),
             plan=PlanConfig.from_section(raw.get("plan")),
+            funnel=FunnelConfig.from_section(raw.get("funnel")),
+            dispatch=DispatchConfig.from_section(raw.get("dispatch")),
+            regions=region_order(raw.get("regions")),
         )
 
 

@@ -12,8 +12,17 @@ from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from chanops.channels import DEFAULT_CHANNELS
-from chanops.config import CheckConfig, PlanConfig, PointsConfig, PreferConfig, ReportConfig
+from chanops.config import (
+    CheckConfig,
+    DispatchConfig,
+    FunnelConfig,
+    PlanConfig,
+    PointsConfig,
+    PreferConfig,
+    ReportConfig,
+)
 from chanops.kpi.catalog import BUILTIN_KPIS
+from chanops.regions import OFFICIAL_ORDER
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -94,13 +103,17 @@ def render() -> str:
         "# sms = 60000000",
         "",
         "# Points (新业务积分写实): deduction per complaint against a staff member, other amounts per",
-        "# complaint category, and whether `points payout -o FILE.csv` writes Excel's CSV (GB18030).",
+        "# complaint category, and whether `points payout` writes Excel's CSV on stdout too (-o FILE.csv always does).",
         *_section("points", PointsConfig(), {}),
         "# [points.category_deduction]",
         '# "服务态度" = 5',
         "",
         "# Channel preference scores (SPEC §7): weights, window in months, tier cut-offs.",
         *_section("prefer", PreferConfig(), {"window": "months M-2..M"}),
+        "",
+        "# Campaign funnel: an outbound order (it carries no campaign id) converts for the campaign",
+        "# whose reached outbound call about the product came this many days before it, at most.",
+        *_section("funnel", FunnelConfig(), {}),
         "",
         "# The monthly report follows this product's online success rate over six months.",
         *_section("report", ReportConfig(), {}),
@@ -123,6 +136,15 @@ def render() -> str:
                 "conversion_months": "history of conversion per product and touchpoint",
             },
         ),
+        "",
+        "# Lists for dispatch teams (lifecycle --list, prefer targets/churned): full phone numbers in",
+        "# table/markdown/xlsx too, without --unmask. The report and other tables stay masked.",
+        *_section("dispatch", DispatchConfig(), {}),
+        "",
+        "# The 盟市 in their official order, as every table and chart lists them (a region not",
+        "# named comes after, by name). The default is Inner Mongolia's 12:",
+        "# [regions]",
+        f"# order = {json.dumps(list(OFFICIAL_ORDER), ensure_ascii=False)}",
         "",
     ]
     return "\n".join(out)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 
-# An 11-digit mobile number standing alone in text (not part of a longer run of digits).
-_PHONE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
+# An 11-digit mobile number standing alone in text (not part of a longer run of digits), also
+# with its country code (+86, 86, 0086) or in groups (138-0000-0001), as raw extracts hold it.
+_PHONE = re.compile(r"(?<![0-9])((?:\+?86|0086)?1[3-9][0-9])[- ]?[0-9]{4}[- ]?([0-9]{4})(?![0-9])")
 
 
 def mask_phones(text: str) -> str:

@@ -145,3 +145,21 @@ def channel_in(column: str, channels: Mapping[str, Channel], flag: str) -> str:
 def probe(select: str) -> str:
     """1 when `select` returns any row, else 0 — stops at the first row (LIMIT 1)."""
     return f"(SELECT count(*) FROM ({select} LIMIT 1) p)"
+
+
+# OWASP CSV injection: a text cell starting with one of these is run as a formula by spreadsheets.
+FORMULA_START = r"^[=+\-@\t\r]"
+APOSTROPHE = lit("'")  # the SQL literal of one apostrophe
+
+
+def neutralized_columns(columns: Iterable[tuple[str, str]]) -> str:
+    """The select list over `columns` ((name, DuckDB type) pairs, as DESCRIBE gives them) that
+    gives every text cell a spreadsheet would run as a formula a leading apostrophe — what
+    every file meant for people gets (SPEC §11)."""
+    return ", ".join(
+        f"CASE WHEN regexp_matches({ident(name)}, {lit(FORMULA_START)}) THEN {APOSTROPHE} || {ident(name)} "
+        f"ELSE {ident(name)} END AS {ident(name)}"
+        if kind == "VARCHAR"
+        else ident(name)
+        for name, kind in columns
+    )

@@ -780,5 +780,32 @@ JOIN _cmp AS c
 LEFT JOIN _res AS p
   ON p.month = c.compare_month AND p.region IS NOT DISTINCT FROM r.region
 ORDER BY
-  month,
-  region
+  r.month,
+  CASE r.region
+    WHEN '呼和浩特'
+    THEN 0
+    WHEN '包头'
+    THEN 1
+    WHEN '呼伦贝尔'
+    THEN 2
+    WHEN '兴安盟'
+    THEN 3
+    WHEN '通辽'
+    THEN 4
+    WHEN '赤峰'
+    THEN 5
+    WHEN '锡林郭勒盟'
+    THEN 6
+    WHEN '乌兰察布'
+    THEN 7
+    WHEN '鄂尔多斯'
+    THEN 8
+    WHEN '巴彦淖尔'
+    THEN 9
+    WHEN '乌海'
+    THEN 10
+    WHEN '阿拉善盟'
+    THEN 11
+    ELSE 12
+  END,
+  r.region

@@ -16,6 +16,7 @@ from chanops.channels import Channel
 from chanops.engines import as_engine, polars_frame
 from chanops.errors import NoData
 from chanops.months import add_months
+from chanops.slices import Slices
 from chanops.sql import channel_in, in_months, lit, lit_list
 from chanops.store.coverage import resolve_months
 
@@ -37,6 +38,7 @@ class FailuresRequest:
     product: str | None = None
     top: int = 10
     online_only: bool = False
+    slices: Slices = Slices()  # --region/--product: the session's orders are narrowed to them
 
 
 @dataclass

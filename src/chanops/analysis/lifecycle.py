@@ -10,12 +10,15 @@ Customers neither active at the end of M nor churned in M are not staged.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 import pyarrow as pa
 
 from chanops.engines import as_engine, first_row
 from chanops.errors import NoData, UsageError
 from chanops.months import add_months
+from chanops.regions import OFFICIAL_ORDER, region_sort_sql
 from chanops.sql import customer_state, lit, lit_list, month_end, month_first_day, not_churned_by, probe
 from chanops.store.coverage import require_rows
 
@@ -48,7 +51,9 @@ def stages_sql(month: str) -> str:
                CAST(prior_mean AS DECIMAL(18,2)) AS prior_mean, stage FROM staged"""
 
 
-def _require_customers(con: duckdb.DuckDBPyConnection, month: str) -> None:
+def require_customers(con: duckdb.DuckDBPyConnection, month: str) -> None:
+    """Refuse (NoData) when no customers are loaded or `month` has no bills: the months stages
+    are judged for (the `lifecycle` view of chanops sql covers the same)."""
     row = first_row(con, f"SELECT {probe('SELECT 1 AS hit FROM customers')} AS n")
     if not row or not row[0]:
         raise NoData("no customers (客户资料) loaded; load customers first")
@@ -56,24 +61,30 @@ def _require_customers(con: duckdb.DuckDBPyConnection, month: str) -> None:
     require_rows(con, month, ["billing"])
 
 
-def lifecycle(con: duckdb.DuckDBPyConnection, month: str, by_region: bool = False) -> pa.Table:
-    """Customers and revenue in M per stage (and region)."""
-    _require_customers(con, month)
+def lifecycle(
+    con: duckdb.DuckDBPyConnection, month: str, by_region: bool = False, regions: Sequence[str] = OFFICIAL_ORDER
+) -> pa.Table:
+    """Customers and revenue in M per stage (and region, in `regions` order)."""
+    require_customers(con, month)
     region = "region, " if by_region else ""
+    by = f"{region_sort_sql('region', regions)}, " if by_region else ""
     order = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STAGES))
     return as_engine(con).table(f"""
         SELECT {region}stage, count(*) AS customers, CAST(sum(revenue) AS DECIMAL(18,2)) AS revenue,
                count(*) / sum(count(*)) OVER ({"PARTITION BY region" if by_region else ""}) AS share
         FROM ({stages_sql(month)}) GROUP BY {region}stage
-        ORDER BY {region}CASE stage {order} END""")
+        ORDER BY {by}CASE stage {order} END""")
 
 
-def stage_list(con: duckdb.DuckDBPyConnection, month: str, stage: str) -> pa.Table:
-    """The customers of one stage, for the order-dispatch teams."""
+def stage_list(
+    con: duckdb.DuckDBPyConnection, month: str, stage: str, regions: Sequence[str] = OFFICIAL_ORDER
+) -> pa.Table:
+    """The customers of one stage, for the order-dispatch teams: by 盟市 in `regions` order."""
     check_stage(stage)
-    _require_customers(con, month)
+    require_customers(con, month)
     return as_engine(con).table(
-        f"SELECT * FROM ({stages_sql(month)}) WHERE stage = {lit(stage)} ORDER BY region, msisdn"
+        f"SELECT * FROM ({stages_sql(month)}) WHERE stage = {lit(stage)} "
+        f"ORDER BY {region_sort_sql('region', regions)}, msisdn"
     )
 
 
@@ -84,7 +95,12 @@ def check_stage(stage: str | None) -> str | None:
 
 
 def lifecycle_view(
-    con: duckdb.DuckDBPyConnection, month: str, by_region: bool = False, stage: str | None = None, as_list: bool = False
+    con: duckdb.DuckDBPyConnection,
+    month: str,
+    by_region: bool = False,
+    stage: str | None = None,
+    as_list: bool = False,
+    regions: Sequence[str] = OFFICIAL_ORDER,
 ) -> pa.Table:
     """What `chanops lifecycle` shows: the stage counts (optionally one stage's rows of them),
     or with `as_list` the customers of `stage`."""
@@ -92,8 +108,8 @@ def lifecycle_view(
     if as_list:
         if not stage:
             raise UsageError("--list needs --stage new|stable|at_risk|churned")
-        return stage_list(con, month, stage)
-    table = lifecycle(con, month, by_region)
+        return stage_list(con, month, stage, regions)
+    table = lifecycle(con, month, by_region, regions)
     if stage:
         import pyarrow.compute as pc
 

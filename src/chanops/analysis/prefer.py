@@ -77,7 +77,10 @@ def check_channel(channel: str, channels: dict[str, Channel]) -> str:
     return channel
 
 
-def _require_usage(con: duckdb.DuckDBPyConnection, window: Window) -> None:
+def require_usage(con: duckdb.DuckDBPyConnection, window: Window) -> None:
+    """Refuse (NoData) a month with no rows of usage, signals or complaints, or no usage in its
+    window and no latent signal in it: the months the scores answer for (the `preference` view
+    of chanops sql covers the same)."""
     require_rows(con, window.month, ["usage", "signals", "complaints"])
     row = first_row(
         con,
@@ -151,7 +154,7 @@ def scores(
     """Scores for `month`, optionally one channel, one tier, or at least a score; by msisdn, channel."""
     if min_score is not None and not 0 <= min_score <= 100:  # also refuses nan
         raise UsageError(f"--min-score must be a number from 0 to 100, got {min_score:g}")
-    _require_usage(con, Window(month, int(config.window)))
+    require_usage(con, Window(month, int(config.window)))
     where = []
     if channel:
         where.append(f"channel = {lit(check_channel(channel, channels))}")
@@ -185,7 +188,7 @@ def targets(
     electronic channel, then msisdn; churned users of the channel are flagged."""
     check_channel(channel, channels)
     w = Window(month, int(config.window))
-    _require_usage(con, w)
+    require_usage(con, w)
     limit = f"LIMIT {int(top)}" if top else ""
     return as_engine(con).table(f"""
         WITH scores AS ({scores_sql(month, config, channels)}),
@@ -227,7 +230,7 @@ def churned(
 ) -> pa.Table:
     """Users of `channel` in the W months before the window and not in it (流失客户), with last use."""
     check_channel(channel, channels)
-    _require_usage(con, Window(month, int(config.window)))
+    require_usage(con, Window(month, int(config.window)))
     return as_engine(con).table(f"""SELECT * FROM ({churned_sql(month, f"channel = {lit(channel)}", config)})
                        ORDER BY msisdn""")
 
@@ -239,7 +242,7 @@ def summary(con: duckdb.DuckDBPyConnection, month: str, config: PreferConfig, ch
     (SPEC §4: a share of the base counts only its members); pairs scored over the window
     M−W+1..M per tier (`high_window` …); churned users (`churned_window`: used c in the W
     months before the window, not in it)."""
-    _require_usage(con, Window(month, int(config.window)))
+    require_usage(con, Window(month, int(config.window)))
     electronic = _electronic(channels)
     codes = ", ".join(f"({lit(code)})" for code in channel_codes(channels, "electronic"))
     return as_engine(con).table(f"""

@@ -3,6 +3,7 @@ evaluated by the KPI engine, with their numerators and denominators named for pe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -12,6 +13,7 @@ from chanops.channels import Channel
 from chanops.kpi.catalog import Kpi
 from chanops.kpi.evaluate import evaluate
 from chanops.months import add_months, parse_month
+from chanops.regions import OFFICIAL_ORDER
 from chanops.store.coverage import resolve_months
 
 if TYPE_CHECKING:
@@ -48,10 +50,13 @@ def retention_result(
     month: str,
     base: str | None = None,
     dims: list[str] | None = None,
+    regions: Sequence[str] = OFFICIAL_ORDER,
 ) -> tuple[pa.Table, list[str]]:
     """The retention table and the KPI result's notes (a month no snapshot covers is blank, and
     the note says why)."""
-    result = evaluate(con, catalog, channels, [month], dims or [], ["user_retention", "revenue_retention"], base=base)
+    result = evaluate(
+        con, catalog, channels, [month], dims or [], ["user_retention", "revenue_retention"], base=base, regions=regions
+    )
     return retention_view(result.frame, base or add_months(month, -1)), list(result.notes)
 
 
@@ -80,5 +85,5 @@ def retention_with_notes(
     """`chanops retention`: the month settled, its table, and the notes to print with it."""
     [the_month] = resolve_months(con, month)
     base_month = parse_month(base, "--base") if base else None
-    table, notes = retention_result(con, config.kpis, config.channels, the_month, base_month, dims)
+    table, notes = retention_result(con, config.kpis, config.channels, the_month, base_month, dims, config.regions)
     return the_month, table, notes

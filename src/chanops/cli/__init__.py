@@ -18,7 +18,7 @@ from chanops.cli.db_cmd import db_app, rejects, sql
 from chanops.cli.examples import add_examples, plain_types
 from chanops.cli.export_cmd import export
 from chanops.cli.init_cmd import init
-from chanops.cli.kpi_cmd import kpi_app
+from chanops.cli.kpi_cmd import explain, kpi_app
 from chanops.cli.load_cmd import load
 from chanops.cli.plan_cmd import plan
 from chanops.cli.points_cmd import points_app
@@ -64,6 +64,7 @@ app.command("export")(export)
 app.command("check")(check)
 app.command("plan")(plan)
 app.command("sql")(sql)
+app.command("explain")(explain)
 app.command("init")(init)
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(points_app, name="points")

@@ -68,6 +68,24 @@ MonthOpt = Annotated[
 ]
 FromOpt = Annotated[str | None, typer.Option("--from", help="First month of a range.", show_default=False)]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last month of a range.", show_default=False)]
+RegionOpt = Annotated[
+    str | None, typer.Option("--region", help="Only these regions (盟市), comma-separated.", show_default=False)
+]
+ProductOpt = Annotated[
+    str | None, typer.Option("--product", help="Only these products, comma-separated.", show_default=False)
+]
+
+
+StaffOpt = Annotated[
+    str | None, typer.Option("--staff", help="Only these staff ids (工号), comma-separated.", show_default=False)
+]
+
+
+def slices_of(region: str | None, product: str | None = None, staff: str | None = None):
+    """--region/--product/--staff as the library's Slices (chanops/slices.py)."""
+    from chanops.slices import Slices
+
+    return Slices(tuple(split_list(region)), tuple(split_list(product)), tuple(split_list(staff)))
 
 
 UnmaskOpt = Annotated[
@@ -86,7 +104,11 @@ LimitOpt = Annotated[
 ]
 ExcelOpt = Annotated[
     bool,
-    typer.Option("--excel", help="CSV for Excel on Chinese Windows: GB18030, CRLF, formula-like cells neutralized."),
+    typer.Option(
+        "--excel",
+        help="CSV as Excel on Chinese Windows opens it (UTF-8 with BOM, CRLF, formula-like cells "
+        "neutralized) also on stdout; -o FILE.csv always writes it.",
+    ),
 ]
 
 
@@ -160,6 +182,7 @@ class Shared:
         from chanops.tasks import TASKS, run_task
 
         config = self.config  # a bad chanops.toml is a usage error before the warehouse is opened
+        self.out.unmask_dispatch = config.dispatch.unmask
         self.check_output()
         with self.query_engine(write=TASKS[name].writes and self.engine == "duckdb") as session:
             result = run_task(name, session, config, request, **hooks)
@@ -282,6 +305,12 @@ def fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+def first_line(exc: BaseException) -> str:
+    """The first non-blank line of an exception's message."""
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return lines[0].strip() if lines else ""
+
+
 def debug_enabled(args: list[str]) -> bool:
     return "--debug" in args or os.environ.get("CHANOPS_DEBUG", "") not in ("", "0")
 
@@ -341,7 +370,8 @@ class ChanopsGroup(TyperGroup):
         except Exception as exc:  # a bug: say so in one line, full trace with --debug
             if debug:
                 traceback.print_exc()
-            fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", 1)
+            # one line: a library's message may go on with the values it choked on
+            fail(f"internal error: {type(exc).__name__}: {first_line(exc)} (rerun with --debug for details)", 1)
         if isinstance(result, int) and not isinstance(result, bool):
             sys.exit(result)
         sys.exit(0)

@@ -45,7 +45,8 @@ def rejects(
 @db_app.command("schema")
 @shared_options()
 def schema(*, shared: Shared) -> None:
-    """The warehouse's tables and columns, with what each table holds — what `chanops sql` queries.
+    """The warehouse's tables and the views chanops sql adds, with their columns and what each
+    holds — what `chanops sql` queries.
 
     Example: chanops db schema --format markdown"""
     from chanops.tasks.warehouse import InfoRequest
@@ -55,14 +56,28 @@ def schema(*, shared: Shared) -> None:
 
 @shared_options()
 def sql(
-    statement: Annotated[str, typer.Argument(help="One SQL statement (DuckDB dialect); tables: chanops db schema.")],
+    statement: Annotated[
+        str, typer.Argument(help="One SQL statement (DuckDB dialect); tables and views: chanops db schema.")
+    ],
+    files: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--file",
+            metavar="NAME=PATH",
+            help="A local extract as the read-only table NAME for this query (repeatable); "
+            "NAME:KIND=PATH maps its headers and values as `chanops load KIND` does.",
+            show_default=False,
+        ),
+    ] = None,
     *,
     shared: Shared,
 ) -> None:
-    """Run read-only SQL on the warehouse, in any output format. Files outside the warehouse
-    cannot be read or written from it.
+    """Run read-only SQL on the warehouse and on views of what the commands compute (claims,
+    preference, lifecycle, current_customers), in any output format. The SQL itself cannot
+    read or write files; --file hands it a local extract, read as `chanops load` reads one.
 
-    Example: chanops sql "SELECT region, count(*) AS orders FROM orders GROUP BY 1 ORDER BY 2 DESC\""""
+    Example: chanops sql "SELECT month, status, count(*) AS claims FROM claims GROUP BY ALL ORDER BY ALL\""""
+    from chanops.ingest.extract_table import ExtractTable
     from chanops.tasks.warehouse import SqlRequest
 
-    shared.run("sql", SqlRequest(statement))
+    shared.run("sql", SqlRequest(statement, tuple(ExtractTable.parse(text) for text in files or ())))

@@ -24,6 +24,10 @@ EXAMPLES = {
     "chanops lifecycle": ("chanops lifecycle --month 2022-11", "region, stage, customers, revenue"),
     "chanops export": ("chanops export --to warehouse-parquet/", "kind/month=YYYY-MM/*.parquet files"),
     "chanops check": ("chanops check --month 2022-11", "test, figure, expected, pass or breach"),
+    "chanops explain": (
+        "chanops explain online_share --month 2022-11 --vs province --region 兴安盟",
+        "per segment: weights, values, mix and rate effects, share of the change; one sentence",
+    ),
     "chanops kpi list": (
         "chanops kpi list --format markdown",
         "id, labels, numerator, denominator, dimensions, thresholds",
@@ -62,7 +66,7 @@ EXAMPLES = {
     "chanops report monthly": ("chanops report monthly --out reports/ --check", "HTML, XLSX and Markdown files"),
     "chanops db info": ("chanops db info", "tables with rows and months, recent loads, rejects by reason"),
     "chanops db migrate": ("chanops db migrate --db old.duckdb", "the schema version"),
-    "chanops db schema": ("chanops db schema --format markdown", "table, column, type, what the table holds"),
+    "chanops db schema": ("chanops db schema --format markdown", "table or view, its columns and types, what it holds"),
 }
 
 

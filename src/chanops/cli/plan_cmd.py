@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from chanops.cli.common import Shared, shared_options
+from chanops.cli.common import ProductOpt, RegionOpt, Shared, shared_options, slices_of
 
 
 @shared_options(config=True, engines=True)
@@ -30,6 +30,8 @@ def plan(
             show_default=False,
         ),
     ] = None,
+    region: RegionOpt = None,
+    product: ProductOpt = None,
     *,
     shared: Shared,
 ) -> None:
@@ -40,4 +42,4 @@ def plan(
     Example: chanops plan plan.toml --month 2022-12 --out dispatch/"""
     from chanops.tasks.plan import PlanTaskRequest
 
-    shared.run("plan", PlanTaskRequest(plan_file, month, out))
+    shared.run("plan", PlanTaskRequest(plan_file, month, out, shared.lang, slices_of(region, product)))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from chanops.cli.common import Shared, shared_options
+from chanops.cli.common import ProductOpt, RegionOpt, Shared, StaffOpt, shared_options, slices_of
 
 points_app = typer.Typer(
     help="Points reconciliation of staff claims against billing (新业务积分写实).", no_args_is_help=True
@@ -29,62 +29,90 @@ def _month(text: str) -> str:
 
 @points_app.command("match")
 @shared_options(engines=True)
-def match(month: RequiredMonth, *, shared: Shared) -> None:
+def match(
+    month: RequiredMonth,
+    region: RegionOpt = None,
+    product: ProductOpt = None,
+    staff: StaffOpt = None,
+    *,
+    shared: Shared,
+) -> None:
     """One row per claim in the month: status, held_by, fee, earned."""
     from chanops.tasks.points import PointsMonth
 
-    shared.run("points match", PointsMonth(_month(month)))
+    shared.run("points match", PointsMonth(_month(month), slices_of(region, product, staff)))
 
 
-def _points_request(command: str, month: str, budget: str | None):
+def _points_request(command: str, month: str, budget: str | None, slices=None):
     from chanops.amounts import parse_amount
     from chanops.points.runs import PointsRequest
+    from chanops.slices import Slices
 
-    return PointsRequest(_month(month), parse_amount(budget, "--budget"), command)
+    return PointsRequest(_month(month), parse_amount(budget, "--budget"), command, slices or Slices())
 
 
 @points_app.command("statement")
 @shared_options(config=True, engines=True)
-def statement(month: RequiredMonth, budget: BudgetOpt = None, *, shared: Shared) -> None:
-    """Per-staff statement: claims by status, earned, deductions, adjustments, net, payout, rank."""
-    shared.run("points statement", _points_request("statement", month, budget))
+def statement(
+    month: RequiredMonth,
+    budget: BudgetOpt = None,
+    region: RegionOpt = None,
+    product: ProductOpt = None,
+    staff: StaffOpt = None,
+    *,
+    shared: Shared,
+) -> None:
+    """Per-staff statement: claims by status, earned, deductions, adjustments, net, payout, rank.
+    A --product slice is refused: deductions and adjustments are not by product (points
+    summary --by staff --product P gives each staff member's claims and earned points of P)."""
+    shared.run("points statement", _points_request("statement", month, budget, slices_of(region, product, staff)))
 
 
 @points_app.command("payout")
 @shared_options(config=True, engines=True)
-def payout(month: RequiredMonth, budget: BudgetOpt = None, *, shared: Shared) -> None:
-    """The bank-transfer file: staff_id, staff_name, payout (1 point = 1 yuan). Written with -o,
-    formula-like names are neutralized; `[points] payout_excel = true` makes it Excel's CSV.
+def payout(
+    month: RequiredMonth,
+    budget: BudgetOpt = None,
+    region: RegionOpt = None,
+    product: ProductOpt = None,
+    *,
+    shared: Shared,
+) -> None:
+    """The bank-transfer file: staff_id, staff_name, payout (1 point = 1 yuan). `-o payout.csv`
+    writes the CSV Excel opens on Chinese Windows (UTF-8 with BOM), formula-like names
+    neutralized; `[points] payout_excel = true` writes it so on stdout too.
 
     Example: chanops points payout --month 2022-11 --budget 50000 -o payout.csv"""
     out = shared.out
-    if shared.config.points.payout_excel and not out.to_stdout and out.resolved_format() == "csv":
+    if shared.config.points.payout_excel and out.resolved_format() == "csv":
         out.excel = True
-    shared.run("points payout", _points_request("payout", month, budget))
+    shared.run("points payout", _points_request("payout", month, budget, slices_of(region, product)))
 
 
 @points_app.command("summary")
 @shared_options(engines=True)
 def summary(
     month: RequiredMonth,
-    by: Annotated[str, typer.Option("--by", help="store | region | department | product")] = "store",
+    by: Annotated[str, typer.Option("--by", help="store | region | department | product | staff")] = "store",
+    region: RegionOpt = None,
+    product: ProductOpt = None,
     *,
     shared: Shared,
 ) -> None:
-    """Claims by status, match rate and earned points per store, region, department or product,
-    and for the whole month."""
+    """Claims by status, match rate and earned points per store, region, department, product or
+    staff, and for the whole month."""
     from chanops.tasks.points import PointsSummaryRequest
 
-    shared.run("points summary", PointsSummaryRequest(_month(month), by))
+    shared.run("points summary", PointsSummaryRequest(_month(month), by, slices_of(region, product)))
 
 
 @points_app.command("unclaimed")
 @shared_options(engines=True)
-def unclaimed(month: RequiredMonth, *, shared: Shared) -> None:
+def unclaimed(month: RequiredMonth, region: RegionOpt = None, product: ProductOpt = None, *, shared: Shared) -> None:
     """Valid records billing has that no staff claimed."""
     from chanops.tasks.points import PointsMonth
 
-    shared.run("points unclaimed", PointsMonth(_month(month)))
+    shared.run("points unclaimed", PointsMonth(_month(month), slices_of(region, product)))
 
 
 @points_app.command("adjust")

@@ -45,6 +45,7 @@ def monthly(
     budget: Annotated[
         str | None, typer.Option("--budget", help="Points budget, to show budget use.", show_default=False)
     ] = None,
+    region: Annotated[str | None, typer.Option("--region", help="One 盟市's own report.", show_default=False)] = None,
     db: DbOpt = None,
     config: ConfigOpt = None,
     wait: WaitOpt = DEFAULT_WAIT,
@@ -67,7 +68,9 @@ def monthly(
     unknown = [f for f in chosen if f not in REPORT_FORMATS]
     if unknown or not chosen:
         raise UsageError(f"--formats takes any of {', '.join(REPORT_FORMATS)}, got '{formats}'")
-    request = ReportRequest(month, lang.value, parse_amount(budget, "--budget"))
+    if region is not None and ("," in region or not region.strip()):
+        raise UsageError("--region takes one 盟市: a report is one region's (run one report per region)")
+    request = ReportRequest(month, lang.value, parse_amount(budget, "--budget"), region.strip() if region else None)
     from chanops.tasks.session import check_output
 
     check_output(out, db, directory=True)

@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from chanops.errors import ChanopsError, UsageError
-from chanops.sql import lit
+from chanops.sql import ident, lit, neutralized_columns
 
 if TYPE_CHECKING:
     import polars as pl
@@ -51,13 +51,18 @@ class Engine(Protocol):
     def register(self, name: str, table: pa.Table) -> None:
         """Make an Arrow table the scratch table `name`."""
 
+    def narrow(self, name: str, condition: str) -> Callable[[], None]:
+        """Until the returned function is called, the table `name` holds only its rows meeting
+        `condition` (DuckDB SQL over its columns) — a view in its place, nothing copied or stored."""
+
     def read_locally(self, name: str, fill: Callable[[duckdb.DuckDBPyConnection], object]) -> None:
         """Let DuckDB build the scratch table `name` (`fill` creates it on the connection it is
         given: the loader's readers run in DuckDB), then make it this engine's table `name`."""
 
-    def write_csv(self, sql: str, path: Path) -> None:
+    def write_csv(self, sql: str, path: Path, neutralize: bool = False) -> None:
         """The rows of a query as a CSV file with a header, written by DuckDB's writer whichever
-        engine ran the query, so both engines write the same bytes."""
+        engine ran the query, so both engines write the same bytes; with `neutralize` (a file
+        people open in a spreadsheet), formula-like text cells get a leading apostrophe."""
 
     def append(self, ledger: str, name: str, rows: pa.Table) -> None:
         """Add rows to a ledger (a warehouse table, or the file `name` in the lake's folder)."""
@@ -96,10 +101,25 @@ class DuckDBEngine:
         finally:
             self.con.unregister("_arrow_in")
 
+    def narrow(self, name: str, condition: str) -> Callable[[], None]:
+        # a temporary view shadows the stored table of the same name; it reads the stored one by
+        # its full name (the view's own name would be itself), and only once per table
+        [database] = self.con.execute("SELECT current_database()").fetchone() or ("",)
+        self.con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM {ident(database)}.main.{name} WHERE {condition}")
+
+        def widen() -> None:
+            self.con.execute(f"DROP VIEW temp.main.{name}")
+
+        return widen
+
     def read_locally(self, name: str, fill: Callable[[duckdb.DuckDBPyConnection], object]) -> None:
         fill(self.con)  # the table is made where it is read
 
-    def write_csv(self, sql: str, path: Path) -> None:
+    def write_csv(self, sql: str, path: Path, neutralize: bool = False) -> None:
+        if neutralize:
+            described = self.con.execute(f"DESCRIBE {sql}").fetchall()
+            # a projection keeps the query's row order
+            sql = f"SELECT {neutralized_columns((name, kind) for name, kind, *_rest in described)} FROM ({sql})"
         self.con.execute(f"COPY ({sql}) TO {lit(str(path))} (FORMAT csv, HEADER)")
 
     def append(self, ledger: str, name: str, rows: pa.Table) -> None:
@@ -116,12 +136,12 @@ class DuckDBEngine:
         pass
 
 
-def write_arrow_csv(table: pa.Table, path: Path) -> None:
+def write_arrow_csv(table: pa.Table, path: Path, neutralize: bool = False) -> None:
     """An Arrow table through DuckDB's CSV writer (what DuckDBEngine.write_csv writes)."""
     scratch = duckdb.connect()
     try:
         scratch.register("result_rows", table)
-        DuckDBEngine(scratch).write_csv("SELECT * FROM result_rows", path)
+        DuckDBEngine(scratch).write_csv("SELECT * FROM result_rows", path, neutralize)
     finally:
         scratch.close()
 

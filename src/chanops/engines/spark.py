@@ -177,8 +177,16 @@ class SparkEngine:
         with _spark_errors():
             self.spark.createDataFrame(table).createOrReplaceTempView(name)
 
-    def write_csv(self, sql: str, path: Path) -> None:
-        write_arrow_csv(self.table(sql), path)
+    def narrow(self, name: str, condition: str):
+        # the DataFrame holds the plan of the view as it is now, so the new view of the same
+        # name reads the old one, not itself
+        with _spark_errors():
+            whole = self.spark.table(name)
+            self.spark.sql(to_spark_sql(f"SELECT * FROM {name} WHERE {condition}")).createOrReplaceTempView(name)
+        return lambda: whole.createOrReplaceTempView(name)
+
+    def write_csv(self, sql: str, path: Path, neutralize: bool = False) -> None:
+        write_arrow_csv(self.table(sql), path, neutralize)
 
     def append(self, directory: str, name: str, table: pa.Table) -> None:
         """Add `table` as the file `name` of the lake's `directory` (a ledger), written aside

@@ -4,7 +4,7 @@ loaded + rows rejected, with physical line numbers on every reject.
 DuckDB's CSV reader drops malformed lines from its scan (recording them as rejects), skips
 empty lines without a trace, lets a quoted field run over line breaks, and numbers lines
 as records, not physical lines. So the loader compares the file's physical line count
-(ingest/text.count_lines) with what it staged and rejected:
+(ingest/lineends.scan_line_ends) with what it staged and rejected:
 
 - balanced, the common case: no record spans lines and no line is empty, so DuckDB's
   numbers are physical and a staged row's line is its position plus the rejected lines

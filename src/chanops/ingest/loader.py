@@ -32,6 +32,7 @@ from chanops.channels import Channel
 from chanops.engines import first_row, only_row
 from chanops.errors import InputFileError, LoadRejected, UsageError, WarehouseUnwritable
 from chanops.ingest import accounting, direct, keys, outcome, rules, snapshot
+from chanops.ingest.lineends import LineEnds
 from chanops.ingest.outcome import FileLoad, LoadOptions
 from chanops.ingest.readers import OpenedExtract, fingerprint, open_extract, unparseable
 from chanops.ingest.reject_codes import is_duplicate, text_error_sql
@@ -71,17 +72,17 @@ class _Loader:
         result = FileLoad(file=str(path), kind=self.k.name)
         if not path.is_file():
             raise InputFileError(f"{path}: no such file" if not path.exists() else f"{path}: not a regular file")
-        fp, lines = fingerprint(path)
+        fp, ends = fingerprint(path)
         if self.k.mode == "snapshot":  # the same bytes as of another day are another snapshot
-            result.as_of = self.snapshot_as_of(path, result, lines)
+            result.as_of = self.snapshot_as_of(path, result, ends)
             fp = f"{fp}@{result.as_of}"
         result.fingerprint = fp
         if not self.options.replace and self.still_loaded(fp):
             result.skipped = "same bytes"
             return result
-        if self.append_directly(path, result, fp, lines):
+        if self.append_directly(path, result, fp, ends):
             return result
-        source, stage, account = self.stage(path, result, lines)
+        source, stage, account = self.stage(path, result, ends)
         try:
             keys.fill_generated_key(self.con, self.k, stage)
             if self.options.replace:
@@ -95,13 +96,13 @@ class _Loader:
             source.close()
         return result
 
-    def snapshot_as_of(self, path: Path, result: FileLoad, lines: int | None) -> date:
+    def snapshot_as_of(self, path: Path, result: FileLoad, ends: LineEnds | None) -> date:
         """The day a snapshot describes: --as-of, else the file name, else its snapshot-date
         column; refused when none says (SPEC §2.1: never today by default)."""
         as_of = self.options.as_of or snapshot.as_of_from_name(path.name)
         if as_of is not None:
             return as_of
-        source, _mapping = self.open(path, result, f"{next(self._tags)}", False, lines)
+        source, _mapping = self.open(path, result, f"{next(self._tags)}", False, ends)
         try:
             index = snapshot.snapshot_date_column(source.headers)
             if index is None:
@@ -117,26 +118,26 @@ class _Loader:
         the bytes once seen, decide)."""
         return bool(self.scalar(rules.still_loaded_sql(self.k, fp, "_loads", self.k.name)))
 
-    def open(self, path: Path, result: FileLoad, tag: str, line_mode: bool, lines: int | None):
+    def open(self, path: Path, result: FileLoad, tag: str, line_mode: bool, ends: LineEnds | None):
         """Open the extract and map its headers; the summary learns encoding, ignored columns
         and preamble."""
         fits = header_fit(self.k, self.options.column_map)
-        source = open_extract(self.con, path, self.options.encoding, tag, fits, line_mode, lines)
+        source = open_extract(self.con, path, self.options.encoding, tag, fits, line_mode, ends)
         try:
             result.encoding = source.encoding
             mapping = map_headers(self.k, source.headers, self.options.column_map, path)
         except BaseException:
             source.close()
             raise
-        result.ignored_columns = [h for i, h in enumerate(source.headers) if i not in mapping.values()]
-        result.preamble = source.layout.preamble if source.layout else []
+        result.ignored_columns = [h for i, h in enumerate(source.headers) if h and i not in mapping.values()]
+        result.preamble = source.preamble
         return source, mapping
 
-    def append_directly(self, path: Path, result: FileLoad, fp: str, lines: int | None) -> bool:
+    def append_directly(self, path: Path, result: FileLoad, fp: str, ends: LineEnds | None) -> bool:
         """The fast way (ingest/direct.py); False when the file must be staged."""
         if not direct.applies(self.k, self.options.replace):
             return False
-        source, mapping = self.open(path, result, f"{next(self._tags)}", False, lines)
+        source, mapping = self.open(path, result, f"{next(self._tags)}", False, ends)
         try:
             load_id = self.next_load_id()
             appended = direct.append(self.con, self.k, source, mapping, self.channels, load_id)
@@ -185,14 +186,14 @@ class _Loader:
         )
 
     def stage(
-        self, path: Path, result: FileLoad, lines: int | None = None
+        self, path: Path, result: FileLoad, ends: LineEnds | None = None
     ) -> tuple[OpenedExtract, str, accounting.LineAccount | None]:
         """Open and stage the file; for text, account for its lines, reading it again line by
         line when an unterminated quote swallowed some."""
         line_mode = False
         while True:
             tag = f"{next(self._tags)}"
-            source, mapping = self.open(path, result, tag, line_mode, lines)
+            source, mapping = self.open(path, result, tag, line_mode, ends)
             stage = f"_stage_{tag}"
             try:
                 account = self._stage_and_account(source, stage, mapping, line_mode)

@@ -17,7 +17,9 @@ from pathlib import Path
 import duckdb
 
 from chanops.errors import InputFileError
-from chanops.ingest.text import TextLayout, count_lines, drop_tables, open_text, read_csv_sql
+from chanops.ingest.lineends import LineEnds, scan_line_ends
+from chanops.ingest.text import PREAMBLE_LINES, TextLayout, drop_tables, open_text, read_csv_sql
+from chanops.ingest.workbook import find_header_row, first_sheet_row, read_sheet
 from chanops.sql import ident, lit
 
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -36,6 +38,7 @@ class OpenedExtract:
     first_line: int  # physical line number of the first data row
     layout: TextLayout | None = None  # text files only
     text_rejects: str | None = None  # DuckDB temp table of structurally bad lines (text files)
+    preamble: list[str] = field(default_factory=list)  # lines or sheet rows above the header, skipped
     cleanup: list[Callable[[], object]] = field(default_factory=list)
 
     def drop_rejects(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -58,12 +61,12 @@ def unparseable(source: OpenedExtract, exc: duckdb.InvalidInputException) -> Inp
     return InputFileError(f"{source.path}: cannot be parsed ({detail})")
 
 
-def fingerprint(path: Path) -> tuple[str, int]:
+def fingerprint(path: Path) -> tuple[str, LineEnds]:
     """Byte fingerprint of a file, for the loads ledger (a same-bytes re-load is skipped at once),
-    and its count of line feeds from the same read."""
+    and its line ends from the same read."""
     digest = hashlib.sha256()
-    lines = count_lines(path, "none", digest)
-    return "sha256:" + digest.hexdigest(), lines
+    ends = scan_line_ends(path, "none", digest)
+    return "sha256:" + digest.hexdigest(), ends
 
 
 def file_format(path: Path) -> tuple[str, bool]:
@@ -88,14 +91,10 @@ def open_text_extract(
     tag: str,
     fits,
     line_mode: bool = False,
-    lines: int | None = None,
+    ends: LineEnds | None = None,
 ) -> OpenedExtract:
-    text = open_text(path, gz, encoding, fits)
+    text = open_text(path, gz, encoding, fits, ends)
     text.layout.line_mode = line_mode
-    # a line feed byte is a line feed in UTF-8 and GB18030 (never part of another character),
-    # so the count made while fingerprinting holds when DuckDB reads the file itself
-    if text.layout.read_path == path and not gz:
-        text.layout.known_lines = lines
     rejects, scans = f"_rj_{tag}", f"_rjscan_{tag}"
     source = OpenedExtract(
         path=path,
@@ -104,6 +103,7 @@ def open_text_extract(
         encoding=text.encoding,
         first_line=text.layout.header_line + 1,
         layout=text.layout,
+        preamble=text.layout.preamble,
         text_rejects=rejects,
         cleanup=list(text.cleanup),
     )
@@ -128,22 +128,25 @@ def open_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> OpenedExtract:
     )
 
 
-def open_xlsx(con: duckdb.DuckDBPyConnection, path: Path, tag: str) -> OpenedExtract:
+def open_xlsx(con: duckdb.DuckDBPyConnection, path: Path, tag: str, fits) -> OpenedExtract:
+    """The first sheet below its header (workbook.py); `_record` counts sheet rows from the
+    first one below the header, empty ones included, so a row's line is its sheet row."""
     import polars as pl
 
-    try:
-        # infer_schema_length=0: every cell as text, so IDs and phone numbers survive.
-        frame = pl.read_excel(path, infer_schema_length=0)
-    except Exception as exc:  # fastexcel raises its own exception types
-        raise InputFileError(f"{path}: not a readable XLSX workbook ({str(exc).splitlines()[0]})") from None
-    if frame.width == 0:
-        raise InputFileError(f"{path}: the first sheet is empty")
-    headers = [str(h).strip() for h in frame.columns]
-    frame.columns = [f"c{i}" for i in range(frame.width)]
-    frame = frame.with_row_index("_record", offset=1)  # the sheet's row order, as read
+    frame = read_sheet(path)
+    header, headers, preamble = find_header_row(frame.head(PREAMBLE_LINES + 1).rows(), path, fits)
+    data = frame.slice(header + 1).with_row_index("_record", offset=1)
+    data = data.filter(~pl.all_horizontal(pl.exclude("_record").is_null()))  # empty rows: nothing to read
     view = f"_xlsx_{tag}"
-    con.register(view, frame.to_arrow())
-    source = OpenedExtract(path=path, headers=headers, from_sql=view, encoding="xlsx", first_line=2)
+    con.register(view, data.select(*frame.columns[: len(headers)], "_record").to_arrow())
+    source = OpenedExtract(
+        path=path,
+        headers=headers,
+        from_sql=view,
+        encoding="xlsx",
+        first_line=first_sheet_row(path) + header + 1,
+        preamble=preamble,
+    )
     source.cleanup.append(lambda: con.unregister(view))
     return source
 
@@ -155,7 +158,7 @@ def open_extract(
     tag: str,
     fits: Callable[[list[str]], int | None],
     line_mode: bool = False,
-    lines: int | None = None,
+    ends: LineEnds | None = None,
 ) -> OpenedExtract:
     """Open any supported extract as text columns c0..cN for the loader. `fits` tells whether a
     candidate header line maps to the kind (text files search for it below a title block)."""
@@ -167,5 +170,5 @@ def open_extract(
     if fmt == "parquet":
         return open_parquet(con, path)
     if fmt == "xlsx":
-        return open_xlsx(con, path, tag)
-    return open_text_extract(con, path, gz, encoding, tag, fits, line_mode, lines)
+        return open_xlsx(con, path, tag, fits)
+    return open_text_extract(con, path, gz, encoding, tag, fits, line_mode, ends)

@@ -24,7 +24,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -402,7 +402,15 @@ def generate_sample(spec: SampleSpec, track: Callable | None = None) -> dict[str
                     bar,
                     "writing the sample plan",
                     1,
-                    lambda: written.update(write_sample_plan(con, spec.out, spec.end_month, spec.rows)),
+                    lambda: written.update(
+                        write_sample_plan(
+                            con,
+                            spec.out,
+                            spec.end_month,
+                            spec.rows,
+                            lambda query, path: _write(con, query, path, replace(spec, format="csv"), scratch),
+                        )
+                    ),
                 )
         finally:
             con.close()

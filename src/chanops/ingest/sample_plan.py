@@ -7,12 +7,12 @@ last one meets `over_quota`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
 from chanops.months import add_months
-from chanops.sql import lit
 
 # quota of the plan's month = sample rows / divisor: outbound and app run out in the first
 # campaign, wechat in the last
@@ -31,9 +31,12 @@ CAMPAIGNS = [
 ]
 
 
-def write_sample_plan(con: duckdb.DuckDBPyConnection, out: Path, end_month: str, rows: int) -> dict[str, Path]:
+def write_sample_plan(
+    con: duckdb.DuckDBPyConnection, out: Path, end_month: str, rows: int, write_csv: Callable[[str, Path], None]
+) -> dict[str, Path]:
     """plan.toml, targets/<campaign>.csv and chanops.toml in `out`; reads the scratch
-    database's `customers` and its u() macro."""
+    database's `customers` and its u() macro. `write_csv(query, path)` writes each list the
+    way the sample's extracts are written (in the encoding asked for)."""
     month = add_months(end_month, 1)
     yymm = month[2:4] + month[5:7]
     targets = out / "targets"
@@ -43,11 +46,12 @@ def write_sample_plan(con: duckdb.DuckDBPyConnection, out: Path, end_month: str,
     for suffix, product, priority, touchpoints, share in CAMPAIGNS:
         campaign = f"MK{yymm}-{suffix}"
         path = targets / f"{campaign}.csv"
-        con.execute(f"""
-            COPY (SELECT CASE WHEN u(c, 'plan-bad{suffix}') < 0.005 THEN left(msisdn, 7) ELSE msisdn END AS 手机号码,
-                         round(u(c, 'plan-score{suffix}'), 3) AS 模型得分
-                  FROM customers WHERE u(c, 'plan{suffix}') < {share} ORDER BY c)
-            TO {lit(str(path))} (HEADER, DELIMITER ',')""")
+        write_csv(
+            f"""SELECT CASE WHEN u(c, 'plan-bad{suffix}') < 0.005 THEN left(msisdn, 7) ELSE msisdn END AS 手机号码,
+                       round(u(c, 'plan-score{suffix}'), 3) AS 模型得分
+                FROM customers WHERE u(c, 'plan{suffix}') < {share} ORDER BY c""",
+            path,
+        )
         written[f"targets/{campaign}"] = path
         plan.append(
             f'[[campaigns]]\nid = "{campaign}"\nproduct = "{product}"\nlist = "targets/{campaign}.csv"\n'

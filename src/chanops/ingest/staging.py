@@ -17,6 +17,7 @@ from typing import Protocol
 from chanops.channels import Channel
 from chanops.errors import InputFileError
 from chanops.ingest.normalize import raw_text_sql, refusal_sql, value_sql
+from chanops.ingest.reject_codes import text_error_sql
 from chanops.ingest.text import TextLayout
 from chanops.schema import Kind
 from chanops.sql import ident, lit
@@ -115,20 +116,13 @@ class _Check:
 
 def _checks(k: Kind, bad_bytes: str | None, line_mode: bool) -> list[_Check]:
     """Per-column checks in column order (the first failing one is reported), then row checks.
-    Whole-row faults come first: a stray quote (read line by line), and with `bad_bytes` (the
-    encoding) a row holding U+FFFD from an undecodable byte."""
+    Whole-row faults come first: a line that is no record (read line by line: its `_fault`,
+    with the line as the value), and with `bad_bytes` (the encoding) a row holding U+FFFD
+    from an undecodable byte."""
     checks = []
     row_text = "concat_ws('|', " + ", ".join(ident(f"r_{c.name}") for c in k.columns) + ")"
     if line_mode:
-        checks.append(
-            _Check(
-                "_stray_quote",
-                "(row)",
-                f"left({row_text}, 200)",
-                "'unterminated_quote'",
-                lit("unterminated or stray quote"),
-            )
-        )
+        checks.append(_Check("_fault IS NOT NULL", "(row)", "left(_text, 200)", *text_error_sql("_fault")))
     if bad_bytes:
         checks.append(
             _Check(
@@ -185,13 +179,17 @@ def stage_sql(
     extra_source, extra = "", ""
     line_mode = bool(layout and layout.line_mode)
     if line_mode:
-        extra_source, extra = ", _stray_quote", ", _stray_quote"
+        extra_source, extra = ", _fault, _text", ", _fault, _text"
     elif with_spans:
-        width = len(source.headers)
-        newlines = " + ".join(f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)" for i in range(width))
+        # over a list of all the fields, not a chain of OR and + (a thousand-column extract
+        # would pass DuckDB's expression depth limit)
+        fields = "[" + ", ".join(f"c{i}" for i in range(len(source.headers))) + "]"
         delimiter = lit(layout.delimiter) if layout else "','"
-        suspect = " OR ".join(f"(strpos(c{i}, chr(10)) > 0 AND strpos(c{i}, {delimiter}) > 0)" for i in range(width))
-        extra_source = f", 1 + {newlines} AS _span, {suspect} AS _suspect"
+        breaks = "coalesce(length(f) - length(replace(f, chr(10), '')), 0)"
+        newlines = f"list_sum(list_transform({fields}, lambda f: {breaks}))"
+        spanning = f"strpos(f, chr(10)) > 0 AND strpos(f, {delimiter}) > 0"
+        suspect = f"list_bool_or(list_transform({fields}, lambda f: {spanning}))"
+        extra_source = f", 1 + {newlines} AS _span, coalesce({suspect}, false) AS _suspect"
         extra = ", _span, _suspect"
     for name in carry:
         extra_source, extra = f"{extra_source}, {name}", f"{extra}, {name}"

@@ -2,17 +2,17 @@
 
 What arrives from BOSS, CRM and Excel on Chinese Windows: UTF-8 with or without BOM,
 GB18030 (with the odd invalid byte), UTF-16 with BOM, a title line or two above the
-header, any of `,` TAB `|` `;` or space between fields, CRLF line ends. This module
-finds the header (the first line whose fields map to the kind's required columns),
-transcodes what DuckDB cannot read to a temporary UTF-8 file in a streaming pass
-(PITFALLS: DuckDB and Polars know no GB18030), and counts the file's physical lines so
-the loader can prove every data line was loaded or rejected.
+header, any of `,` TAB `|` `;` or space between fields, CRLF, LF or CR line ends, mixed. This
+module finds the header (the first line whose fields map to the kind's required columns),
+rewrites what DuckDB cannot read as it is — another encoding (PITFALLS: DuckDB and Polars
+know no GB18030) or mixed line ends (lineends.py) — to a temporary UTF-8 file with LF ends
+in one streaming pass, and counts the file's physical lines so the loader can prove every
+data line was loaded or rejected.
 
 DuckDB's CSV reader then reads every column as text with an explicit dialect and
 `store_rejects`, so nothing is guessed and a malformed line becomes a numbered reject.
-`line_mode` reads with quoting off — each physical line one record, enclosing quotes
-removed afterwards — for files where an unterminated quote would otherwise swallow
-the lines after it.
+`line_mode` reads each physical line as one record (linemode.py), for files where an
+unterminated quote would otherwise swallow the lines after it.
 """
 
 from __future__ import annotations
@@ -20,20 +20,22 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import re
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from chanops.errors import InputFileError, UsageError
+from chanops.ingest.lineends import LineEnds, lf_ended, scan_line_ends
+from chanops.ingest.linemode import line_mode_sql
 from chanops.sql import lit
 
 SNIFF_BYTES = 256 * 1024
 TRANSCODE_CHUNK = 4 * 1024 * 1024
-COUNT_CHUNK = 16 * 1024 * 1024
 DELIMITERS = (",", "\t", "|", ";", " ")
 ENCODINGS = ("auto", "utf-8", "gb18030", "utf-16")
 PREAMBLE_LINES = 20  # how far down a title block may push the header
@@ -42,6 +44,7 @@ GB18030_BAD_SHARE = 0.01
 REPLACEMENT = "\ufffd"
 # The reader's count of records, 1-based, in file order (see read_csv_sql).
 RECORD_NUMBER = "row_number() OVER ()"
+LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass
@@ -60,7 +63,7 @@ class TextLayout:
     @property
     def physical_lines(self) -> int:
         if self.known_lines is None:
-            self.known_lines = count_lines(self.read_path, self.compression)
+            self.known_lines = scan_line_ends(self.read_path, self.compression).lines
         return self.known_lines
 
 
@@ -123,8 +126,8 @@ def find_header(
     non-blank line under its most frequent delimiter is returned and the caller's mapping
     names what is missing."""
     text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False).lstrip("\ufeff")
-    lines = text.split("\n")[:-1] if len(head) == SNIFF_BYTES else text.split("\n")
-    lines = [line.rstrip("\r") for line in lines[: PREAMBLE_LINES + 1]]
+    lines = LINE_END.split(text)
+    lines = (lines[:-1] if len(head) == SNIFF_BYTES else lines)[: PREAMBLE_LINES + 1]
     non_blank = [(i, line) for i, line in enumerate(lines) if line.strip()]
     if not non_blank:
         raise InputFileError(f"{path}: no header row (the file starts with blank lines only)")
@@ -145,39 +148,39 @@ def find_header(
     return i + 1, delimiter, _split(line, delimiter), []
 
 
-def transcode_to_utf8(path: Path, gz: bool, encoding: str, workdir: Path) -> tuple[Path, int]:
-    """Stream `path` from `encoding` to a UTF-8 temp file (chunked; bounded memory). Invalid
-    byte sequences become U+FFFD, counted, so the loader quarantines just their rows."""
+def rewrite_as_utf8(path: Path, gz: bool, encoding: str, workdir: Path) -> tuple[Path, int, int]:
+    """Stream `path` to a UTF-8 temp file with LF line ends (chunked; bounded memory):
+    (the file, invalid byte sequences turned into U+FFFD, physical lines). The replacements
+    are counted so the loader quarantines just their rows; UTF-8 input is copied as bytes,
+    so DuckDB still names its invalid lines itself."""
     target = workdir / "transcoded.csv"
-    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     opener = gzip.open if gz else open
-    replaced = 0
+    replaced = lines = 0
+    last = "\n"
     try:
-        with opener(path, "rb") as src, open(target, "w", encoding="utf-8", newline="") as dst:
-            while chunk := src.read(TRANSCODE_CHUNK):
-                text = decoder.decode(chunk)
-                replaced += text.count(REPLACEMENT)
-                dst.write(text)
-            tail = decoder.decode(b"", final=True)
-            replaced += tail.count(REPLACEMENT)
-            dst.write(tail)
+        with opener(path, "rb") as src, open(target, "wb") as dst:
+            chunks: Iterator[bytes] = iter(lambda: src.read(TRANSCODE_CHUNK), b"")
+            if encoding == "utf-8":
+                pieces: Iterator[bytes] = lf_ended(chunks)
+            else:
+                texts = _decoded(chunks, encoding)
+                pieces = (text.encode("utf-8") for text in lf_ended(texts))
+            for piece in pieces:
+                if encoding != "utf-8":
+                    replaced += piece.count(REPLACEMENT.encode("utf-8"))
+                lines += piece.count(b"\n")
+                last = piece[-1:].decode("latin-1") or last
+                dst.write(piece)
     except OSError as exc:
         raise InputFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    return target, replaced
+    return target, replaced, lines + (last != "\n")
 
 
-def count_lines(path: Path, compression: str, digest=None) -> int:
-    """Physical lines of a file: newlines, plus a last line without one. With `digest` (a
-    hashlib object) the same pass feeds it the bytes, so fingerprint and count cost one read."""
-    opener = gzip.open if compression == "gzip" else open
-    lines, last = 0, b"\n"
-    with opener(path, "rb") as fh:
-        while chunk := fh.read(COUNT_CHUNK):
-            if digest is not None:
-                digest.update(chunk)
-            lines += chunk.count(b"\n")
-            last = chunk[-1:]
-    return lines + (0 if last == b"\n" else 1)
+def _decoded(chunks: Iterator[bytes], encoding: str) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    for chunk in chunks:
+        yield decoder.decode(chunk)
+    yield decoder.decode(b"", final=True)
 
 
 def blank_lines(path: Path, compression: str, after: int) -> list[int]:
@@ -194,8 +197,12 @@ def blank_lines(path: Path, compression: str, after: int) -> list[int]:
     return found
 
 
-def open_text(path: Path, gz: bool, encoding: str, fits: Callable[[list[str]], int | None]) -> TextExtract:
-    """Find the encoding, the header and the delimiter; transcode when DuckDB cannot read it."""
+def open_text(
+    path: Path, gz: bool, encoding: str, fits: Callable[[list[str]], int | None], ends: LineEnds | None = None
+) -> TextExtract:
+    """Find the encoding, the header and the delimiter; rewrite the file as UTF-8 with LF ends
+    when DuckDB cannot read it as it is. `ends`: the file's line ends, when already counted
+    (they are counted here otherwise; a gzipped file's are those of its content)."""
     head = read_head(path, gz)
     if not head.strip():
         raise InputFileError(f"{path}: file is empty")
@@ -204,56 +211,40 @@ def open_text(path: Path, gz: bool, encoding: str, fits: Callable[[list[str]], i
     extract = TextExtract(
         headers, encoding, TextLayout(delimiter, header_line, preamble, path, "gzip" if gz else "none")
     )
-    if encoding != "utf-8":
-        workdir = Path(tempfile.mkdtemp(prefix="chanops-"))
-        extract.cleanup.append(lambda: shutil.rmtree(workdir, ignore_errors=True))
-        read_path, replaced = transcode_to_utf8(path, gz, encoding, workdir)
-        extract.layout.read_path, extract.layout.compression, extract.layout.replaced_bytes = (
-            read_path,
-            "none",
-            replaced,
-        )
+    if encoding == "utf-8":
+        if ends is None or gz:
+            ends = scan_line_ends(path, extract.layout.compression)
+        if ends.uniform:
+            extract.layout.known_lines = ends.lines
+            return extract
+    workdir = Path(tempfile.mkdtemp(prefix="chanops-"))
+    extract.cleanup.append(lambda: shutil.rmtree(workdir, ignore_errors=True))
+    layout = extract.layout
+    layout.read_path, layout.replaced_bytes, layout.known_lines = rewrite_as_utf8(path, gz, encoding, workdir)
+    layout.compression = "none"
     return extract
-
-
-def _fully_quoted(column: str) -> str:
-    return f"(length({column}) >= 2 AND starts_with({column}, '\"') AND ends_with({column}, '\"'))"
-
-
-def unquote_sql(column: str) -> str:
-    """In line mode a field keeps its quotes: `"a"` → a and `""` → `"` when it is fully quoted."""
-    return (
-        f"CASE WHEN {_fully_quoted(column)} "
-        f"THEN replace(substr({column}, 2, length({column}) - 2), '\"\"', '\"') ELSE {column} END"
-    )
-
-
-def stray_quote_sql(width: int) -> str:
-    """In line mode: a field holding a quote without being fully quoted — the line that opened
-    the quote which swallowed the lines after it."""
-    fields = [f"c{i}" for i in range(width)]
-    return " OR ".join(f"(strpos({c}, '\"') > 0 AND NOT coalesce({_fully_quoted(c)}, false))" for c in fields)
 
 
 def read_csv_sql(layout: TextLayout, width: int, rejects: str, scans: str) -> str:
     """DuckDB read_csv over the file: columns c0..c{width-1} all text, and `_record`, the
     record's number in the file (1-based, rejected lines not counted); explicit dialect, bad
-    lines into `rejects`. Line numbers DuckDB reports count from the file's first line."""
+    lines into `rejects`. Line numbers DuckDB reports count from the file's first line. In
+    line mode `_fault` and `_text` come too (linemode.py)."""
+    options = (
+        f"header=true, skip={layout.header_line - 1}, auto_detect=false, compression='{layout.compression}', "
+        f"store_rejects=true, rejects_table='{rejects}', rejects_scan='{scans}'"
+    )
+    if layout.line_mode:
+        return line_mode_sql(options, str(layout.read_path), width, layout.delimiter)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-    quoting = "quote='', escape=''" if layout.line_mode else "quote='\"', escape='\"'"
     scan = (
-        f"read_csv({lit(str(layout.read_path))}, columns={columns}, header=true, skip={layout.header_line - 1}, "
-        f"auto_detect=false, delim={lit(layout.delimiter)}, {quoting}, compression='{layout.compression}', "
-        f"store_rejects=true, rejects_table='{rejects}', "
-        f"rejects_scan='{scans}')"
+        f"read_csv({lit(str(layout.read_path))}, columns={columns}, delim={lit(layout.delimiter)}, "
+        f"quote='\"', escape='\"', {options})"
     )
     # `_record`: the record's number in the file, counted by a streaming window right on the
     # reader. Rows reach a multi-threaded INSERT or CREATE TABLE in no fixed order (PITFALLS,
     # December 2026), so rowid never says where a row was in the file; this column does.
-    if not layout.line_mode:
-        return f"(SELECT *, {RECORD_NUMBER} AS _record FROM {scan})"
-    unquoted = ", ".join(f"{unquote_sql(f'c{i}')} AS c{i}" for i in range(width))
-    return f"(SELECT {unquoted}, {stray_quote_sql(width)} AS _stray_quote, {RECORD_NUMBER} AS _record FROM {scan})"
+    return f"(SELECT *, {RECORD_NUMBER} AS _record FROM {scan})"
 
 
 def drop_tables(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from chanops.channels import Channel
 from chanops.kpi.catalog import Kpi, Measure
 from chanops.kpi.facts import MonthWindow, source_sql
+from chanops.regions import OFFICIAL_ORDER, region_sort_sql
 from chanops.sql import in_months, lit, lit_list, probe
 from chanops.store.coverage import EVENT_TABLES
 
@@ -78,8 +79,10 @@ def compile_sql(
     window: MonthWindow,
     channels: dict[str, Channel],
     compare_months: dict[str, str] | None = None,
+    regions: Sequence[str] = OFFICIAL_ORDER,
 ) -> str:
-    """The whole evaluation as one DuckDB statement (see module docstring)."""
+    """The whole evaluation as one DuckDB statement (see module docstring); rows by month, then
+    slice, 盟市 in `regions` order."""
     measures: dict[Measure, str] = {}
     for kpi in kpis:
         for m in (kpi.numerator, kpi.denominator):
@@ -122,10 +125,9 @@ def compile_sql(
             f"ELSE {kpi.scale!r} * CAST({num} AS DOUBLE) / {den} END"
         )
         columns += [f"{value} AS {kpi.id}", f"{num} AS {kpi.id}_num", f"{den} AS {kpi.id}_den"]
-    order = ", ".join(["month"] + [f"{d} NULLS LAST" for d in dims])
     result = f"SELECT k.month{''.join(f', k.{d}' for d in dims)}, {', '.join(columns)} FROM _keys k {joins}"
     if not compare_months:
-        return f"WITH {', '.join(ctes)} {result} ORDER BY {order}"
+        return f"WITH {', '.join(ctes)} {result} ORDER BY {_order(dims, 'k', regions)}"
 
     ctes.append(f"_res AS MATERIALIZED ({result})")
     pairs = ", ".join(f"({lit(m)}, {lit(c)})" for m, c in compare_months.items())
@@ -136,8 +138,17 @@ def compile_sql(
     match = " AND ".join(["p.month = c.compare_month"] + [f"p.{d} IS NOT DISTINCT FROM r.{d}" for d in dims])
     return (
         f"WITH {', '.join(ctes)} SELECT r.*, c.compare_month, {', '.join(cmp_columns)} "
-        f"FROM _res r JOIN _cmp c ON c.month = r.month LEFT JOIN _res p ON {match} ORDER BY {order}"
+        f"FROM _res r JOIN _cmp c ON c.month = r.month LEFT JOIN _res p ON {match} "
+        f"ORDER BY {_order(dims, 'r', regions)}"
     )
+
+
+def _order(dims: Sequence[str], table: str, regions: Sequence[str]) -> str:
+    """Month, then each slice; 盟市 in the province's official order, not by code point."""
+    terms = [f"{table}.month"]
+    for d in dims:
+        terms.append(region_sort_sql(f"{table}.{d}", regions) if d == "region" else f"{table}.{d} NULLS LAST")
+    return ", ".join(terms)
 
 
 def _presence_sql(window: MonthWindow) -> str:

@@ -23,6 +23,8 @@ from chanops.kpi.compile import compile_sql, on_customer_base
 from chanops.kpi.facts import MonthWindow
 from chanops.months import add_months, parse_month
 from chanops.present.numbers import kpi_text
+from chanops.regions import OFFICIAL_ORDER
+from chanops.slices import Slices, keep_sliced, with_slice_dims
 from chanops.sql import probe
 from chanops.store.coverage import (
     customers_as_of,
@@ -50,6 +52,7 @@ class KpiRequest:
     metrics: tuple[str, ...] | None = None
     base: str | None = None
     compare: str | None = None
+    slices: Slices = Slices()
 
 
 @dataclass
@@ -151,9 +154,10 @@ def evaluate(
     metric_ids: Sequence[str] | None = None,
     base: str | None = None,
     compare: str | None = None,
+    regions: Sequence[str] = OFFICIAL_ORDER,
 ) -> KpiResult:
     """KPIs per (month, slice) with numerators and denominators (SPEC §4), on a DuckDB
-    connection or any Engine (Spark runs the same SQL, transpiled)."""
+    connection or any Engine (Spark runs the same SQL, transpiled); 盟市 in `regions` order."""
     engine = as_engine(con)
     dims = list(dict.fromkeys(dims))
     kpis, notes = select_kpis(catalog, metric_ids, dims)
@@ -179,7 +183,7 @@ def evaluate(
     uncovered, note = _uncovered(engine, kpis, all_months)
     notes += note
     window = MonthWindow(all_months, {m: base or add_months(m, -1) for m in all_months}, frozenset(uncovered))
-    sql = compile_sql(kpis, dims, window, channels, compare_months)
+    sql = compile_sql(kpis, dims, window, channels, compare_months, regions)
     try:
         # Arrow, not Polars: a pipeline asking for csv then never pays Polars' import.
         frame = engine.table(sql)
@@ -197,9 +201,22 @@ def run_kpis(con, config: Config, request: KpiRequest) -> KpiResult:
     """`chanops kpi` as one call: the request's months settled, its KPIs evaluated."""
     months = resolve_months(con, request.month, request.first, request.last)
     base = parse_month(request.base, "--base") if request.base else None
-    return evaluate(
-        con, config.kpis, config.channels, months, request.dims, request.metrics, base=base, compare=request.compare
+    dims = with_slice_dims(request.dims, request.slices)
+    result = evaluate(
+        con,
+        config.kpis,
+        config.channels,
+        months,
+        dims,
+        request.metrics,
+        base=base,
+        compare=request.compare,
+        regions=config.regions,
     )
+    if request.slices:
+        result.frame = keep_sliced(result.frame, request.slices)
+        result.breached = breaches(result.frame, result.kpis, result.dims)
+    return result
 
 
 def _uncovered(engine, kpis: list[Kpi], months: Sequence[str]) -> tuple[list[str], list[str]]:

@@ -9,9 +9,11 @@ Lines are numbered without Python touching a row: each split (`input_file_block_
 counts its lines, and a line's number is the lines of the splits before it plus its
 position in its own.
 
-Fields are parsed per line with `from_csv`: each physical line is one record, as in the
-DuckDB loader's line-by-line reading. A line with an odd number of quotes is refused as an
-unterminated or stray quote (a quoted line break inside a field is refused the same way).
+Each physical line is one record, its fields cut out by the DuckDB loader's line-by-line
+grammar (ingest/linemode.py) — the same quote rules, so a line gives the same values on
+both engines, and a stray quote costs its own line. A line the grammar does not cover is
+rejected as an unterminated or stray quote (a quoted line break inside a field is two such
+lines). Lines end at LF, CRLF or a lone CR, as the DuckDB loader counts them.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from chanops.errors import InputFileError, UsageError
+from chanops.ingest.linemode import field_pattern, line_fault_sql, unquoted_sql
 from chanops.ingest.text import SNIFF_BYTES, detect_encoding, find_header
 from chanops.sql import lit
 
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv", ".csv.gz", ".txt.gz", ".tsv.gz")
 # Java's String.trim, which Spark's CSV reader applies to tell an empty line
 BLANK = "'^[\\\\x00-\\\\x20]*$'"
-UNSET = "\u0001"  # a field value no extract holds: from_csv's "null" marker, so '' stays ''
+UNSET = "\u0001"  # a character no extract holds: the decoding reader's separator and "null" marker
 
 
 @dataclass
@@ -131,33 +134,34 @@ def open_text(spark, fs, url: str, requested: str, fits, tag: str) -> Fields:
         raise UsageError(f"{url}: UTF-16 extracts load with the DuckDB loader; convert to UTF-8 for Spark")
     header_line, delimiter, headers, preamble = find_header(head, encoding, url, fits)
     lines = _decoded_lines(spark, url, encoding).filter(F.col("_line") > header_line)
-    width = len(headers)
-    schema = ", ".join(f"c{i} STRING" for i in range(width))
-    options = (
-        f"map('sep', {lit(delimiter)}, 'quote', '\"', 'escape', '\"', 'nullValue', {lit(UNSET)}, "
-        "'ignoreLeadingWhiteSpace', 'false', 'ignoreTrailingWhiteSpace', 'false', 'mode', 'PERMISSIVE')"
-    )
-    unquoted = 'regexp_replace(_text, \'"([^"]|"")*"\', \'\')'
-    fields = f"(length({unquoted}) - length(replace({unquoted}, {lit(delimiter)}, '')) + 1)"
-    # a line that is no record, named as DuckDB's CSV reader names it (reject_codes.TEXT_ERRORS)
-    fault = (
-        "CASE WHEN (length(_text) - length(replace(_text, '\"', ''))) % 2 = 1 THEN 'UNQUOTED VALUE' "
-        f"WHEN {fields} > {width} THEN 'TOO MANY COLUMNS' "
-        f"WHEN {fields} < {width} THEN 'MISSING COLUMNS' "
-        + ("WHEN instr(_text, '\ufffd') > 0 THEN 'INVALID ENCODING' " if encoding == "utf-8" else "")
-        + "END"
-    )
     data = lines.filter("NOT _blank")
     blank_lines = lines.filter("_blank").count()
-    parsed = data.select(
-        "_line",
-        "_text",
-        F.expr(f"from_csv(_text, {lit(schema)}, {options})").alias("_f"),
-        F.expr(fault).alias("_fault"),
-    ).select("_line", *[F.col(f"_f.c{i}").alias(f"c{i}") for i in range(width)], "_fault", "_text")
+    parsed = _fields(data, encoding, delimiter, len(headers))
     view = f"_fields_{tag}"
     parsed.createOrReplaceTempView(view)
     return Fields(view, headers, encoding, header_line + 1, preamble, int(blank_lines))
+
+
+def _fields(lines, encoding: str, delimiter: str, width: int):
+    """`lines` (_line, _text) with c0..c{width-1} and `_fault`: each line cut into fields by the
+    line-by-line grammar. The line's pieces (each field with the delimiter after it) must
+    tile it, or it is no record."""
+    from pyspark.sql import functions as F
+
+    field = field_pattern(delimiter, java=True)
+    pieces = f"regexp_extract_all(concat(_text, {lit(delimiter)}), {lit(field)}, 0)"
+    tiled = "(aggregate(_pieces, 0, (n, x) -> n + length(x)) = length(_text) + 1)"
+    values = f"transform(_pieces, x -> {unquoted_sql('substr(x, 1, length(x) - 1)', delimiter)})"
+    beyond = f"size(filter(slice(_values, {width + 1}, greatest(size(_values) - {width}, 0)), x -> x IS NOT NULL))"
+    fault = line_fault_sql("_whole", "size(_values)", beyond, width)
+    if encoding == "utf-8":  # bytes that were not UTF-8 arrive as U+FFFD
+        fault = f"CASE WHEN instr(_text, '\ufffd') > 0 THEN 'INVALID ENCODING' ELSE {fault} END"
+    cut = (
+        lines.select("_line", "_text", F.expr(pieces).alias("_pieces"))
+        .select("_line", "_text", F.expr(values).alias("_values"), F.expr(tiled).alias("_whole"))
+        .select("_line", "_text", "_values", F.expr(fault).alias("_fault"))
+    )
+    return cut.select("_line", *[F.get("_values", i).alias(f"c{i}") for i in range(width)], "_fault", "_text")
 
 
 def open_parquet(spark, url: str, tag: str) -> Fields:

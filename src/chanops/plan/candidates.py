@@ -36,11 +36,12 @@ TARGET_LIST = Kind(
 
 
 def read_candidates(con: duckdb.DuckDBPyConnection, plan: PlanFile, channels: Mapping[str, Channel]) -> int:
-    """Create CANDIDATES(campaign_id, list_row, msisdn, shown_msisdn, score, problem); the
-    number of candidates read. `problem` is why a row is invalid as read (else NULL)."""
+    """Create CANDIDATES(campaign_id, list_row, msisdn, shown_msisdn, score, problem_column,
+    problem); the number of candidates read. `problem` is the loader's reason why a row is
+    invalid as read, `problem_column` the column it is about (both NULL for a readable row)."""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {CANDIDATES} (
         campaign_id VARCHAR, list_row BIGINT, msisdn VARCHAR, shown_msisdn VARCHAR,
-        score DOUBLE, problem VARCHAR)""")
+        score DOUBLE, problem_column VARCHAR, problem VARCHAR)""")
     fits = header_fit(TARGET_LIST, {})
     for n, campaign in enumerate(plan.campaigns):
         source = open_extract(con, campaign.list, "auto", f"plan{n}", fits)
@@ -63,7 +64,7 @@ def read_candidates(con: duckdb.DuckDBPyConnection, plan: PlanFile, channels: Ma
                 SELECT {lit(campaign.id)}, rowid + 1, msisdn,
                        coalesce(msisdn, CASE WHEN _bad_column = 'msisdn' THEN _bad_value END),
                        CAST(score AS DOUBLE),
-                       CASE WHEN _bad_reason IS NOT NULL THEN _bad_column || ': ' || _bad_reason END
+                       CASE WHEN _bad_reason IS NOT NULL THEN _bad_column END, _bad_reason
                 FROM {staged}""")
             con.execute(f"DROP TABLE {staged}")
         finally:

@@ -7,6 +7,7 @@
     priority = 1                        # 1 is served first
     touchpoints = ["sms", "outbound", "app"]
     cap = 50000                         # optional: at most this many assigned
+    new_product = true                  # optional: a product no order or contact names yet
 
 A mistake is one line naming the plan file, the campaign and the key (exit 2).
 """
@@ -21,7 +22,7 @@ from chanops.channels import Channel
 from chanops.config import read_toml
 from chanops.errors import ConfigError
 
-KEYS = {"id", "product", "list", "priority", "touchpoints", "cap"}
+KEYS = {"id", "product", "list", "priority", "touchpoints", "cap", "new_product"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class Campaign:
     priority: int
     touchpoints: tuple[str, ...]
     cap: int | None = None
+    # launches a product the warehouse has never seen: no order or contact names it, so its
+    # expected conversion is the touchpoint's over all products
+    new_product: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,10 +74,15 @@ def _campaign(entry: object, n: int, path: Path, channels: Mapping[str, Channel]
     cap = entry.get("cap")
     if cap is not None and (not _whole(cap) or cap < 0):
         raise ConfigError(f"{where}: 'cap' must be a whole number ≥ 0, got {cap!r}")
+    new_product = entry.get("new_product", False)
+    if not isinstance(new_product, bool):
+        raise ConfigError(f"{where}: 'new_product' must be true or false, got {new_product!r}")
     target = (path.parent / entry["list"]).resolve()
     if not target.is_file():
         raise ConfigError(f"{where}: list file {entry['list']} not found (looked at {target})")
-    return Campaign(entry["id"].strip(), entry["product"].strip(), target, priority, tuple(touchpoints), cap)
+    return Campaign(
+        entry["id"].strip(), entry["product"].strip(), target, priority, tuple(touchpoints), cap, new_product
+    )
 
 
 def read_plan(path: Path, channels: Mapping[str, Channel]) -> PlanFile:

@@ -15,7 +15,7 @@ from chanops.config import Config
 from chanops.engines import Engine, as_engine, only_row
 from chanops.errors import NoData, UsageError
 from chanops.months import add_months, parse_month
-from chanops.plan import assign, checks
+from chanops.plan import assign, checks, evidence
 from chanops.plan.candidates import CANDIDATES, read_candidates
 from chanops.plan.planfile import PlanFile, read_plan
 from chanops.sql import channel_codes, in_months, lit, month_start
@@ -23,7 +23,7 @@ from chanops.store.coverage import latest_month
 
 STATUSES = ("invalid", "already_has", "conflict", "do_not_disturb", "duplicate", "assigned", "over_quota")
 SERVED = "_plan_served"  # seq, campaign_id, list_row, msisdn, product, capped
-HISTORY = "_plan_history"  # product, touchpoint, reached_users, buyers, conversion
+HISTORY = "_plan_history"  # product, touchpoint, reached_users, buyers, conversion, all_products
 RESULT = "_plan_result"
 
 
@@ -33,6 +33,7 @@ class PlanRequest:
     month: str | None = None  # default: the month after the latest month with data
     # the per-candidate rows as an Arrow table; off when --out writes them straight from DuckDB
     with_candidates: bool = True
+    lang: str = "zh"  # of the evidence
 
 
 @dataclass
@@ -40,7 +41,9 @@ class PlanResult:
     month: str
     plan: PlanFile
     candidates: pa.Table | None  # one row per candidate (None unless asked for)
-    summary: pa.Table  # campaign × touchpoint: assigned, expected conversions, quota before/after
+    # campaign × touchpoint: the campaign's assignments and expected conversions, and the
+    # touchpoint's quota before the plan, taken by the whole plan and left after it
+    summary: pa.Table
     statuses: pa.Table  # campaign: candidates per status
     quota_left: dict[str, int | None] = field(default_factory=dict)
     rounds: int = 0
@@ -58,10 +61,10 @@ def run_plan(con_or_engine, config: Config, request: PlanRequest) -> PlanResult:
     _campaign_tables(engine, plan)
     _read_lists(engine, plan, config)
     engine.materialize(checks.LISTED, checks.listed_sql())
-    engine.materialize(checks.CHECKED, checks.checks_sql(month, config.plan))
+    engine.materialize(checks.CHECKED, checks.checks_sql(month, config.plan, request.lang))
     quota_left = _quota_left(engine, config, month, plan)
-    rounds = _assign(engine, config, month, quota_left)
-    engine.materialize(RESULT, _result_sql())
+    rounds = _assign(engine, config, month, plan, quota_left)
+    engine.materialize(RESULT, _result_sql(request.lang, config))
     return PlanResult(
         month=month,
         plan=plan,
@@ -70,7 +73,7 @@ def run_plan(con_or_engine, config: Config, request: PlanRequest) -> PlanResult:
         statuses=engine.table(_statuses_sql()),
         quota_left=quota_left,
         rounds=rounds,
-        notes=_notes(engine, config, month),
+        notes=_notes(engine, config, month, plan),
     )
 
 
@@ -86,16 +89,23 @@ CANDIDATES_SQL = f"""
     FROM {RESULT} ORDER BY priority, campaign_id, list_row"""
 
 
-def _notes(engine: Engine, config: Config, month: str) -> list[str]:
-    """Said loudly rather than planned on quietly: no conversion history means every expected
-    conversion is 0 and touchpoints are chosen by code alone."""
-    if only_row(engine, f"SELECT count(*) FROM {HISTORY} WHERE reached_users > 0")[0]:
-        return []
-    first = add_months(month, -config.plan.conversion_months)
-    return [
-        f"note: no reached contacts of the plan's products in {first}..{add_months(month, -1)}: "
-        "every expected conversion is 0 and touchpoints are taken in code order"
+def _notes(engine: Engine, config: Config, month: str, plan: PlanFile) -> list[str]:
+    """Said loudly rather than planned on quietly: a new product's expected conversion is not its
+    own; no conversion history means every expected conversion is 0 and touchpoints are chosen
+    by code alone."""
+    notes = [
+        f"note: campaign {c.id} launches {c.product}, which no order or contact names yet: its expected "
+        "conversion is each touchpoint's conversion over all products"
+        for c in plan.campaigns
+        if c.new_product
     ]
+    if not only_row(engine, f"SELECT count(*) FROM {HISTORY} WHERE reached_users > 0")[0]:
+        first = add_months(month, -config.plan.conversion_months)
+        notes.append(
+            f"note: no reached contacts of the plan's products in {first}..{add_months(month, -1)}: "
+            "every expected conversion is 0 and touchpoints are taken in code order"
+        )
+    return notes
 
 
 def dispatch_sql(touchpoint: str) -> str:
@@ -111,6 +121,8 @@ def _require_inputs(engine: Engine) -> None:
 
 
 def _check_products(engine: Engine, plan: PlanFile) -> None:
+    """A misspelt product is refused rather than planned as one nobody holds; a product the plan
+    calls new must be unknown indeed, or its own history would be passed over."""
     products = ", ".join(map(lit, sorted({c.product for c in plan.campaigns})))
     known = set(
         engine.table(
@@ -121,18 +133,28 @@ def _check_products(engine: Engine, plan: PlanFile) -> None:
         .to_pylist()
     )
     for campaign in plan.campaigns:
-        if campaign.product not in known:
+        if campaign.new_product and campaign.product in known:
+            raise UsageError(
+                f"{plan.path}: campaign {campaign.id}: product '{campaign.product}' is not new (orders or contacts "
+                "of the warehouse name it); remove new_product = true to plan on its own history"
+            )
+        if not campaign.new_product and campaign.product not in known:
             raise UsageError(
                 f"{plan.path}: campaign {campaign.id}: product '{campaign.product}' is in no order or contact "
-                "of the warehouse (check the spelling)"
+                "of the warehouse (check the spelling; a product this campaign launches needs new_product = true)"
             )
 
 
 def _campaign_tables(engine: Engine, plan: PlanFile) -> None:
     campaigns = ", ".join(
-        f"({lit(c.id)}, {lit(c.product)}, {c.priority}, {'NULL' if c.cap is None else c.cap})" for c in plan.campaigns
+        f"({lit(c.id)}, {lit(c.product)}, {c.priority}, {'NULL' if c.cap is None else c.cap}, "
+        f"{'TRUE' if c.new_product else 'FALSE'})"
+        for c in plan.campaigns
     )
-    engine.materialize(checks.CAMPAIGNS, f"SELECT * FROM (VALUES {campaigns}) v(campaign_id, product, priority, cap)")
+    engine.materialize(
+        checks.CAMPAIGNS,
+        f"SELECT * FROM (VALUES {campaigns}) v(campaign_id, product, priority, cap, new_product)",
+    )
     touchpoints = ", ".join(f"({lit(c.id)}, {lit(t)})" for c in plan.campaigns for t in c.touchpoints)
     engine.materialize(assign.TOUCHPOINTS, f"SELECT * FROM (VALUES {touchpoints}) v(campaign_id, touchpoint)")
 
@@ -148,7 +170,7 @@ def _quota_left(engine: Engine, config: Config, month: str, plan: PlanFile) -> d
     return {t: (None if t not in quotas else max(quotas[t] - used.get(t, 0), 0)) for t in touchpoints}
 
 
-def _assign(engine: Engine, config: Config, month: str, quota_left: dict[str, int | None]) -> int:
+def _assign(engine: Engine, config: Config, month: str, plan: PlanFile, quota_left: dict[str, int | None]) -> int:
     engine.materialize(
         SERVED,
         f"""
@@ -159,7 +181,7 @@ def _assign(engine: Engine, config: Config, month: str, quota_left: dict[str, in
             FROM {checks.CHECKED} WHERE status IS NULL) s
         JOIN {checks.CAMPAIGNS} p USING (campaign_id)""",
     )
-    engine.materialize(HISTORY, _history_sql(config, month))
+    engine.materialize(HISTORY, _history_sql(config, month, any_new=any(c.new_product for c in plan.campaigns)))
     electronic = channel_codes(config.channels, "electronic")
     prefer = config.plan
     weights = {"high": prefer.tier_high, "medium": prefer.tier_medium, "low": prefer.tier_low, "none": prefer.tier_none}
@@ -176,25 +198,35 @@ def _assign(engine: Engine, config: Config, month: str, quota_left: dict[str, in
     return assign.assign(engine, quota_left)
 
 
-def _history_sql(config: Config, month: str) -> str:
+def _history_sql(config: Config, month: str, any_new: bool) -> str:
     """Per product and touchpoint, over the `conversion_months` before M: of the customers
-    reached on the touchpoint about the product, the share who bought it on that touchpoint."""
+    reached on the touchpoint about the product, the share who bought it on that touchpoint.
+    A new product (`all_products`) has no history of its own: it takes the touchpoint's over
+    all products — of the (customer, product) pairs reached there, the share bought there."""
     start = month_start(month)
     months = config.plan.conversion_months
     window = f">= {start} - INTERVAL {months} MONTH AND {{0}} < {start}"
+    # without a new product only the plan's products are read
+    only = "" if any_new else f"AND product IN (SELECT product FROM {checks.CAMPAIGNS})"
     return f"""
         WITH reached AS (
             SELECT DISTINCT msisdn, product, touchpoint FROM contacts
-            WHERE reached AND contact_time {window.format("contact_time")}
-              AND product IN (SELECT product FROM {checks.CAMPAIGNS})),
+            WHERE reached AND contact_time {window.format("contact_time")} {only}),
         bought AS (
             SELECT DISTINCT msisdn, product, channel FROM orders
-            WHERE status = 'success' AND order_time {window.format("order_time")}
-              AND product IN (SELECT product FROM {checks.CAMPAIGNS}))
-        SELECT r.product, r.touchpoint, count(*) AS reached_users, count(b.msisdn) AS buyers,
-               count(b.msisdn) / count(*) AS conversion
-        FROM reached r LEFT JOIN bought b ON b.msisdn = r.msisdn AND b.product = r.product AND b.channel = r.touchpoint
-        GROUP BY ALL"""
+            WHERE status = 'success' AND order_time {window.format("order_time")} {only}),
+        outcomes AS (
+            SELECT r.product, r.touchpoint, b.msisdn AS buyer
+            FROM reached r
+            LEFT JOIN bought b ON b.msisdn = r.msisdn AND b.product = r.product AND b.channel = r.touchpoint)
+        SELECT product, touchpoint, count(*) AS reached_users, count(buyer) AS buyers,
+               count(buyer) / count(*) AS conversion, false AS all_products
+        FROM outcomes WHERE product IN (SELECT product FROM {checks.CAMPAIGNS} WHERE NOT new_product)
+        GROUP BY product, touchpoint
+        UNION ALL
+        SELECT n.product, o.touchpoint, count(*), count(o.buyer), count(o.buyer) / count(*), true
+        FROM outcomes o CROSS JOIN (SELECT DISTINCT product FROM {checks.CAMPAIGNS} WHERE new_product) n
+        GROUP BY n.product, o.touchpoint"""
 
 
 def _tiers_sql(config: Config, month: str) -> str:
@@ -205,10 +237,17 @@ def _tiers_sql(config: Config, month: str) -> str:
     return f"SELECT msisdn, channel, tier FROM ({scores})"
 
 
-def _result_sql() -> str:
+def _result_sql(lang: str, config: Config) -> str:
+    phrase = evidence.phrase
+    name = evidence.touchpoint_name("touchpoint", lang, config.channels)
+    separator = lit("、" if lang == "zh" else ", ")
+    bought = {
+        "rate": "printf('%.2f%%', coalesce(h.conversion, 0) * 100)",
+        "touchpoint": evidence.touchpoint_name("a.touchpoint", lang, config.channels),
+    }
     return f"""
         WITH lists AS (
-            SELECT campaign_id, string_agg(touchpoint, ', ' ORDER BY touchpoint) AS touchpoints
+            SELECT campaign_id, string_agg({name}, {separator} ORDER BY touchpoint) AS touchpoints
             FROM {assign.TOUCHPOINTS} GROUP BY campaign_id)
         SELECT k.campaign_id, k.product, k.priority, k.list_row, k.shown_msisdn AS msisdn, k.score, s.seq,
                CASE WHEN k.status IS NOT NULL THEN k.status
@@ -216,11 +255,12 @@ def _result_sql() -> str:
                a.touchpoint, round(o.expected, 6) AS expected_conversion,
                CASE WHEN k.status IS NOT NULL THEN k.evidence
                     WHEN a.touchpoint IS NOT NULL THEN
-                        printf('%.2f%% of customers reached on %s bought',
-                               coalesce(h.conversion, 0) * 100, a.touchpoint)
-                        || CASE WHEN o.tier IS NOT NULL THEN ' × preference ' || o.tier ELSE '' END
-                    WHEN s.capped THEN 'campaign cap of ' || CAST(p.cap AS VARCHAR) || ' reached'
-                    ELSE 'no quota left on ' || l.touchpoints END AS evidence
+                        CASE WHEN p.new_product THEN {phrase(lang, "bought_any", **bought)}
+                             ELSE {phrase(lang, "bought", **bought)} END
+                        || CASE WHEN o.tier IS NOT NULL
+                                THEN {phrase(lang, "preference", tier=evidence.tier_word("o.tier", lang))} ELSE '' END
+                    WHEN s.capped THEN {phrase(lang, "capped", cap="p.cap")}
+                    ELSE {phrase(lang, "no_quota", touchpoints="l.touchpoints")} END AS evidence
         FROM {checks.CHECKED} k
         JOIN {checks.CAMPAIGNS} p USING (campaign_id)
         JOIN lists l USING (campaign_id)
@@ -231,6 +271,10 @@ def _result_sql() -> str:
 
 
 def _summary_sql(quota_left: dict[str, int | None]) -> str:
+    """Per campaign and touchpoint: the campaign's own assignments and expected conversions
+    beside the touchpoint's quota before the plan, what the whole plan (every campaign) takes of
+    it, and what is left after — so quota before − taken = after reads across each row, and a
+    touchpoint shared by campaigns shows the same quota figures on each of their rows."""
     quotas = ", ".join(f"({lit(t)}, {'NULL' if q is None else q})" for t, q in quota_left.items())
     return f"""
         WITH quota(touchpoint, quota_before) AS (VALUES {quotas}),
@@ -239,7 +283,8 @@ def _summary_sql(quota_left: dict[str, int | None]) -> str:
                 FROM {RESULT} WHERE status = 'assigned' GROUP BY ALL)
         SELECT t.campaign_id, p.product, t.touchpoint, coalesce(per.assigned, 0) AS assigned,
                round(coalesce(per.expected, 0), 2) AS expected_conversions,
-               q.quota_before, q.quota_before - coalesce(u.taken, 0) AS quota_after
+               q.quota_before AS touchpoint_quota_before, coalesce(u.taken, 0) AS touchpoint_assigned,
+               q.quota_before - coalesce(u.taken, 0) AS touchpoint_quota_after
         FROM {assign.TOUCHPOINTS} t
         JOIN {checks.CAMPAIGNS} p USING (campaign_id)
         JOIN quota q USING (touchpoint)
@@ -257,7 +302,10 @@ def _statuses_sql() -> str:
 def write_out(con_or_engine, result: PlanResult, out: Path) -> list[Path]:
     """--out DIR: candidates, summary and statuses, and one dispatch file per touchpoint of the
     plan (header only when none was assigned there, so a team sees "nothing" rather than a
-    missing file). Each is written to a temp name and renamed: never half a file."""
+    missing file). Each is written to a temp name and renamed: never half a file. People open
+    these in a spreadsheet, so text a spreadsheet would run as a formula (a list's cell, a
+    plan's campaign id) is neutralized as in every file for people; the numbers stay whole,
+    as the dispatch teams need them to call."""
     engine = as_engine(con_or_engine)
     out.mkdir(parents=True, exist_ok=True)
     files = {
@@ -272,7 +320,7 @@ def write_out(con_or_engine, result: PlanResult, out: Path) -> list[Path]:
         target = out / name
         partial = out / f".{name}.partial"
         try:
-            engine.write_csv(query, partial)
+            engine.write_csv(query, partial, neutralize=True)
             partial.replace(target)
         finally:
             partial.unlink(missing_ok=True)

@@ -21,6 +21,7 @@ Runs, adjustments and the one call `chanops points statement|payout` makes: poin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 import duckdb
@@ -30,10 +31,14 @@ import pyarrow.compute as pc
 from chanops.config import PointsConfig
 from chanops.engines import as_engine, first_row, only_row
 from chanops.errors import NoData, UsageError
+from chanops.regions import OFFICIAL_ORDER, region_sort_sql
+from chanops.slices import Slices
 from chanops.sql import in_months, lit, month_start, probe
 from chanops.store.coverage import require_rows
 
-SUMMARY_KEYS = ("store", "region", "department", "product")
+SUMMARY_KEYS = ("store", "region", "department", "product", "staff")
+# the columns a --by key groups by: a staff member is their id and name
+SUMMARY_COLUMNS = {"staff": "staff_id, staff_name"}
 STATUSES = ("valid", "invalid", "duplicate", "contested", "no_rule")
 
 
@@ -186,19 +191,35 @@ def statement(con, month: str, config: PointsConfig, budget: Decimal | None = No
     return engine.table(statement_sql(month, config, budget))
 
 
-def summary(con: duckdb.DuckDBPyConnection, month: str, by: str | None) -> pa.Table:
-    """Claims by status, match rate and earned points per store, region, department or product;
-    with `by` None, one row for the whole month — the same expressions, so the month's match
-    rate is the one its regions' rates add up to."""
+def summary(
+    con: duckdb.DuckDBPyConnection,
+    month: str,
+    by: str | None,
+    slices: Slices | None = None,
+    regions: Sequence[str] = OFFICIAL_ORDER,
+) -> pa.Table:
+    """Claims by status, match rate and earned points per store, region, department, product or
+    staff; with `by` None, one row for the whole month — the same expressions, so the month's
+    match rate is the one its regions' rates add up to. With `slices`, the claims of those
+    regions/products only, each judged against every claim of the month first (a claim
+    contested from another region stays contested). Most points first; the 盟市, a fixed set
+    every report lists alike, in `regions` order."""
     if by is not None and by not in SUMMARY_KEYS:
         raise UsageError(f"--by must be one of: {', '.join(SUMMARY_KEYS)}")
     _require_entries(con, month)
-    key, group = (f"{by}, ", f"GROUP BY {by} ORDER BY earned DESC, {by}") if by else ("", "")
-    return as_engine(con).table(f"""
+    slices = slices or Slices()
+    columns = SUMMARY_COLUMNS.get(by or "", by)
+    order = region_sort_sql("region", regions) if by == "region" else f"earned DESC, {columns}"
+    key, group = (f"{columns}, ", f"GROUP BY {columns} ORDER BY {order}") if by else ("", "")
+    claims = f"SELECT * FROM ({claims_sql(month)}) c WHERE {slices.condition()}"
+    table = as_engine(con).table(f"""
         SELECT {key}count(*) AS claims, {_status_counts()},
                (count(*) FILTER (WHERE status IN ('valid', 'no_rule'))) / count(*) AS match_rate,
                CAST(sum(earned) AS DECIMAL(18,2)) AS earned
-        FROM ({claims_sql(month)}) c {group}""")
+        FROM ({claims}) c {group}""")
+    if slices and not table.num_rows or (by is None and slices and not table["claims"][0].as_py()):
+        raise NoData(f"no claims in {month} for {slices.words()}")
+    return table
 
 
 def unclaimed(con: duckdb.DuckDBPyConnection, month: str) -> pa.Table:

@@ -21,6 +21,7 @@ from chanops.engines import as_engine, first_row, only_row
 from chanops.errors import UsageError
 from chanops.months import parse_month
 from chanops.points.reconcile import payout_file, statement
+from chanops.slices import Slices, keep_sliced
 from chanops.sql import in_months, lit
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ class PointsRequest:
     month: str
     budget: Decimal | None = None
     command: str = "statement"  # or "payout"
+    slices: Slices = Slices()  # --region: the staff of these regions, out of the whole statement
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ def run_statement(con, config: Config, request: PointsRequest) -> PointsRun:
     table = statement(con, month, config.points, request.budget)
     inputs = inputs_fingerprint(con, month)
     run_id = record_run(con, request.command, month, request.budget, config.points, table, inputs)
+    if request.slices:  # the run is the whole statement; the slice is what is shown of it
+        table = keep_sliced(table, request.slices)
     return PointsRun(month, payout_file(table) if request.command == "payout" else table, run_id)
 
 

@@ -33,13 +33,23 @@ class OutputOptions:
     lang: str = "zh"
     unmask: bool = False  # human formats mask phone numbers (个人信息保护) unless asked not to
     limit: int | None = None  # rows of a table/markdown section; None: 40 on a terminal, 0: all
-    excel: bool = False  # CSV as Excel on Chinese Windows opens it: GB18030, CRLF, formulas neutralized
+    excel: bool = False  # CSV as Excel opens it (UTF-8 with BOM, CRLF, formulas neutralized), even on stdout
     channels: dict | None = None  # the config's channel catalog, for channel names (default: built-in)
+    unmask_dispatch: bool = False  # `[dispatch] unmask`: full numbers in lists meant for dispatch teams
+
+    def shows_numbers(self, dispatch: bool) -> bool:
+        """Whether a human format shows full phone numbers in a section (a dispatch list or not)."""
+        return self.unmask or (dispatch and self.unmask_dispatch)
 
     @property
     def to_stdout(self) -> bool:
         """No -o, or `-o -` (the Unix convention for stdout)."""
         return self.output is None or str(self.output) == "-"
+
+    def for_excel(self, fmt: str) -> bool:
+        """CSV for people — a file written with -o, or any CSV with --excel — is Excel's CSV;
+        CSV on stdout for a program stays plain UTF-8."""
+        return fmt == "csv" and (self.excel or not self.to_stdout)
 
     def resolved_format(self) -> str:
         """Explicit --format, else from the -o suffix, else table on a terminal and csv in a pipe."""

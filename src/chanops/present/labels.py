@@ -69,6 +69,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "conversion_rate": ("转化率", "Conversion rate"),
     "cumulative_converted": ("累计转化", "Cumulative converted"),
     "wave_share": ("波次贡献", "Wave share"),
+    "attributed_by": ("归因方式", "Attributed by"),
     "used": ("已用", "Used"),
     "quota": ("配额", "Quota"),
     "utilization": ("使用率", "Utilization"),
@@ -79,6 +80,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "prev_success_rate": ("上月成功率", "Previous month"),
     "fail_reason": ("失败原因", "Failure reason"),
     "share": ("占比", "Share"),
+    # explain: one side against the other (a month, or the province), segment by segment
+    "w0": ("基准权重", "Base weight"),
+    "w1": ("权重", "Weight"),
+    "r0": ("基准值", "Base value"),
+    "r1": ("值", "Value"),
+    "mix": ("结构效应", "Mix effect"),
+    "rate": ("比率效应", "Rate effect"),
+    "total": ("合计效应", "Effect"),
+    "share_of_change": ("占变化比重", "Share of change"),
+    "why": ("原因", "Why"),
     "conflict_product": ("互斥产品", "Conflicting product"),
     "failed_orders": ("失败笔数", "Failed orders"),
     "users": ("用户数", "Users"),
@@ -93,6 +104,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "test": ("检查项", "Test"),
     "figure": ("实际", "Figure"),
     "expectation": ("预期", "Expectation"),
+    "detail": ("说明", "Detail"),
     "held_by": ("已被认领", "Held by"),
     "fee": ("资费", "Fee"),
     "earned": ("积分", "Earned"),
@@ -163,8 +175,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "expected_conversion": ("预计转化率", "Expected conversion"),
     "expected_conversions": ("预计转化数", "Expected conversions"),
     "evidence": ("依据", "Evidence"),
-    "quota_before": ("分派前余量", "Quota before"),
-    "quota_after": ("分派后余量", "Quota after"),
+    # a campaign × touchpoint row of the plan: the quota columns are the touchpoint's, over the
+    # whole plan, and repeat on every campaign's row of that touchpoint
+    "touchpoint_quota_before": ("触点计划前余量", "Touchpoint quota before plan"),
+    "touchpoint_assigned": ("触点全计划分派", "Touchpoint assigned, whole plan"),
+    "touchpoint_quota_after": ("触点计划后余量", "Touchpoint quota after plan"),
 }
 
 
@@ -228,6 +243,13 @@ VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "churned": ("已离网", "Churned"),
     },
     "tier": {"high": ("高偏好", "High"), "medium": ("中偏好", "Medium"), "low": ("低偏好", "Low")},
+    # how a funnel row's conversions are attributed: by the order's campaign id, or (outbound
+    # orders, which carry none) by the outbound call that preceded the order
+    "attributed_by": {
+        "campaign_id": ("活动编号", "Campaign ID"),
+        "touchpoint": ("外呼触点", "Outbound call"),
+        "campaign_id, touchpoint": ("活动编号+外呼触点", "Campaign ID + outbound call"),
+    },
 }
 # Status codes (points, plan) read as the column labels of the same id: valid → 有效.
 STATUS_CODES = (
@@ -256,8 +278,15 @@ def value_words(lang: str, channels=None) -> dict[str, dict[str, str]]:
     words = {column: {code: pair[pick] for code, pair in codes.items()} for column, codes in VALUE_LABELS.items()}
     labels = labels_table()
     words["status"] = {code: labels[code][pick] for code in STATUS_CODES}
-    words["product"] = {"(all)": ("全部", "All")[pick]}  # the total row of a per-product table
-    words.update({column: names for column in CHANNEL_COLUMNS})
+    # the whole's row of a table by segment (failures by product, explain), and explain's
+    # row for what overlapping segments cannot place
+    whole = {"(all)": ("全部", "All")[pick], "(overlap)": ("重叠部分", "Overlap")[pick]}
+    words.update({column: whole for column in ("region", "product", "campaign_id", "wave")})
+    words.update({column: {**names, **whole} for column in CHANNEL_COLUMNS})
+    if lang == "zh":  # the extract kinds by their Chinese names (业务办理记录); English keeps the ids
+        from chanops.schema import KINDS
+
+        words["kind"] = {name: kind.label for name, kind in KINDS.items()}
     return words
 
 
@@ -274,4 +303,10 @@ def worded(frame, lang: str, channels=None):
             exprs.append(pl.when(pl.col(name)).then(pl.lit(yes)).when(~pl.col(name)).then(pl.lit(no)).alias(name))
         elif name in words and dtype == pl.String:
             exprs.append(pl.col(name).replace(words[name]))
+        elif name == "reason" and dtype == pl.String and lang == "zh":
+            from chanops.present.reject_words import reason_words
+
+            # a few distinct reasons however many rejected rows: each worded once
+            reasons = {r: reason_words(r, lang) for r in frame.get_column(name).unique().drop_nulls().to_list()}
+            exprs.append(pl.col(name).replace(reasons))
     return frame.with_columns(exprs) if exprs else frame

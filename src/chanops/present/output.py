@@ -11,6 +11,7 @@ clean.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import os
 import shutil
@@ -24,8 +25,8 @@ from chanops.errors import UsageError
 from chanops.present.formats import BINARY_FORMATS, OutputOptions
 from chanops.present.labels import is_identifier, label, worded
 from chanops.present.numbers import cell_text, percent_text, points_text
-from chanops.present.section import FORMULA_START, Section, masked
-from chanops.sql import ident, lit
+from chanops.present.section import MSISDN_COLUMNS, Section, masked
+from chanops.sql import neutralized_columns
 
 if TYPE_CHECKING:
     import polars as pl
@@ -38,7 +39,6 @@ COPY_OPTIONS = {
 }
 
 
-APOSTROPHE = lit("'")  # the SQL literal of one apostrophe
 # Control characters (C0 but line feed and tab, DEL, C1) would move or recolour the terminal.
 CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
 
@@ -61,7 +61,7 @@ def display_frame(section: Section, options: OutputOptions) -> tuple[pl.DataFram
     import polars as pl
 
     human = section.human_frame(options.lang)
-    source = masked(human if human is not None else section.polars(), options.unmask, section.free_text)
+    source = masked(section.people_frame(options.lang), options.shows_numbers(section.dispatch), section.free_text)
     numeric = [dtype.is_numeric() for dtype in source.dtypes]
     source = worded(source, options.lang, options.channels)
     exprs = []
@@ -107,8 +107,7 @@ def _write_table(sections: Sequence[Section], dest: IO, options: OutputOptions) 
     for section in sections:
         frame, numeric = display_frame(section, options)
         if on_terminal:
-            human = section.human_frame(options.lang)
-            ids = (human if human is not None else section.polars()).columns
+            ids = section.people_frame(options.lang).columns
             frame, numeric = _fitted(frame, numeric, ids, console.width, section.title)
         table = Table(title=section.title or None, title_justify="left", header_style="bold")
         for name, is_number in zip(frame.columns, numeric, strict=True):
@@ -182,13 +181,7 @@ def _copy(section: Section, fmt: str, dest: IO, neutralize: bool = False) -> Non
         columns = "*"
         if neutralize:
             described = con.execute("DESCRIBE SELECT * FROM result").fetchall()
-            columns = ", ".join(
-                f"CASE WHEN regexp_matches({ident(name)}, {lit(FORMULA_START)}) THEN {APOSTROPHE} || {ident(name)} "
-                f"ELSE {ident(name)} END AS {ident(name)}"
-                if kind == "VARCHAR"
-                else ident(name)
-                for name, kind, *_rest in described
-            )
+            columns = neutralized_columns((name, kind) for name, kind, *_rest in described)
         with tempfile.TemporaryDirectory(prefix="chanops-out-") as scratch:
             path = Path(scratch) / f"result.{fmt}"
             con.execute(f"COPY (SELECT {columns} FROM result) TO '{path}' ({COPY_OPTIONS[fmt]})")
@@ -203,21 +196,29 @@ def _copy(section: Section, fmt: str, dest: IO, neutralize: bool = False) -> Non
 
 
 class ExcelDest:
-    """A binary destination that takes CSV as Excel on Chinese Windows opens it."""
+    """A binary destination that takes CSV as Excel opens it on Chinese Windows: UTF-8 with a
+    byte-order mark, CRLF line ends.
+
+    Why not GB18030: Excel opens a CSV without a BOM in the ANSI code page, which on Chinese
+    Windows is 936 (GBK), not GB18030 — the characters GB18030 writes in four bytes (rare
+    characters in names, CJK Extension B, Mongolian script) come out garbled. With the BOM
+    Excel reads UTF-8, whatever the PC's locale, and so do DuckDB, Polars, pandas and
+    chanops' own reader."""
 
     def __init__(self, raw: IO) -> None:
         self.raw = raw
 
     def write_csv(self, path: Path) -> None:
-        """UTF-8 CSV → GB18030 with CRLF line ends, in chunks (bounded memory)."""
+        """UTF-8 CSV → BOM + UTF-8 with CRLF line ends, in chunks (bounded memory)."""
+        self.raw.write(codecs.BOM_UTF8)
         with open(path, encoding="utf-8", newline="") as fh:
             while chunk := fh.read(4 * 1024 * 1024):
-                self.raw.write(chunk.replace("\r\n", "\n").replace("\n", "\r\n").encode("gb18030"))
+                self.raw.write(chunk.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8"))
 
 
 def _write_csv(sections, dest, options):
     # for people (a file, or Excel's CSV): formulas neutralized; piped to a program: raw
-    _copy(sections[0], "csv", dest, neutralize=options.excel or not options.to_stdout)
+    _copy(sections[0], "csv", dest, neutralize=isinstance(dest, ExcelDest))
 
 
 def _write_json(sections, dest, options):
@@ -269,22 +270,42 @@ def emit(
     if len(sections) > 1 and fmt in {"csv", "jsonl", "parquet"} and notice:
         notice(f"{fmt} shows only the first section ({sections[0].title}); use --format json or table for all")
     sections = _capped(sections, fmt, options, notice)
+    if notice and fmt in MASKING_FORMATS:
+        _say_dispatch_lists_are_masked(sections, options, notice)
     writer = WRITERS[fmt]
-    binary = fmt in BINARY_FORMATS or options.excel
+    excel = options.for_excel(fmt)
+    binary = fmt in BINARY_FORMATS or excel
 
     def write(dest: IO) -> None:
-        writer(sections, ExcelDest(dest) if options.excel else dest, options)
+        writer(sections, ExcelDest(dest) if excel else dest, options)
 
     if options.to_stdout:
         if binary and sys.stdout.isatty():
-            what = "Excel's CSV (GB18030)" if options.excel else fmt
-            raise UsageError(f"{what} is binary: write it to a file with -o FILE")
+            if excel:
+                raise UsageError("Excel's CSV is for a file: write it with -o FILE.csv")
+            raise UsageError(f"{fmt} is binary: write it to a file with -o FILE")
         dest = sys.stdout.buffer if binary else sys.stdout
         write(dest)
         dest.flush()
         return
     assert options.output is not None  # to_stdout covers no -o
     write_atomically(options.output, write, binary)
+
+
+MASKING_FORMATS = ("table", "markdown", "xlsx")  # human formats: phone numbers masked unless --unmask
+
+
+def _say_dispatch_lists_are_masked(sections: Sequence[Section], options: OutputOptions, notice) -> None:
+    """A list for dispatch teams with masked numbers is useless to them: never silently."""
+    for section in sections:
+        frame = section.frame  # an Arrow table, or a Polars frame
+        columns = frame.column_names if hasattr(frame, "column_names") else frame.columns
+        if section.dispatch and MSISDN_COLUMNS & set(columns) and not options.shows_numbers(True):
+            name = f"{section.title}: " if section.title else ""
+            notice(
+                f"note: {name}phone numbers are masked (138****0418); for a list the dispatch team can dial, "
+                "add --unmask or set `[dispatch] unmask = true` in chanops.toml (or write CSV, never masked)"
+            )
 
 
 TERMINAL_ROWS = 40

@@ -104,12 +104,18 @@ def write_table(sheet, section: Section, options: OutputOptions, formats: dict, 
     returns the row after it."""
     from chanops.present.section import masked, neutralized
 
-    frame = section.polars()
+    # masked first: it turns structs, lists and BLOBs (and integers holding a phone number) into
+    # text, and the cell kinds follow what is written
+    frame = masked(
+        section.polars().drop(section.machine_only, strict=False),
+        options.shows_numbers(section.dispatch),
+        section.free_text,
+    )
     kinds = _kinds(frame, section)
     row_units = frame[section.row_kinds].to_list() if section.row_kinds else None
     if section.row_kinds:
         frame = frame.drop(section.row_kinds)
-    frame = neutralized(worded(masked(frame, options.unmask, section.free_text), options.lang, options.channels))
+    frame = neutralized(worded(frame, options.lang, options.channels))
     headers = _unique_labels(frame.columns, options.lang)
     sheet.write_row(first_row, 0, headers, formats["header"])
     for col, name in enumerate(frame.columns):
@@ -163,6 +169,8 @@ def _row_kind(kind: str, name: str, section: Section, row_unit: str | None) -> s
     from chanops.present.numbers import cell_unit
 
     unit = {"pct": "share"}.get(row_unit or "", row_unit or "")
+    if unit == "count" and name in section.percent:  # a whole number in a table of mixed figures
+        return "count"
     if unit not in ("share", "per_million", "amount", "number"):
         unit = "number"
     if name in section.percent:

@@ -25,6 +25,7 @@ from chanops.present.output import Section
 from chanops.report import charts
 from chanops.report.kpi_parts import Built, month_alerts
 from chanops.report.model import Part, title, words
+from chanops.slices import Slices, keep_sliced
 from chanops.tasks import activity, customers
 from chanops.tasks import points as points_tasks
 
@@ -134,7 +135,7 @@ def _focus_trend(session, month: str, config: Config, lang: str, part: Part) -> 
         return
     rates = dict(zip(trend["month"].to_list(), trend["success_rate"].to_list(), strict=True))
     name = words(lang, f"{product} 线上办理成功率", f"{product} online success rate")
-    part.charts.append(charts.line_chart(name, months, {name: [rates.get(m) for m in months]}))
+    part.charts.append(charts.line_chart(name, months, {name: [rates.get(m) for m in months]}, lang=lang))
     part.tables.append(Section(trend, "focus_trend", percent=("success_rate", "prev_success_rate"), points=("change",)))
     latest = trend.filter(pl.col("month") == month)
     if latest.height and latest["prev_success_rate"][0] is not None:
@@ -145,35 +146,41 @@ def _focus_trend(session, month: str, config: Config, lang: str, part: Part) -> 
         )
 
 
-def points_part(session, month: str, config: Config, lang: str, budget: Decimal | None) -> Built:
+def points_part(
+    session, month: str, config: Config, lang: str, budget: Decimal | None, slices: Slices | None = None
+) -> Built:
     """The month's statement (top 20), the points summary by region and store — whose whole-month
     row gives the line's match rate ((valid + no_rule) / claims, SPEC §6.5) — budget use and
-    unclaimed records."""
-    statement = polars_frame(points.statement(session, month, config.points, budget))
+    unclaimed records. With a region's `slices`, its staff and claims out of the whole
+    month's judgement (as `points … --region`); unclaimed records carry no region and are
+    left to the province's report."""
+    slices = slices or Slices()
+    statement = polars_frame(keep_sliced(points.statement(session, month, config.points, budget), slices))
     top = statement.head(20).select(
         "rank", "staff_id", "staff_name", "store", "valid", "earned", "deductions", "net", "payout"
     )
-    region_summary = points_tasks.run_summary(session, config, points_tasks.PointsSummaryRequest(month, "region"))
+    summary = points_tasks.PointsSummaryRequest
+    region_summary = points_tasks.run_summary(session, config, summary(month, "region", slices))
     by_region, total = (polars_frame(t) for t in region_summary.value)
-    by_store = points_tasks.run_summary(session, config, points_tasks.PointsSummaryRequest(month, "store"))
-    unclaimed = points_tasks.run_unclaimed(session, config, points_tasks.PointsMonth(month)).value.num_rows
+    by_store = points_tasks.run_summary(session, config, summary(month, "store", slices))
     paid, net = statement["payout"].sum(), statement["net"].sum()
     claims, match_rate = int(total["claims"][0]), total["match_rate"][0]
-    notes = [
-        words(
-            lang,
-            f"{statement.height:,} 名营业员，净积分 {amount_text(net)}，奖励 {amount_text(paid)}；"
-            f"录入 {claims:,} 笔，匹配率 {percent_text(match_rate)}；"
-            f"未被认领的有效记录 {unclaimed:,} 条",
-            f"{statement.height:,} staff, net points {amount_text(net)}, payout {amount_text(paid)}; "
-            f"{claims:,} claims, match rate {percent_text(match_rate)}; "
-            f"{unclaimed:,} valid records nobody claimed",
-        )
-    ]
+    line = words(
+        lang,
+        f"{statement.height:,} 名营业员，净积分 {amount_text(net)}，奖励 {amount_text(paid)}；"
+        f"录入 {claims:,} 笔，匹配率 {percent_text(match_rate)}",
+        f"{statement.height:,} staff, net points {amount_text(net)}, payout {amount_text(paid)}; "
+        f"{claims:,} claims, match rate {percent_text(match_rate)}",
+    )
+    if not slices:
+        unclaimed = points_tasks.run_unclaimed(session, config, points_tasks.PointsMonth(month)).value.num_rows
+        line += words(lang, f"；未被认领的有效记录 {unclaimed:,} 条", f"; {unclaimed:,} valid records nobody claimed")
+    notes = [line]
     if budget is not None:
         use = float(paid) / float(budget) if budget else 0.0
+        whose = words(lang, "（全区预算）", " (the province's budget)") if slices else ""
         notes.append(
-            words(lang, "预算使用：", "Budget used: ") + f"{paid:,.2f} / {budget:,.2f} ({percent_text(use, 1)})"
+            words(lang, "预算使用：", "Budget used: ") + f"{paid:,.2f} / {budget:,.2f}{whose} ({percent_text(use, 1)})"
         )
     part = Part(
         "points",
@@ -193,6 +200,7 @@ def points_part(session, month: str, config: Config, lang: str, budget: Decimal 
             by_region["region"].to_list(),
             [float(v) for v in by_region["earned"].to_list()],
             amount_text,
+            keep_order=True,  # the 盟市 in their official order
         )
     )
     part.charts.append(
@@ -201,6 +209,7 @@ def points_part(session, month: str, config: Config, lang: str, budget: Decimal 
             by_region["region"].to_list(),
             by_region["match_rate"].to_list(),
             percent_text,
+            keep_order=True,  # the 盟市 in their official order
         )
     )
     return part, []
@@ -240,8 +249,7 @@ def customers_part(session, month: str, config: Config, lang: str, regional: Kpi
         kept = (
             polars_frame(retention_view(regional.frame, add_months(month, -1)))
             .filter(pl.col("region").is_not_null())
-            .drop("month")  # the report's month, on every row
-            .sort(["revenue_retention", "region"], descending=[True, False], nulls_last=True)
+            .drop("month")  # the report's month, on every row; the 盟市 in the kpi result's official order
         )
         tables.append(Section(kept, "retention", percent=("user_retention", "revenue_retention")))
         retention_ids = ("user_retention", "revenue_retention")
@@ -266,11 +274,13 @@ def customers_part(session, month: str, config: Config, lang: str, regional: Kpi
                 kept["region"].to_list(),
                 kept["revenue_retention"].to_list(),
                 percent_text,
+                keep_order=True,  # the 盟市 in their official order
             )
         )
     return part, alerts
 
 
 def _titled(section: Section, name: str) -> Section:
-    """A task's section under the report's name for it (its sheet and heading)."""
-    return replace(section, title=name)
+    """A task's section under the report's name for it (its sheet and heading). The report goes
+    to managers, not to dispatch teams: none of its tables is a dispatch list."""
+    return replace(section, title=name, dispatch=False)

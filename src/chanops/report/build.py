@@ -2,9 +2,14 @@
 
 `build_report(session, config, ReportRequest(...))` runs the same tasks the commands run —
 check, kpi (the province over six months, by 盟市, by touchpoint), funnel, failures, points
-summary and statement, prefer summary and targets, lifecycle — once each, and lays their
-results out as parts. It computes no figure of its own: a number in the report is a number
-some command prints. A part whose data is not loaded says so where it would be.
+summary and statement, prefer summary and targets, lifecycle, explain — once each, and lays
+their results out as parts. It computes no figure of its own: a number in the report is a
+number some command prints. A part whose data is not loaded says so where it would be.
+
+A 盟市's own report (`region`) is the same report of that region's slice, as `--region`
+gives it on every command: the cards are `kpi --region R`, the activity parts run on the
+session narrowed to R, the points part keeps R's staff of the whole month's judgement; the
+ranking of 盟市 stays, for where R stands, and R's alerts are explained against the province.
 """
 
 from __future__ import annotations
@@ -18,10 +23,13 @@ import polars as pl
 from chanops.errors import NoData
 from chanops.kpi.evaluate import KpiRequest
 from chanops.months import add_months
+from chanops.present.labels import label
 from chanops.present.output import Section
 from chanops.report import activity_parts, kpi_parts
 from chanops.report.model import Card, Part, Report, ReportRequest, title, words
+from chanops.report.why import alert_why, mover_why, movers
 from chanops.schema import KINDS
+from chanops.slices import Slices, narrowed
 from chanops.store.coverage import months_with_data, resolve_months
 from chanops.tasks.kpi import breach_alert, run_kpi
 from chanops.tasks.warehouse import CheckRequest, run_check
@@ -32,7 +40,7 @@ if TYPE_CHECKING:
     from chanops.store.completeness import CheckResult
     from chanops.tasks.result import Alert
 
-STEP_COUNT = 10  # the steps build_report tells `progress`: completeness, headline, eight parts
+STEP_COUNT = 11  # the steps build_report tells `progress`: completeness, headline, eight parts, why
 HISTORY = 6  # months on a card's sparkline and in the trend charts
 
 # The kinds each part is drawn from: when its builder finds no data, the part names the ones
@@ -68,10 +76,13 @@ def build_report(
 
     step("headline KPIs")
     months = [add_months(month, -k) for k in range(HISTORY - 1, -1, -1)]
+    slices = Slices((request.region,)) if request.region else Slices()
     # one evaluation gives the cards, their six-month lines and each month's change
-    province: KpiResult = run_kpi(session, config, KpiRequest(first=months[0], last=month, compare="prev")).value
+    province: KpiResult = run_kpi(
+        session, config, KpiRequest(first=months[0], last=month, compare="prev", slices=slices)
+    ).value
     current_alerts = [breach_alert(b, config.channels) for b in province.breached if b.month == month]
-    cards = _cards(province, month, months, current_alerts)
+    cards = _cards(province, month, months, current_alerts, tuple((d, v[0]) for d, v in slices.asked().items()))
     parts.append(_headline(province, cards, month, lang))
     alerts: list[Alert] = [*checked.alerts, *current_alerts]
 
@@ -86,28 +97,57 @@ def build_report(
             raise NoData(f"no KPI by region for {month}")
         return kpi_parts.by_region(regional, config, lang, month)
 
-    builders: list[tuple[str, Callable[[], kpi_parts.Built]]] = [
-        ("trend", lambda: kpi_parts.trend(province, config, lang, months)),
-        ("region", region),
-        ("touchpoint", lambda: kpi_parts.by_touchpoint(session, month, config, lang)),
-        ("funnel", lambda: activity_parts.funnel_part(session, month, config, lang)),
-        ("failures", lambda: activity_parts.failures_part(session, month, config, lang)),
-        ("points", lambda: activity_parts.points_part(session, month, config, lang, request.points_budget)),
-        ("prefer", lambda: activity_parts.prefer_part(session, month, config, lang)),
+    def narrowed_to_region(build: Callable[[], kpi_parts.Built]) -> Callable[[], kpi_parts.Built]:
+        def built() -> kpi_parts.Built:
+            with narrowed(session, slices):
+                return build()
+
+        return built
+
+    # (key, builder, whether a region's report narrows the session for it)
+    builders: list[tuple[str, Callable[[], kpi_parts.Built], bool]] = [
+        ("trend", lambda: kpi_parts.trend(province, config, lang, months), False),
+        ("region", region, False),  # every 盟市: where the report's own stands
+        ("touchpoint", lambda: kpi_parts.by_touchpoint(session, month, config, lang), True),
+        ("funnel", lambda: activity_parts.funnel_part(session, month, config, lang), True),
+        ("failures", lambda: activity_parts.failures_part(session, month, config, lang), True),
         (
-            "customers",
-            lambda: activity_parts.customers_part(session, month, config, lang, regional),
+            "points",
+            lambda: activity_parts.points_part(session, month, config, lang, request.points_budget, slices),
+            False,  # a claim is judged against every claim of the month, then R's are kept
         ),
+        ("prefer", lambda: activity_parts.prefer_part(session, month, config, lang), True),
+        ("customers", lambda: activity_parts.customers_part(session, month, config, lang, regional), True),
     ]
-    for key, build in builders:
+    for key, build, narrows in builders:
         step(title(key, "en").lower())
         try:
-            part, part_alerts = build()
+            part, part_alerts = (narrowed_to_region(build) if narrows else build)()
         except NoData as exc:
             part, part_alerts = _without_data(key, lang, missing, str(exc)), []
         parts.append(part)
-        alerts += part_alerts
-    return Report(month, lang, parts, cards, alerts, check, _kpi_notes(province, config, missing, lang))
+        if not (request.region and key == "region"):  # a region's own values are its cards' alerts
+            alerts += part_alerts
+    report = Report(month, lang, parts, cards, alerts, check, _kpi_notes(province, config, missing, lang))
+    report.region = request.region
+    step("why")
+    report.movers = movers(cards)
+    report.why = _why(session, config, report)
+    return report
+
+
+def _why(session, config: Config, report: Report) -> dict[str, str]:
+    """The explain sentence under each KPI alert (by its line) and each top mover."""
+    found = {}
+    for alert in report.kpi_alerts:
+        sentence = alert_why(session, config, report.month, alert, report.lang, report.region)
+        if sentence:
+            found[alert.line] = sentence
+    for card in report.movers:
+        sentence = mover_why(session, config, report.month, card, report.lang, report.region)
+        if sentence:
+            found[f"mover:{card.kpi.id}"] = sentence
+    return found
 
 
 def _kpi_notes(province: KpiResult, config: Config, missing: set[str], lang: str) -> list[str]:
@@ -167,16 +207,22 @@ def _completeness(check: CheckResult, lang: str) -> Part:
             f"{breached} 项检查未通过：本月数据可能不完整，请核实后再使用",
             f"{breached} test(s) breached: the month may be incomplete",
         )
-    table = pl.from_arrow(check.for_people(lang))
-    return Part("completeness", title("completeness", lang), [Section(table, "completeness")], notes=[summary])
+    table = Section(
+        pl.from_arrow(check.for_people(lang)),
+        "completeness",
+        human=pl.from_arrow(check.for_reading(lang)),
+        percent=("figure",),
+        row_kinds="unit",  # the workbook stores counts and the reject share as numbers
+    )
+    return Part("completeness", title("completeness", lang), [table], notes=[summary])
 
 
-def _cards(province: KpiResult, month: str, months: list[str], alerts: list[Alert]) -> list[Card]:
+def _cards(province: KpiResult, month: str, months: list[str], alerts: list[Alert], where: tuple = ()) -> list[Card]:
     """A card per KPI: the month's value and change from the kpi result's row of the month, its
-    line from the rows of the six months."""
+    line from the rows of the six months (of the province, or of the region `where` names)."""
     rows = {row["month"]: row for row in province.frame.to_pylist()}
     record = rows.get(month, {})
-    breach_of = {a.subject: a for a in alerts if not a.where}
+    breach_of = {a.subject: a for a in alerts if a.where == where}
     return [
         Card(
             kpi,
@@ -194,7 +240,8 @@ def _headline(province: KpiResult, cards: list[Card], month: str, lang: str) -> 
     """The cards, and the same as a table for the workbook: the kpi command's long layout."""
     from chanops.kpi.view import long_view
 
-    human = long_view(province, lang).filter(pl.col("month") == month).drop("month")
+    human = long_view(province, lang).filter(pl.col("month") == month)
+    human = human.drop([c for c in human.columns if c in ("month", "region", label("region", lang))])
     table = Section(
         _headline_numbers(cards, lang),
         "headline",

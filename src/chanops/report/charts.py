@@ -2,8 +2,9 @@
 the file must open on an intranet PC and print.
 
 Every chart is a function from labelled values to one <svg> string that scales to its
-container (viewBox). Line axes are fitted to the data (report/axes.py); bars start at
-zero. A threshold is drawn where one is declared, and what breaches it is marked.
+container (viewBox). Line axes are fitted to the data (report/axes.py), and a chart whose
+axis leaves zero out says so; bars start at zero. A threshold is drawn where one is declared,
+and what breaches it is marked.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ def _text(x: float, y: float, text: str, size: int = 12, anchor: str = "start", 
     )
 
 
+# Said on a line chart whose fitted axis leaves zero out, so a 38.6% → 37.3% dip is read as
+# the 1.3 points it is, not as a cliff
+AXIS_CUT = {"zh": "纵轴未从 0 开始", "en": "axis does not start at 0"}
+
+
 def line_chart(
     title: str,
     months: Sequence[str],
@@ -40,9 +46,12 @@ def line_chart(
     threshold: float | None = None,
     width: int = 460,
     height: int = 220,
+    *,
+    lang: str,
 ) -> str:
     """Monthly lines on an axis fitted to the values (and the threshold), the latest value
-    written at each line's end; gaps where a month has no value."""
+    written at each line's end; gaps where a month has no value. An axis that does not reach
+    zero gets a break mark on its foot and says so in the top right corner."""
     values = [v for line in series.values() for v in line if v is not None]
     if not values or not months:
         return ""
@@ -62,6 +71,8 @@ def line_chart(
         body.append(_text(left - 6, y(tick) + 4, label, 11, "end", f' fill="{MUTED}" class="tick"'))
     for i, month in enumerate(months):
         body.append(_text(left + i * step, top + plot_h + 16, month[2:], 11, "middle", f' fill="{MUTED}"'))
+    if axis.low > 0 or axis.high < 0:
+        body += _axis_cut(left, top + plot_h, width - 4, AXIS_CUT["zh" if lang == "zh" else "en"])
     if threshold is not None:
         body.append(
             f'<line x1="{left}" x2="{left + plot_w}" y1="{y(threshold):.1f}" y2="{y(threshold):.1f}" '
@@ -82,6 +93,16 @@ def line_chart(
             body.append(f'<rect x="{lx:.1f}" y="{ly - 9:.1f}" width="10" height="10" fill="{color}"/>')
             body.append(_text(lx + 14, ly, name, 11))
     return _svg(width, height, title, body)
+
+
+def _axis_cut(x: float, y: float, right: float, note: str) -> list[str]:
+    """A zigzag on the baseline where the value axis starts (the usual sign of a broken axis)
+    and the note saying it, in muted small type at the top right."""
+    zigzag = f"M{x:.1f},{y:.1f} l3,-3.5 l3,7 l3,-7 l3,3.5"
+    return [
+        f'<path d="{zigzag}" fill="none" stroke="{MUTED}" stroke-width="1.4" class="axis-cut"/>',
+        _text(right, 18, note, 10, "end", f' fill="{MUTED}" class="axis-cut-note"'),
+    ]
 
 
 def sparkline(values: Sequence[float | None], good_when_higher: bool = True, width: int = 120, height: int = 32) -> str:
@@ -112,13 +133,14 @@ def ranked_bars(
     breach_below: bool = True,
     width: int = 460,
     threshold_label: str = "",
+    keep_order: bool = False,
 ) -> str:
-    """Horizontal bars ranked best first, a dashed threshold line, and the bars on the wrong
-    side of it in red (a breach is below a minimum or above a maximum)."""
-    pairs = sorted(
-        ((str(label), float(v)) for label, v in zip(labels, values, strict=True) if v is not None),
-        key=lambda pair: -pair[1],
-    )
+    """Horizontal bars ranked best first — or, with `keep_order`, in the order given (the 盟市
+    in their official order, the same row in every chart) — a dashed threshold line, and the
+    bars on the wrong side of it in red (a breach is below a minimum or above a maximum)."""
+    pairs = [(str(label), float(v)) for label, v in zip(labels, values, strict=True) if v is not None]
+    if not keep_order:
+        pairs.sort(key=lambda pair: -pair[1])
     if not pairs:
         return ""
     left, right, top, row = 92, 64, 34, 22

@@ -29,7 +29,7 @@ def render_html(report: Report, options: OutputOptions) -> str:
             body.append(_completeness(part, report, options))
         elif part.key == "headline":
             notes = "".join(f'<p class="note">{escape(note)}</p>' for note in report.notes)
-            body.append(_alerts(report) + notes + _cards(report.cards, lang))
+            body.append(_alerts(report) + _movers(report) + notes + _cards(report.cards, lang))
         else:
             body.append(_part(part, options))
         body.append("</section>")
@@ -74,7 +74,8 @@ def _completeness(part: Part, report: Report, options: OutputOptions) -> str:
     html = (
         f'<div class="status {"bad" if breached else "ok"}">{"⚠ " if breached else "✓ "}{escape(part.notes[0])}</div>'
     )
-    frame = section.polars()
+    frame = section.human_frame(report.lang)
+    assert frame is not None  # the completeness section is read as text (build._completeness)
     status = words(report.lang, "未通过", "BREACH")
     failing = frame.filter(frame["status"] == status)
     if failing.height:
@@ -88,9 +89,34 @@ def _alerts(report: Report) -> str:
     every = report.kpi_alerts
     if not every:
         return ""
-    items = "".join(f"<li>{escape(b.words(lang))}</li>" for b in every)
+    items = "".join(
+        f'<li><span class="alert-line">{escape(b.words(lang))}</span>{_why(report.alert_why(b), lang)}</li>'
+        for b in every
+    )
     heading = escape(words(lang, "阈值告警", "Threshold breaches"))
     return f'<div class="alerts" role="alert"><strong>{heading}</strong><ul>{items}</ul></div>'
+
+
+def _movers(report: Report) -> str:
+    """The rates that moved most on last month, as the Markdown lists them, each coloured by
+    whether the move is good for its KPI, with the explain sentence under it."""
+    lang = report.lang
+    if not report.movers:
+        return ""
+    items = "".join(
+        f'<li><span class="mover-line {"good" if card.good_news else "bad"}">'
+        f"{escape(card.move_words(lang))}</span>{_why(report.mover_why(card), lang)}</li>"
+        for card in report.movers
+    )
+    heading = escape(words(lang, "变化最大", "Biggest moves"))
+    return f'<div class="movers"><strong>{heading}</strong><ul>{items}</ul></div>'
+
+
+def _why(sentence: str | None, lang: str) -> str:
+    """The explain sentence under an alert or a mover."""
+    if not sentence:
+        return ""
+    return f'<p class="why">{escape(words(lang, "原因：", "Why: "))}{escape(sentence)}</p>'
 
 
 def _cards(cards: list[Card], lang: str) -> str:
@@ -149,8 +175,7 @@ def _part(part: Part, options: OutputOptions) -> str:
 
 def _table(section: Section, options: OutputOptions) -> str:
     frame, numeric = display_frame(section, options)
-    human = section.human_frame(options.lang)
-    ids = (human if human is not None else section.polars()).columns
+    ids = section.people_frame(options.lang).columns
     head = "".join(
         f'<th class="n">{escape(c)}</th>' if n else f"<th>{escape(c)}</th>"
         for c, n in zip(frame.columns, numeric, strict=True)

@@ -78,7 +78,9 @@ def trend(province: KpiResult, config: Config, lang: str, months: list[str]) -> 
         if sum(v is not None for v in values) < 2:
             continue
         part.charts.append(
-            charts.line_chart(name(kpi, lang), months, {name(kpi, lang): values}, kpi.format == "pct", threshold(kpi))
+            charts.line_chart(
+                name(kpi, lang), months, {name(kpi, lang): values}, kpi.format == "pct", threshold(kpi), lang=lang
+            )
         )
     table = polars_frame(province.frame).select("month", *ids).filter(pl.col("month").is_in(months)).sort("month")
     percent = [k for k in ids if catalog[k].format == "pct"]
@@ -94,8 +96,9 @@ def regional(session, config: Config, month: str) -> KpiResult:
 
 
 def by_region(result: KpiResult, config: Config, lang: str, month: str) -> Built:
-    """Each KPI's 盟市 ranked best first, its threshold drawn and the regions breaching it in
-    red; the table marks the same cells."""
+    """Each KPI's 盟市 in the province's official order (the kpi result's order, the same row
+    in every chart), its threshold drawn and the regions breaching it in red; the table marks
+    the same cells."""
     catalog = config.kpis
     computed = {k.id for k in result.kpis}
     ids = [k for k in REGION_KPIS if k in computed]
@@ -104,12 +107,7 @@ def by_region(result: KpiResult, config: Config, lang: str, month: str) -> Built
     if not ids:
         part.notes.append(words(lang, "本月无分盟市指标", "no KPI by region for the month"))
         return part, []
-    frame = (
-        polars_frame(result.frame)
-        .filter(pl.col("region").is_not_null())
-        .select(["region", *ids])
-        .sort([ids[0], "region"], descending=[True, False], nulls_last=True)
-    )
+    frame = polars_frame(result.frame).filter(pl.col("region").is_not_null()).select(["region", *ids])
     regions = frame["region"].to_list()
     shown = [a for a in alerts if a.subject in ids]
     marked = {(regions.index(dict(a.where)["region"]), a.subject) for a in shown}
@@ -130,6 +128,7 @@ def by_region(result: KpiResult, config: Config, lang: str, month: str) -> Built
                 threshold=line,
                 breach_below=kpi.min is not None,
                 threshold_label=label,
+                keep_order=True,
             )
         )
     if shown:

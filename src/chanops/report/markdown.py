@@ -7,7 +7,6 @@ from __future__ import annotations
 from chanops.present.numbers import kpi_text
 from chanops.report.model import Card, Report, title, words
 
-MOVERS = 3
 DIGEST_PARTS = ("failures", "points", "funnel")
 
 
@@ -25,11 +24,12 @@ def render_markdown(report: Report) -> str:
     every = report.kpi_alerts
     if every:
         lines += ["", words(lang, "## 阈值告警", "## Threshold breaches"), ""]
-        lines += [f"- {b.words(lang)}" for b in every]
-    movers = _movers(report.cards)
-    if movers:
+        for alert in every:
+            lines += [f"- {alert.words(lang)}", *_why_line(report.alert_why(alert), lang)]
+    if report.movers:
         lines += ["", words(lang, "## 变化最大", "## Biggest moves"), ""]
-        lines += [_mover_line(card, lang) for card in movers]
+        for card in report.movers:
+            lines += [_mover_line(card, lang), *_why_line(report.mover_why(card), lang)]
     for part in report.parts:
         empty = not (part.tables or part.folded or part.charts)  # a part without data says so here too
         if (part.key in DIGEST_PARTS or empty) and part.summary:
@@ -65,18 +65,10 @@ def _headline_row(card: Card, lang: str) -> str:
     return f"| {name} | {value} | {kpi_text(kpi, card.previous)} | {change} | {limit} |"
 
 
-def _movers(cards: list[Card]) -> list[Card]:
-    """The rates that moved most in percentage points (numbers like complaints per million
-    do not compare with them)."""
-    rates = [c for c in cards if c.kpi.format == "pct" and c.change is not None and abs(c.change) >= 1e-4]
-    return sorted(rates, key=lambda c: abs(c.change or 0.0), reverse=True)[:MOVERS]
+def _why_line(sentence: str | None, lang: str) -> list[str]:
+    """The explain sentence, indented under its bullet."""
+    return [f"  - {words(lang, '原因：', 'Why: ')}{sentence}"] if sentence else []
 
 
 def _mover_line(card: Card, lang: str) -> str:
-    kpi = card.kpi
-    name = kpi.zh if lang == "zh" else kpi.en
-    verdict = words(lang, "向好", "better") if card.good_news else words(lang, "变差", "worse")
-    return (
-        f"- {name}: {kpi_text(kpi, card.previous)} → {kpi_text(kpi, card.value)} "
-        f"({kpi_text(kpi, card.change, change=True)}, {verdict})"
-    )
+    return f"- {card.move_words(lang)}"

@@ -46,6 +46,7 @@ class ReportRequest:
     month: str | None = None
     lang: str = "zh"
     points_budget: Decimal | None = None
+    region: str | None = None  # one 盟市's own report: its KPIs, its funnel, its staff …
 
 
 @dataclass
@@ -65,6 +66,18 @@ class Card:
         if self.change is None or abs(self.change) < 1e-12:
             return None
         return (self.change > 0) == self.kpi.good_when_higher
+
+    def move_words(self, lang: str) -> str:
+        """'收入保有率: 99.88% → 96.07% (-3.81pp, 变差)': the line a top mover gets in every
+        surface that lists the biggest moves."""
+        from chanops.present.numbers import kpi_text
+
+        name = self.kpi.zh if lang == "zh" else self.kpi.en
+        verdict = words(lang, "向好", "better") if self.good_news else words(lang, "变差", "worse")
+        return (
+            f"{name}: {kpi_text(self.kpi, self.previous)} → {kpi_text(self.kpi, self.value)} "
+            f"({kpi_text(self.kpi, self.change, change=True)}, {verdict})"
+        )
 
 
 @dataclass
@@ -90,6 +103,10 @@ class Report:
     alerts: list[Alert] = field(default_factory=list)
     check: CheckResult | None = None  # the data-completeness check run before anything else
     notes: list[str] = field(default_factory=list)  # caveats about the figures, for stderr too
+    region: str | None = None  # the 盟市 of a region's own report
+    movers: list[Card] = field(default_factory=list)  # the rates that moved most (report/why.py)
+    # the explain sentence under an alert (by its line) and under a mover (by its KPI id)
+    why: dict[str, str] = field(default_factory=dict)
 
     @property
     def kpi_alerts(self) -> list[Alert]:
@@ -97,7 +114,14 @@ class Report:
 
     @property
     def title(self) -> str:
-        return words(self.lang, f"渠道运营月报 {self.month}", f"Channel operations report {self.month}")
+        place = f" · {self.region}" if self.region else ""
+        return words(self.lang, f"渠道运营月报 {self.month}{place}", f"Channel operations report {self.month}{place}")
+
+    def alert_why(self, alert: Alert) -> str | None:
+        return self.why.get(alert.line)
+
+    def mover_why(self, card: Card) -> str | None:
+        return self.why.get(f"mover:{card.kpi.id}")
 
     def part(self, key: str) -> Part | None:
         return next((p for p in self.parts if p.key == key), None)

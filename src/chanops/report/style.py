@@ -29,6 +29,11 @@ h3 { font-size: 14px; color: var(--muted); margin: 14px 0 6px; font-weight: 600;
           margin-bottom: 14px; }
 .alerts strong { color: var(--bad); }
 .alerts ul { margin: 4px 0 0; padding-left: 20px; }
+.movers { background: #f3f7fb; border-left: 4px solid var(--blue); border-radius: 6px; padding: 8px 14px;
+          margin-bottom: 14px; }
+.movers ul { margin: 4px 0 0; padding-left: 20px; }
+.movers .mover-line { font-weight: 600; font-variant-numeric: tabular-nums; }
+.alerts .why, .movers .why { margin: 2px 0 6px; color: var(--muted, #555); font-size: 0.92em; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 12px; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; background: #fff; }
 .card.breach { border: 2px solid var(--bad); background: #fffafa; }
@@ -48,11 +53,16 @@ svg.chart { width: 100%; height: auto; display: block; }
 svg.spark { width: 120px; height: 32px; }
 .note { color: var(--muted); margin: 4px 0 10px; }
 .note.bad { color: var(--bad); font-weight: 600; }
-.tables { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 4px 24px; }
-.table-wrap { overflow-x: auto; }
+/* Tables sit side by side only when both fit whole: each starts at its own width (flex-basis
+   auto) and wraps onto a line of its own otherwise — a grid of equal halves cut the wider one
+   and hid its last columns in a scroll box. */
+.tables { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 4px 24px; }
+.table-wrap { flex: 1 1 auto; max-width: 100%; overflow-x: auto; }
 table { border-collapse: collapse; font-size: 13px; margin: 0 0 8px; width: 100%; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 10px; white-space: nowrap; }
 th { background: #eef3f8; text-align: left; font-weight: 600; position: sticky; top: 0; }
+/* a header may wrap (long English KPI names) so that a wide table fits the page; cells never */
+th { white-space: normal; vertical-align: bottom; }
 th.n, td.n { text-align: right; font-variant-numeric: tabular-nums; }
 td.breach { color: var(--bad); font-weight: 700; background: #fdecea; }
 tbody tr:nth-child(even) { background: #fafbfc; }
@@ -60,7 +70,7 @@ details { margin-top: 8px; }
 summary { cursor: pointer; color: var(--blue); }
 @media (max-width: 700px) {
   main, header.top, nav.toc { padding-left: 12px; padding-right: 12px; }
-  .charts, .tables { grid-template-columns: 1fr; }
+  .charts { grid-template-columns: 1fr; }
 }
 @page { size: A4 landscape; margin: 12mm; }
 @media print {
@@ -74,7 +84,6 @@ summary { cursor: pointer; color: var(--blue); }
   .card, svg.chart, .status, .alerts, tr { break-inside: avoid; }
   .charts { grid-template-columns: repeat(3, 1fr); }
   .cards { grid-template-columns: repeat(5, 1fr); }
-  .tables { grid-template-columns: 1fr 1fr; }
   th { position: static; }
   details:not([open]) { display: none; }
 }

@@ -3,8 +3,10 @@ breaches and the headline KPIs), then one sheet per table, named in the report's
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import IO
 
+from chanops.months import add_months
 from chanops.present.formats import OutputOptions
 from chanops.present.workbook import WORKBOOK_OPTIONS, add_formats, sheet_name, write_table
 from chanops.report.model import Report, words
@@ -14,11 +16,21 @@ def write_report_xlsx(report: Report, dest: IO, options: OutputOptions) -> None:
     import xlsxwriter
 
     with xlsxwriter.Workbook(dest, WORKBOOK_OPTIONS) as workbook:
+        workbook.set_properties(properties(report))
         formats = add_formats(workbook, report.lang)
         used: set[str] = set()
         _cover(workbook.add_worksheet(sheet_name("cover", report.lang, used)), report, options, formats)
         for section in report.sections():
             write_table(workbook.add_worksheet(sheet_name(section.title, report.lang, used)), section, options, formats)
+
+
+def properties(report: Report) -> dict:
+    """Document properties that depend on the report alone, so a re-run on the same data
+    writes the same bytes: xlsxwriter stamps the file with the clock unless given a created
+    date (its zip entries are already dated 1980). The date is the 1st of the next month,
+    the day the cron job reports the month."""
+    year, month = map(int, add_months(report.month, 1).split("-"))
+    return {"title": report.title, "author": "chanops", "created": datetime(year, month, 1)}
 
 
 def _cover(sheet, report: Report, options: OutputOptions, formats: dict) -> None:
@@ -53,6 +65,10 @@ def _cover(sheet, report: Report, options: OutputOptions, formats: dict) -> None
     for breach in every:
         sheet.write(row, 0, f"· {breach.words(lang)}", formats["bad"])
         row += 1
+        why = report.alert_why(breach)
+        if why:  # the explain sentence under its alert, as in the HTML and the Markdown
+            sheet.write(row, 0, f"  {words(lang, '原因：', 'Why: ')}{why}")
+            row += 1
     for note in report.notes + [n for p in report.parts if not (p.tables or p.folded) for n in p.notes]:
         sheet.write(row, 0, note)  # a KPI left out, a part without data: said on the cover
         row += 1

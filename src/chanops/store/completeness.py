@@ -10,11 +10,13 @@ What a cron job must know before it sends anything, tested on the warehouse:
   empty_days     days of M without any order, or any contact;
   reject_share   bad rows rejected by the loads that wrote M's rows, over the rows they
                  read (duplicates are not bad data).
-One row per test: figure, expectation, pass or breach.
+One row per test: the figure as a number (a count, or a share), the detail behind it
+(share of the median, the days, rows read), expectation, pass or breach.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 
 import pyarrow as pa
@@ -23,6 +25,7 @@ from chanops.engines import as_engine, only_row
 from chanops.errors import ConfigError
 from chanops.ingest.reject_codes import is_duplicate
 from chanops.months import add_months, days_of
+from chanops.regions import OFFICIAL_ORDER, region_sort_key
 from chanops.schema import KINDS
 from chanops.sql import lit
 
@@ -76,14 +79,29 @@ class CheckResult:
     month: str
     rows: list[dict] = field(default_factory=list)
 
-    def add(self, test: str, kind: str | None, region: str | None, figure, expectation: tuple[str, str], ok: bool):
-        """One test's row; `expectation` in Chinese and English."""
+    def add(
+        self,
+        test: str,
+        kind: str | None,
+        region: str | None,
+        figure: float,
+        expectation: tuple[str, str],
+        ok: bool,
+        *,
+        unit: str = "count",
+        detail: tuple[str, str] | None = None,
+    ):
+        """One test's row: the figure as a number in `unit` (count, or share for a fraction),
+        what explains it in `detail`, and `expectation`, each in Chinese and English."""
         self.rows.append(
             {
                 "test": test,
                 "kind": kind,
                 "region": region,
-                "figure": None if figure is None else str(figure),
+                "figure": float(figure),
+                "unit": unit,
+                "detail": detail[1] if detail else None,
+                "detail_zh": detail[0] if detail else None,
                 "expectation": expectation[1],
                 "expectation_zh": expectation[0],
                 "status": "pass" if ok else "breach",
@@ -95,33 +113,53 @@ class CheckResult:
         return [r for r in self.rows if r["status"] == "breach"]
 
     def table(self) -> pa.Table:
-        names = ["test", "kind", "region", "figure", "expectation", "status"]
-        return pa.table({n: pa.array([r[n] for r in self.rows], pa.string()) for n in names})
+        """One row per test; `figure` is a number (a count, or a share when `unit` is share)."""
+        names = ["test", "kind", "region", "figure", "unit", "detail", "expectation", "status"]
+        return pa.table(
+            {n: pa.array([r[n] for r in self.rows], pa.float64() if n == "figure" else pa.string()) for n in names}
+        )
 
     def for_people(self, lang: str) -> pa.Table:
-        """The table with test names and statuses in words of `lang`."""
+        """The table with test names, kinds, details, expectations and statuses in words of `lang`;
+        the figures stay numbers."""
         index = 0 if lang == "zh" else 1
         table = self.table()
         for name in ("test", "status"):
             words = [WORDS.get(v, (v, v))[index] for v in table[name].to_pylist()]
             table = table.set_column(table.schema.get_field_index(name), name, pa.array(words, pa.string()))
         if lang == "zh":
-            zh = pa.array([r["expectation_zh"] for r in self.rows], pa.string())
-            table = table.set_column(table.schema.get_field_index("expectation"), "expectation", zh)
+            for name in ("detail", "expectation"):
+                zh = pa.array([r[f"{name}_zh"] for r in self.rows], pa.string())
+                table = table.set_column(table.schema.get_field_index(name), name, zh)
             kinds = pa.array([KINDS[k].label if k else None for k in table["kind"].to_pylist()], pa.string())
             table = table.set_column(table.schema.get_field_index("kind"), "kind", kinds)
         return table
+
+    def for_reading(self, lang: str) -> pa.Table:
+        """for_people with each figure as text in its unit (3,223 or 0.01%), for tables read on
+        a screen, where one column cannot take a number format per row."""
+        table = self.for_people(lang)
+        texts = pa.array([figure_text(r) for r in self.rows], pa.string())
+        return table.set_column(table.schema.get_field_index("figure"), "figure", texts).drop_columns(["unit"])
 
     def breach_lines(self, lang: str = "en") -> list[str]:
         """One line per breach, for stderr (English) or the report (its language)."""
         lines = []
         for r in self.breaches:
-            where = " ".join(x for x in (r["kind"], r["region"]) if x)
+            kind = KINDS[r["kind"]].label if r["kind"] and lang == "zh" else r["kind"]
+            where = " ".join(x for x in (kind, r["region"]) if x)
             if lang == "zh":
-                lines.append(f"{WORDS[r['test']][0]} {where}：{r['figure']}（预期：{r['expectation_zh']}）")
+                detail = f"，{r['detail_zh']}" if r["detail_zh"] else ""
+                lines.append(f"{WORDS[r['test']][0]} {where}：{figure_text(r)}{detail}（预期：{r['expectation_zh']}）")
             else:
-                lines.append(f"{r['test']} {where}: {r['figure']} (expected {r['expectation']})")
+                detail = f" ({r['detail']})" if r["detail"] else ""
+                lines.append(f"{r['test']} {where}: {figure_text(r)}{detail} (expected {r['expectation']})")
         return lines
+
+
+def figure_text(row: dict) -> str:
+    """A test's figure as people read it: a count with thousands separators, a share in %."""
+    return f"{row['figure']:.2%}" if row["unit"] == "share" else f"{row['figure']:,.0f}"
 
 
 def _rows_in(con, kind: str, month: str) -> int:
@@ -167,17 +205,21 @@ def _volume(result: CheckResult, test: str, kind: str, region: str | None, now: 
         f"前三个月中位数 {median:,.0f} 的 {cfg.low:g}–{cfg.high:g} 倍",
         f"{cfg.low:g}–{cfg.high:g} × median {median:,.0f} of the previous months",
     )
-    result.add(test, kind, region, f"{now:,} ({ratio:.0%})", expectation, cfg.low <= ratio <= cfg.high)
+    detail = (f"为中位数的 {ratio:.0%}", f"{ratio:.0%} of the median")
+    result.add(test, kind, region, now, expectation, cfg.low <= ratio <= cfg.high, detail=detail)
 
 
-def check_month(con, month: str, config: CheckConfig | None = None) -> CheckResult:
-    """Every test of the month, in a fixed order: kinds, volumes, regions, days, rejects."""
+def check_month(
+    con, month: str, config: CheckConfig | None = None, regions: Sequence[str] = OFFICIAL_ORDER
+) -> CheckResult:
+    """Every test of the month, in a fixed order: kinds, volumes, regions (in `regions` order),
+    days, rejects."""
     cfg = config or CheckConfig()
     result = CheckResult(month)
     history_months = [add_months(month, -i) for i in range(HISTORY, 0, -1)]
     for kind in cfg.kinds:
         rows = _rows_in(con, kind, month)
-        result.add("kind_loaded", kind, None, f"{rows:,}", ("本月有数据", "> 0 rows for the month"), rows > 0)
+        result.add("kind_loaded", kind, None, rows, ("本月有数据", "> 0 rows for the month"), rows > 0)
     for kind in cfg.kinds:
         if KINDS[kind].mode not in ("event", "monthly"):
             continue
@@ -193,13 +235,12 @@ def check_month(con, month: str, config: CheckConfig | None = None) -> CheckResu
         )
     for kind in (k for k in REGION_KINDS if k in cfg.kinds):
         counts = _per_month(con, kind, month, by_region=True)
-        regions = sorted({r for (_m, r) in counts if r is not None})
-        for region in regions:
+        for region in sorted({r for (_m, r) in counts if r is not None}, key=region_sort_key(regions)):
             now = counts.get((month, region), 0)
             history = [counts.get((m, region), 0) for m in history_months]
             if now == 0:
                 vanished = ("有数据，与前几个月一样（本月消失）", "rows, as in the previous months (vanished)")
-                result.add("region_volume", kind, region, "0", vanished, False)
+                result.add("region_volume", kind, region, 0, vanished, False)
                 continue
             _volume(result, "region_volume", kind, region, now, history, cfg)
     for kind in (k for k in DAILY_KINDS if k in cfg.kinds):
@@ -208,14 +249,16 @@ def check_month(con, month: str, config: CheckConfig | None = None) -> CheckResu
             f"SELECT DISTINCT strftime({column}, '%Y-%m-%d') AS d FROM {kind} WHERE {KINDS[kind].in_months(month)}"
         )
         days = [d for d in days_of(month) if d not in set(present.column("d").to_pylist())]
-        shown = ", ".join(days[:5]) + (" …" if len(days) > 5 else "")
+        listed, more = days[:5], len(days) > 5
+        shown = ("、".join(listed) + ("…" if more else ""), ", ".join(listed) + (" …" if more else ""))
         result.add(
             "empty_days",
             kind,
             None,
-            f"{len(days)}" + (f" ({shown})" if days else ""),
+            len(days),
             ("每天都有数据", "every day of the month has rows"),
             not days,
+            detail=shown if days else None,
         )
     loads = " UNION ".join(
         f"SELECT DISTINCT _load_id FROM {kind} WHERE {KINDS[kind].in_months(month)}"
@@ -235,8 +278,10 @@ def check_month(con, month: str, config: CheckConfig | None = None) -> CheckResu
             "reject_share",
             None,
             None,
-            f"{share:.2%} ({bad:,} of {read:,})",
+            share,
             (f"≤ {cfg.max_reject_share:.2%}",) * 2,
             share <= cfg.max_reject_share,
+            unit="share",
+            detail=(f"读入 {read:,} 行，拒绝 {bad:,} 行", f"{bad:,} of {read:,} rows read"),
         )
     return result

@@ -4,6 +4,8 @@ Backs `chanops db info` and `chanops rejects`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 import polars as pl
 
@@ -75,13 +77,22 @@ LEDGER_TABLES = {
 }
 
 
-def schema(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def schema(con: duckdb.DuckDBPyConnection, views: Sequence[tuple[str, str, str, str]] = ()) -> pl.DataFrame:
     """Every table with its columns and types, and what each table holds — what `chanops sql`
-    can query."""
+    can query — then `views`, (view, column, type, holds) rows, and the ledger tables last."""
     described = {k.name: k.label for k in KINDS.values()} | LEDGER_TABLES
     frame = con.sql(
-        """SELECT table_name AS "table", column_name AS "column", data_type AS type
-           FROM information_schema.columns WHERE table_schema = 'main'
+        """SELECT table_name AS "table", 'table' AS kind, column_name AS "column", data_type AS type
+           FROM information_schema.columns WHERE table_schema = 'main' AND table_catalog = current_database()
            ORDER BY table_name LIKE '\\_%' ESCAPE '\\', table_name, ordinal_position"""
     ).pl()
-    return frame.with_columns(holds=pl.col("table").replace_strict(described, default=None, return_dtype=pl.String))
+    frame = frame.with_columns(holds=pl.col("table").replace_strict(described, default=None, return_dtype=pl.String))
+    if not views:
+        return frame
+    listed = pl.DataFrame(
+        [(table, "view", column, type_, holds) for table, column, type_, holds in views],
+        schema=frame.schema,
+        orient="row",
+    )
+    ledger = pl.col("table").str.starts_with("_")
+    return pl.concat([frame.filter(~ledger), listed, frame.filter(ledger)])

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chanops.present.output import Section
+from chanops.slices import Slices
 from chanops.tasks.result import Alert, TaskResult
 
 if TYPE_CHECKING:
@@ -19,13 +20,14 @@ FUNNEL_RATES = ("reach_rate", "conversion_rate", "wave_share")
 class FunnelRequest:
     month: str | None = None
     campaign: str | None = None
+    slices: Slices = Slices()  # --region/--product (chanops/slices.py)
 
 
 def run_funnel(session, config: Config, request: FunnelRequest) -> TaskResult:
     """SPEC §4 campaign funnel: per campaign and wave, users contacted, reached, converted."""
     from chanops.analysis.funnel import by_wave, campaign_funnel
 
-    month, frame = campaign_funnel(session, request.month, request.campaign)
+    month, frame = campaign_funnel(session, request.month, request.campaign, config.funnel)
     waves = by_wave(frame)
     return TaskResult(
         [
@@ -40,6 +42,7 @@ def run_funnel(session, config: Config, request: FunnelRequest) -> TaskResult:
 class QuotaRequest:
     month: str | None = None
     lang: str = "zh"
+    slices: Slices = Slices()  # --region/--product (chanops/slices.py)
 
 
 def run_quota(session, config: Config, request: QuotaRequest) -> TaskResult:
@@ -54,7 +57,8 @@ def run_quota(session, config: Config, request: QuotaRequest) -> TaskResult:
     )
     alerts = [Alert("quota", line, line, line) for line in over_quota(frame)]
     return TaskResult(
-        [Section(frame, f"quota {month}", percent=("utilization",))],
+        # the touchpoint column reads as its name for people: `label` is for programs
+        [Section(frame, f"quota {month}", percent=("utilization",), machine_only=("label",))],
         notes=notes,
         alerts=alerts,
         breach_summary=f"{len(alerts)} touchpoint(s) over quota in {month}",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chanops.present.output import Section
+from chanops.slices import Slices
 from chanops.tasks.result import TaskResult
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ class ScoresRequest:
     channel: str | None = None
     tier: str | None = None
     min_score: float | None = None
+    slices: Slices = Slices()  # --region/--product (chanops/slices.py)
 
 
 def run_scores(session, config: Config, request: ScoresRequest) -> TaskResult:
@@ -46,6 +48,7 @@ class TargetsRequest:
     channel: str
     month: str | None = None
     top: int | None = None
+    slices: Slices = Slices()  # --region/--product (chanops/slices.py)
 
 
 def run_targets(session, config: Config, request: TargetsRequest) -> TaskResult:
@@ -54,13 +57,14 @@ def run_targets(session, config: Config, request: TargetsRequest) -> TaskResult:
 
     month = _month(session, request.month)
     table = prefer.targets(session, month, request.channel, config.prefer, config.channels, request.top)
-    return TaskResult([Section(table, f"targets {request.channel} {month}")], value=table)
+    return TaskResult([Section(table, f"targets {request.channel} {month}", dispatch=True)], value=table)
 
 
 @dataclass(frozen=True)
 class ChurnedRequest:
     channel: str
     month: str | None = None
+    slices: Slices = Slices()  # --region/--product (chanops/slices.py)
 
 
 def run_churned(session, config: Config, request: ChurnedRequest) -> TaskResult:
@@ -69,13 +73,14 @@ def run_churned(session, config: Config, request: ChurnedRequest) -> TaskResult:
 
     month = _month(session, request.month)
     table = prefer.churned(session, month, request.channel, config.prefer, config.channels)
-    return TaskResult([Section(table, f"churned {request.channel} {month}")], value=table)
+    return TaskResult([Section(table, f"churned {request.channel} {month}", dispatch=True)], value=table)
 
 
 @dataclass(frozen=True)
 class PreferSummaryRequest:
     month: str | None = None
     lang: str = "zh"  # of the note saying which months each column counts
+    slices: Slices = Slices()  # --region/--product (chanops/slices.py)
 
 
 def run_prefer_summary(session, config: Config, request: PreferSummaryRequest) -> TaskResult:
@@ -97,6 +102,7 @@ class RetentionRequest:
     month: str | None = None
     base: str | None = None
     dims: tuple[str, ...] = ()
+    slices: Slices = Slices()  # --region/--product (chanops/slices.py)
 
 
 def run_retention(session, config: Config, request: RetentionRequest) -> TaskResult:
@@ -113,6 +119,7 @@ class LifecycleRequest:
     by_region: bool = False
     stage: str | None = None
     as_list: bool = False
+    slices: Slices = Slices()  # --region/--product (chanops/slices.py)
 
 
 def run_lifecycle(session, config: Config, request: LifecycleRequest) -> TaskResult:
@@ -121,6 +128,6 @@ def run_lifecycle(session, config: Config, request: LifecycleRequest) -> TaskRes
 
     check_stage(request.stage)
     month = _month(session, request.month)
-    table = lifecycle_view(session, month, request.by_region, request.stage, request.as_list)
+    table = lifecycle_view(session, month, request.by_region, request.stage, request.as_list, config.regions)
     title = f"{request.stage} {month}" if request.as_list else f"lifecycle {month}"
-    return TaskResult([Section(table, title, percent=("share",))], value=table)
+    return TaskResult([Section(table, title, percent=("share",), dispatch=request.as_list)], value=table)

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from chanops.tasks.result import TaskResult
 
+IGNORED_SHOWN = 20  # ignored column names in the summary: an extract may carry hundreds
+
 if TYPE_CHECKING:
     from chanops.config import Config
 
@@ -93,7 +95,8 @@ def describe(result, dry_run: bool = False) -> list[str]:
     if len(result.reasons) > 10:
         lines.append(f"  … and {len(result.reasons) - 10} more reasons (chanops rejects --kind {result.kind})")
     if result.ignored_columns:
-        lines.append(f"  ignored columns: {', '.join(result.ignored_columns)}")
+        shown, more = result.ignored_columns[:IGNORED_SHOWN], len(result.ignored_columns) - IGNORED_SHOWN
+        lines.append(f"  ignored columns: {', '.join(shown)}" + (f" … and {more:,} more" if more > 0 else ""))
     if dry_run:
         lines[0] += " — dry run, nothing written"
         lines += dry_run_rejects(result)

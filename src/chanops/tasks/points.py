@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from chanops.present.output import Section
+from chanops.slices import Slices, keep_sliced
 from chanops.tasks.result import TaskResult
 
 if TYPE_CHECKING:
@@ -19,13 +20,14 @@ MATCH_RATE = ("match_rate",)
 @dataclass(frozen=True)
 class PointsMonth:
     month: str
+    slices: Slices = Slices()  # --region/--product (chanops/slices.py)
 
 
 def run_match(session, config: Config, request: PointsMonth) -> TaskResult:
     """One row per claim of the month: status, held_by, fee, earned."""
     from chanops.points import reconcile
 
-    table = reconcile.match(session, request.month)
+    table = keep_sliced(reconcile.match(session, request.month), request.slices)
     return TaskResult([Section(table, f"claims {request.month}")], value=table)
 
 
@@ -46,6 +48,7 @@ def run_statement_task(session, config: Config, request: PointsRequest) -> TaskR
 class PointsSummaryRequest:
     month: str
     by: str = "store"
+    slices: Slices = Slices()  # --region/--product (chanops/slices.py)
 
 
 def run_summary(session, config: Config, request: PointsSummaryRequest) -> TaskResult:
@@ -53,8 +56,8 @@ def run_summary(session, config: Config, request: PointsSummaryRequest) -> TaskR
     store, region, department or product, and the same for the whole month."""
     from chanops.points import reconcile
 
-    table = reconcile.summary(session, request.month, request.by)
-    total = reconcile.summary(session, request.month, None)
+    table = reconcile.summary(session, request.month, request.by, request.slices, config.regions)
+    total = reconcile.summary(session, request.month, None, request.slices)
     return TaskResult(
         [
             Section(table, f"summary by {request.by} {request.month}", percent=MATCH_RATE),
@@ -68,7 +71,7 @@ def run_unclaimed(session, config: Config, request: PointsMonth) -> TaskResult:
     """Valid records billing has that no staff claimed (SPEC §6.7)."""
     from chanops.points import reconcile
 
-    table = reconcile.unclaimed(session, request.month)
+    table = keep_sliced(reconcile.unclaimed(session, request.month), request.slices)
     return TaskResult([Section(table, f"unclaimed {request.month}")], value=table)
 
 

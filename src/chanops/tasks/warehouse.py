@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from chanops.ingest.extract_table import ExtractTable
 from chanops.present.output import Section
 from chanops.tasks.result import Alert, TaskResult
 
@@ -38,10 +39,18 @@ def run_check(session, config: Config, request: CheckRequest) -> TaskResult:
     from chanops.store.coverage import resolve_months
 
     [month] = resolve_months(session, request.month)
-    result = check_month(session, month, config.check)
+    result = check_month(session, month, config.check, config.regions)
     alerts = completeness_alerts(result)
     return TaskResult(
-        [Section(result.table(), f"check {month}", human=lambda lang: pl.from_arrow(result.for_people(lang)))],
+        [
+            Section(
+                result.table(),
+                f"check {month}",
+                human=lambda lang: pl.from_arrow(result.for_reading(lang)),
+                percent=("figure",),
+                row_kinds="unit",  # counts as #,##0, the reject share as 0.00%, in a workbook
+            )
+        ],
         alerts=alerts,
         breach_summary=f"{len(alerts)} completeness test(s) breached for {month}",
         value=result,
@@ -67,10 +76,12 @@ def run_info(session, config: Config, request: InfoRequest) -> TaskResult:
 
 
 def run_schema(session, config: Config, request: InfoRequest) -> TaskResult:
-    """The warehouse's tables and columns, with what each holds."""
+    """The warehouse's tables and columns, with what each holds, and the views chanops sql adds."""
     from chanops.store import inventory
+    from chanops.tasks.sql_views import describe
 
-    return TaskResult([Section(inventory.schema(session.warehouse()), "schema")])
+    con = session.warehouse()
+    return TaskResult([Section(inventory.schema(con, describe(con, config)), "schema")])
 
 
 def run_migrate(session, config: Config, request: InfoRequest) -> TaskResult:
@@ -99,15 +110,53 @@ def run_rejects(session, config: Config, request: RejectsRequest) -> TaskResult:
 @dataclass(frozen=True)
 class SqlRequest:
     statement: str
+    files: tuple[ExtractTable, ...] = ()  # --file NAME[:KIND]=PATH: read-only tables for this query
 
 
 def run_sql_task(session, config: Config, request: SqlRequest) -> TaskResult:
-    """Read-only SQL on the warehouse."""
+    """Read-only SQL on the warehouse, the views of what the commands compute, and the local
+    extracts given with --file."""
     from chanops.store.query import run_sql
+    from chanops.tasks.sql_views import create_views, named_in
 
-    table = run_sql(session.warehouse(), request.statement)
+    con = session.warehouse()
+    extracts = read_extract_tables(con, config, request.files)
+
+    def prepare() -> None:
+        create_views(con, config, named_in(request.statement))
+        for name, table in extracts.items():
+            con.register(name, table)  # an Arrow scan: the statement can read it, never write it
+
+    table = run_sql(con, request.statement, prepare)
     free_text = tuple(n for n in table.column_names if n != "msisdn")
     return TaskResult([Section(table, "sql", free_text=free_text)], value=table)
+
+
+def read_extract_tables(con, config: Config, files: tuple[ExtractTable, ...]) -> dict[str, Any]:
+    """Each --file read as its Arrow table, by name. A name that would hide a warehouse table
+    or a view, an SQL keyword or a name given twice is refused before any file is read."""
+    from chanops.errors import UsageError
+    from chanops.ingest.extract_table import read_extract
+    from chanops.tasks.sql_views import VIEWS
+
+    if not files:
+        return {}
+    tables = {row[0].lower() for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    reserved = "SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category = 'reserved'"
+    keywords = {row[0].lower() for row in con.execute(reserved).fetchall()}
+    seen: set[str] = set()
+    for spec in files:
+        name = spec.name.lower()
+        if name in tables:
+            raise UsageError(f"--file {spec.name}: the warehouse has a table {spec.name}; choose another name")
+        if name in VIEWS:
+            raise UsageError(f"--file {spec.name}: {spec.name} is a view of chanops sql; choose another name")
+        if name in keywords:
+            raise UsageError(f"--file {spec.name}: {spec.name} is an SQL keyword; choose another name")
+        if name in seen:
+            raise UsageError(f"--file {spec.name}: the name is given twice")
+        seen.add(name)
+    return {spec.name: read_extract(spec, config) for spec in files}
 
 
 @dataclass(frozen=True)
