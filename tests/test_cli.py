@@ -25,15 +25,17 @@ def test_db_info_and_rejects_as_json(chanops, tmp_path, db):
         "loads": 1,
         "rejected": 2,
     }
-    assert data["rejects"] == [{"kind": "orders", "reason": "not an 11-digit mobile number", "count": 2}]
+    assert data["rejects"] == [
+        {"kind": "orders", "code": "bad_phone", "reason": "not an 11-digit mobile number", "count": 2}
+    ]
     assert data["loads"][0]["rows_read"] == 200
 
     rejects = chanops("rejects", "--kind", "orders", "--db", db, "--format", "csv")
     assert rejects.exit_code == 0
     assert rejects.stdout.splitlines() == [
-        "load_id,kind,file,line,column,value,reason",
-        f"1,orders,{path},2,msisdn,12345,not an 11-digit mobile number",
-        f"1,orders,{path},102,msisdn,12345,not an 11-digit mobile number",
+        "load_id,kind,file,line,column,value,code,reason",
+        f"1,orders,{path},2,msisdn,12345,bad_phone,not an 11-digit mobile number",
+        f"1,orders,{path},102,msisdn,12345,bad_phone,not an 11-digit mobile number",
     ]
 
 

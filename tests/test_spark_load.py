@@ -143,8 +143,9 @@ def test_resent_files_replace_and_a_refused_load(spark, tmp_path):
     """November o1–o3 loaded. The same bytes again: skipped. The same rows with CRLF ends:
     every row a duplicate, skipped. --replace with o7 alone for November: November holds o7
     only (3 earlier rows replaced). A file with 1 bad row of 2 at the default 1% limit:
-    refused, and the lake — rows, ledger, staging — is exactly as before; refused as the
-    first load of a new lake, no directory is left."""
+    refused, and the lake's rows are exactly as before; as the DuckDB loader does (SPEC §2.1),
+    the refusal is on record: ledger load 3 `refused` and its 1 reject (before: nothing kept).
+    Refused as the first load of a new lake, the lake holds only that record."""
     lake = str(tmp_path / "lake")
     first = write(tmp_path / "nov.csv", [HEADER, *(GOOD.format(n=n) for n in (1, 2, 3))])
     [loaded] = load_to_lake(spark, lake, "orders", [str(first)], CHANNELS)
@@ -160,15 +161,23 @@ def test_resent_files_replace_and_a_refused_load(spark, tmp_path):
     assert replaced.replaced == [("2022-11", 3)]
     assert lake_rows(tmp_path / "lake", "SELECT order_id FROM {t}") == [("o7",)]
 
-    before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "lake").rglob("*"))
+    before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "lake" / "orders").rglob("*"))
     bad = write(tmp_path / "bad.csv", [HEADER, GOOD.format(n=8), "o9,yesterday,13800000009,包头,app,流量包,成功"])
     with pytest.raises(LoadRejected, match="1 of 2 rows rejected"):
         load_to_lake(spark, lake, "orders", [str(bad)], CHANNELS)
-    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "lake").rglob("*")) == before
-    assert sorted(Lake(spark, lake).load_ids()) == [1, 2]
-    with pytest.raises(LoadRejected):  # the first load of a new lake: no lake is left behind
+    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "lake" / "orders").rglob("*")) == before
+    assert not any((tmp_path / "lake" / "_staging").glob("*"))  # no transaction left behind
+    assert sorted(Lake(spark, lake).load_ids()) == [1, 2, 3]
+    ledger = "SELECT load_id, rows_read, rows_loaded, rows_rejected, status FROM {t} WHERE load_id = 3"
+    assert lake_rows(tmp_path / "lake", ledger, kind="_loads") == [(3, 2, 0, 1, "refused")]
+    assert lake_rows(tmp_path / "lake", "SELECT load_id, line, code FROM {rejects} WHERE load_id = 3") == [
+        (3, 3, "not_a_timestamp")
+    ]
+    with pytest.raises(LoadRejected):  # the first load of a new lake: only the refusal's record
         load_to_lake(spark, str(tmp_path / "new-lake"), "orders", [str(bad)], CHANNELS)
-    assert not (tmp_path / "new-lake").exists()
+    new_lake = tmp_path / "new-lake"
+    assert sorted(p.name for p in new_lake.iterdir() if p.name != "_staging") == ["_loads", "_rejects"]
+    assert not any((new_lake / "_staging").glob("*")) and not (new_lake / "orders").exists()
 
 
 def test_an_interrupted_commit_is_finished_before_anything_reads(spark, tmp_path, monkeypatch):
@@ -187,12 +196,12 @@ def test_an_interrupted_commit_is_finished_before_anything_reads(spark, tmp_path
     assert (tmp_path / "lake" / "_staging").exists() and not (tmp_path / "lake" / "orders").exists()
     engine = SparkEngine(lake, prepare=finish_interrupted_load)  # as the CLI opens a lake
     assert engine.table("SELECT count(*) AS n FROM orders").to_pylist() == [{"n": 2}]
-    assert not (tmp_path / "lake" / "_staging").exists()
+    assert not any((tmp_path / "lake" / "_staging").glob("*"))  # no transaction left behind
 
 
 def test_customer_snapshots_and_rules_as_the_duckdb_loader(spark, tmp_path):
     """Customers: a first snapshot, then one on 2022-12-01 where c2 changed region and c3 is
-    new (c1 unchanged: a duplicate). Rules: two products, then a rule overlapping the first.
+    new (c1 unchanged, not a reject). Rules: two products, then a rule overlapping the first.
     Both lakes hold exactly what the warehouse holds."""
     c1 = write(
         tmp_path / "c1.csv",

@@ -49,7 +49,7 @@ def test_rejects_and_db_info_name_kinds_and_reasons_in_chinese(chanops, tmp_path
     zh = chanops("rejects", "--db", db, "--format", "markdown")
     assert "| 业务办理记录 |" in zh.stdout and "不是 11 位手机号码" in zh.stdout, zh.stdout
     info = chanops("db", "info", "--db", db, "--format", "markdown")
-    assert "业务办理记录 | 不是 11 位手机号码 | 1" in info.stdout.replace("  ", " "), info.stdout
+    assert "业务办理记录 | bad_phone | 不是 11 位手机号码 | 1" in info.stdout.replace("  ", " "), info.stdout
     en = chanops("rejects", "--db", db, "--format", "markdown", "--lang", "en")
     assert "| orders " in en.stdout and "not an 11-digit mobile number" in en.stdout
     machine = chanops("rejects", "--db", db, "--format", "csv")

@@ -272,3 +272,14 @@ def table_ddl(k: Kind) -> str:
     if k.mode == "snapshot":
         cols += ["_valid_from DATE", "_valid_to DATE", "_seen DATE[]"]  # _seen: as-of dates that showed it
     return f"CREATE TABLE IF NOT EXISTS {k.name} ({', '.join(cols)})"
+
+
+def seen_of_old_state(first_shown: str | None = None) -> str:
+    """`_seen` of a customer state recorded before states kept it: the as-of of the load that
+    wrote it when that is known (`first_shown`, an expression: the lake's ledger has it), else
+    where the state starts; a first state, which starts at the beginning, the day before the
+    next one, or else 1970-01-01 — earlier than any snapshot to come, as such a state was
+    treated when it was loaded. The warehouse migration and the reading of a lake written
+    before `_seen` both take it from here."""
+    known = f"{first_shown}, " if first_shown else ""
+    return f"[coalesce({known}_valid_from, _valid_to - 1, DATE '1970-01-01')]"

@@ -135,12 +135,12 @@ def load(
 
 def _load_with_spark(request, shared: Shared, to) -> None:
     from chanops.errors import UsageError
-    from chanops.tasks.load import run_lake_load
+    from chanops.tasks.load import refusal, run_lake_load
 
     if shared.engine != "spark":
         raise UsageError("--to is where --engine spark loads; the DuckDB loader writes to --db")
-    if request.dry_run:
-        raise UsageError("--dry-run is for the DuckDB loader; try it on a sample with --db")
     if to is None:
         raise UsageError("--engine spark needs --to DIR|URL: the lake to load into")
-    render(run_lake_load(shared.config, request, to, shared.spark_master, shared.spark_conf or []), None)
+    task = run_lake_load(shared.config, request, to, shared.spark_master, shared.spark_conf or [])
+    render(task, None)
+    refusal(task)

@@ -124,8 +124,10 @@ class SparkEngine:
         }
 
         def read(directory: str):
+            from chanops.lake.store import read_lake_table  # a lake chanops wrote before is read as today's
+
             try:
-                return self.spark.read.parquet(f"{source.rstrip('/')}/{directory}")
+                return read_lake_table(self.spark, views[directory], [f"{source.rstrip('/')}/{directory}"])
             except AnalysisException:  # a directory without data files
                 return None
 
@@ -234,7 +236,7 @@ def table_columns() -> dict[str, list[tuple[str, str]]]:
         columns = [(c.name, spark_types.get(SQL_TYPES[c.type], SQL_TYPES[c.type])) for c in kind.columns]
         views[kind.name] = [*columns, ("_load_id", "BIGINT")]
         if kind.mode == "snapshot":
-            views[kind.name] += [("_valid_from", "DATE"), ("_valid_to", "DATE")]
+            views[kind.name] += [("_valid_from", "DATE"), ("_valid_to", "DATE"), ("_seen", "ARRAY<DATE>")]
     views["_adjustments"] = [
         ("adjust_id", "BIGINT"),
         ("month", "STRING"),
@@ -254,6 +256,7 @@ def table_columns() -> dict[str, list[tuple[str, str]]]:
         ("rows_loaded", "BIGINT"),
         ("rows_rejected", "BIGINT"),
         ("as_of", "DATE"),
+        ("status", "STRING"),
     ]
     views["_points_runs"] = [
         ("run_id", "BIGINT"),
@@ -279,5 +282,6 @@ def table_columns() -> dict[str, list[tuple[str, str]]]:
         ("`column`", "STRING"),
         ("value", "STRING"),
         ("reason", "STRING"),
+        ("code", "STRING"),
     ]
     return views

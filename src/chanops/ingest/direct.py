@@ -26,9 +26,10 @@ import duckdb
 
 from chanops.channels import Channel
 from chanops.engines import only_row
-from chanops.ingest import accounting, keys
+from chanops.ingest import accounting, keys, rules
 from chanops.ingest.normalize import value_sql
 from chanops.ingest.readers import OpenedExtract, unparseable
+from chanops.ingest.reject_codes import is_duplicate
 from chanops.ingest.staging import stage_sql
 from chanops.schema import Kind
 from chanops.sql import ident, lit
@@ -122,6 +123,7 @@ def _settle(con, k: Kind, source: OpenedExtract, mapping, channels, load_id: int
     if bad > MOST_BAD_ROWS:
         return None
     key_cols = ", ".join(ident(c) for c in k.key)
+    others = f"(SELECT * FROM {k.name} WHERE _load_id NOT IN ({load_id}, {-load_id}))"  # loaded before
     concern = f"_concern_{load_id}"  # keys loaded before, or repeated in this file
     # Repeated keys: their 64-bit hashes are grouped first (a fifth cheaper than grouping the
     # keys over every appended row, and less memory), then only the rows whose hash repeats
@@ -129,7 +131,7 @@ def _settle(con, k: Kind, source: OpenedExtract, mapping, channels, load_id: int
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {concern} AS
         SELECT DISTINCT {key_cols} FROM {k.name}
-        WHERE _load_id = {load_id} AND {keys.already_loaded(k, k.name, but_load=load_id)}
+        WHERE _load_id = {load_id} AND {rules.key_loaded(k, k.name, others)}
         UNION
         SELECT {key_cols} FROM {k.name}
         WHERE _load_id = {load_id} AND hash({key_cols}) IN (
@@ -146,19 +148,19 @@ def _settle(con, k: Kind, source: OpenedExtract, mapping, channels, load_id: int
         staged = _suspects_staged(k, source, mapping, channels, load_id, concern)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {settle} AS SELECT * FROM ({staged}) s WHERE s._bad_reason IS NOT NULL "
-            f"OR {in_concern.format(c=concern, same=keys.same_key(k, 'c', 's'))}"
+            f"OR {in_concern.format(c=concern, same=rules.same_key(k, 'c', 's'))}"
         )
         again = only_row(con, f"SELECT count(_bad_reason) FROM {settle}")[0]
         if again != bad:  # the second reading disagrees: let staging name every line
             return None
         con.execute(
             f"DELETE FROM {k.name} WHERE _load_id = {-load_id} OR (_load_id = {load_id} AND "
-            f"{in_concern.format(c=concern, same=keys.same_key(k, 'c', k.name))})"
+            f"{in_concern.format(c=concern, same=rules.same_key(k, 'c', k.name))})"
         )
         correction = keys.find_correction(con, k, settle)
         if correction:
             raise correction.refusal(source.path, k)
-        keys.mark_duplicates(con, k, settle)
+        keys.mark_grain(con, k, settle)
         names = ", ".join(ident(c.name) for c in k.columns)
         con.execute(
             f"INSERT INTO {k.name} ({names}, _load_id) SELECT {names}, {load_id} FROM {settle} "
@@ -166,12 +168,12 @@ def _settle(con, k: Kind, source: OpenedExtract, mapping, channels, load_id: int
         )
         con.execute(
             f"""INSERT INTO _rejects SELECT {load_id}, {lit(k.name)}, {lit(str(source.path))},
-                       _record - 1 + {source.first_line}, _bad_column, _bad_value, _bad_reason
+                       _record - 1 + {source.first_line}, _bad_column, _bad_value, _bad_reason, _bad_code
                 FROM {settle} WHERE _bad_reason IS NOT NULL ORDER BY _record"""
         )
         rejected, duplicates = only_row(
             con,
-            f"SELECT count(_bad_reason), count(*) FILTER (WHERE starts_with(_bad_reason, 'duplicate')) FROM {settle}",
+            f"SELECT count(_bad_reason), count(*) FILTER (WHERE {is_duplicate('_bad_code')}) FROM {settle}",
         )
         return Appended(rows=appended, rejected=int(rejected), duplicates=int(duplicates))
     finally:

@@ -58,13 +58,14 @@ def unquoted_sql(field: str, delimiter: str) -> str:
 
 
 def line_fault_sql(well_formed: str, count: str, filled_beyond: str, width: int) -> str:
-    """Why a line is no record of `width` fields (SQL for DuckDB and Spark), or NULL. Fields
-    beyond the width are too many only when one holds a value (`filled_beyond` counts them):
-    DuckDB's reader takes `a,b,c,` or `a,b,c,,""` as three fields."""
+    """Why a line is no record of `width` fields (SQL for DuckDB and Spark), or NULL — named as
+    DuckDB's CSV reader names it, so its code and words come from reject_codes.TEXT_ERRORS.
+    Fields beyond the width are too many only when one holds a value (`filled_beyond` counts
+    them): DuckDB's reader takes `a,b,c,` or `a,b,c,,""` as three fields."""
     return (
-        f"CASE WHEN NOT {well_formed} THEN 'unterminated or stray quote' "
-        f"WHEN {filled_beyond} > 0 THEN 'too many fields on the line' "
-        f"WHEN {count} < {width} THEN 'too few fields on the line' END"
+        f"CASE WHEN NOT {well_formed} THEN 'UNQUOTED VALUE' "
+        f"WHEN {filled_beyond} > 0 THEN 'TOO MANY COLUMNS' "
+        f"WHEN {count} < {width} THEN 'MISSING COLUMNS' END"
     )
 
 

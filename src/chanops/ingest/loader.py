@@ -9,9 +9,11 @@ The pipeline per file, every step a DuckDB statement:
   3. stage: normalize every column and name the first bad one of each row (staging.py);
   4. account for every physical line; re-read line by line if a stray quote swallowed
      lines (accounting.py);
-  5. with --replace, delete the partitions the file covers; mark keys already in the
-     warehouse or repeated in the file as duplicates (keys.py);
-  6. append good rows, quarantine bad ones with file/physical line/column/value/reason.
+  5. the grain rules (rules.py, applied by keys.py): with --replace, delete the partitions
+     the file covers; else refuse a correction; mark keys already in the warehouse or
+     repeated in the file as duplicates, and overlapping rules; a snapshot is merged into
+     the customers' history (history.py, applied by snapshot.py);
+  6. append good rows, quarantine bad ones with file/physical line/column/value/code/reason.
 If any file fails, or bad rows exceed --max-reject-rate (any with --strict), the
 transaction is rolled back and the warehouse is exactly as before.
 """
@@ -21,79 +23,25 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
 from chanops.channels import Channel
-from chanops.config import DEFAULT_MAX_REJECT_RATE
 from chanops.engines import first_row, only_row
 from chanops.errors import InputFileError, LoadRejected, UsageError, WarehouseUnwritable
-from chanops.ingest import accounting, direct, keys, snapshot
+from chanops.ingest import accounting, direct, keys, outcome, rules, snapshot
 from chanops.ingest.lineends import LineEnds
+from chanops.ingest.outcome import FileLoad, LoadOptions
 from chanops.ingest.readers import OpenedExtract, fingerprint, open_extract, unparseable
+from chanops.ingest.reject_codes import is_duplicate, text_error_sql
 from chanops.ingest.staging import header_fit, map_headers, stage_sql
 from chanops.schema import KINDS, Kind
 from chanops.sql import ident, lit
+
+__all__ = ["FileLoad", "LoadOptions", "load_files"]  # the options and results are outcome.py's
 from chanops.store.warehouse import storage_problem
-
-# DuckDB's CSV error types, in words an analyst can act on.
-TEXT_ERROR_REASONS = {
-    "TOO MANY COLUMNS": "too many fields on the line",
-    "MISSING COLUMNS": "too few fields on the line",
-    "INVALID ENCODING": "not valid UTF-8 (try --encoding gb18030)",
-    "UNQUOTED VALUE": "unterminated or stray quote",
-    "LINE SIZE OVER MAXIMUM": "line too long",
-}
-DUPLICATE = "duplicate"  # reasons of duplicates start with this word; they are not bad data
-
-
-@dataclass
-class LoadOptions:
-    encoding: str = "auto"
-    strict: bool = False
-    max_reject_rate: float = DEFAULT_MAX_REJECT_RATE
-    replace: bool = False
-    column_map: dict[str, str] = field(default_factory=dict)  # header in file -> canonical column
-    as_of: date | None = None  # customers: the date the snapshot describes (else from the file; never today)
-    dry_run: bool = False  # everything a load does, then rolled back: not even the ledger is written
-
-
-@dataclass
-class FileLoad:
-    """What happened to one file: the load summary printed on stderr."""
-
-    file: str
-    kind: str
-    load_id: int | None = None
-    encoding: str | None = None
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_rejected: int = 0  # duplicates included: read = loaded + rejected
-    duplicates: int = 0
-    reasons: list[tuple[str, int]] = field(default_factory=list)
-    skipped: str | None = None  # why nothing was loaded: 'same bytes' or 'all rows already loaded'
-    replaced: list[tuple[str, int]] = field(default_factory=list)  # (month/product/'customers', rows)
-    ignored_columns: list[str] = field(default_factory=list)
-    preamble: list[str] = field(default_factory=list)  # lines above the header, skipped
-    blank_lines: int = 0
-    line_mode: bool = False  # re-read line by line after an unterminated quote
-    as_of: date | None = None  # a snapshot: the day it describes
-    customers: tuple[int, int, int] | None = None  # a snapshot: customers new, changed, unchanged
-    fingerprint: str | None = None
-    refused: str | None = None  # why the load was refused for its reject share (its rejects are kept)
-    reject_rows: list[tuple] = field(default_factory=list)  # dry run: (line, column, value, reason)
-
-    @property
-    def bad_rows(self) -> int:
-        return self.rows_rejected - self.duplicates
-
-    @property
-    def reject_rate(self) -> float:
-        """Bad rows over rows read; duplicates are not bad data and do not count."""
-        return self.bad_rows / self.rows_read if self.rows_read else 0.0
 
 
 class _Loader:
@@ -141,9 +89,7 @@ class _Loader:
                 result.replaced = keys.replace_partitions(self.con, self.k, stage, keep_loads=self.written)
             elif correction := keys.find_correction(self.con, self.k, stage):
                 raise correction.refusal(path, self.k)
-            keys.mark_duplicates(self.con, self.k, stage)
-            if self.k.mode == "reference":
-                keys.mark_overlapping_rules(self.con, stage)
+            keys.mark_grain(self.con, self.k, stage)
             self.write(stage, source, result, fp, account)
         finally:
             self.drop(stage)
@@ -170,14 +116,7 @@ class _Loader:
         """Were these bytes loaded before and are all the rows that load wrote still in the
         warehouse? Rows a later --replace removed must load again (SPEC §2.1: the rows, not
         the bytes once seen, decide)."""
-        return bool(
-            self.scalar(
-                f"""SELECT count(*) FROM _loads l WHERE l.kind = ? AND l.fingerprint = ?
-                    AND coalesce(l.status, 'loaded') = 'loaded'
-                    AND l.rows_loaded = (SELECT count(*) FROM {self.k.name} t WHERE t._load_id = l.load_id)""",
-                [self.k.name, fp],
-            )
-        )
+        return bool(self.scalar(rules.still_loaded_sql(self.k, fp, "_loads", self.k.name)))
 
     def open(self, path: Path, result: FileLoad, tag: str, line_mode: bool, ends: LineEnds | None):
         """Open the extract and map its headers; the summary learns encoding, ignored columns
@@ -219,17 +158,8 @@ class _Loader:
 
     def tally(self, result: FileLoad) -> None:
         """Rejected, duplicates, loaded and reasons of a load from what _rejects holds for it."""
-        load_id = result.load_id
-        result.rows_rejected = int(self.scalar("SELECT count(*) FROM _rejects WHERE load_id = ?", [load_id]))
-        result.duplicates = int(
-            self.scalar(
-                f"SELECT count(*) FROM _rejects WHERE load_id = ? AND starts_with(reason, '{DUPLICATE}')", [load_id]
-            )
-        )
-        result.rows_loaded = result.rows_read - result.rows_rejected
-        result.reasons = self.con.execute(
-            "SELECT reason, count(*) FROM _rejects WHERE load_id = ? GROUP BY 1 ORDER BY 2 DESC, 1", [load_id]
-        ).fetchall()
+        rejects = f"(SELECT * FROM _rejects WHERE load_id = {int(result.load_id or 0)})"
+        outcome.tally(result, self.con.execute(outcome.tally_sql(rejects)).fetchall())
 
     def next_load_id(self) -> int:
         return int(self.scalar("SELECT coalesce(max(load_id), 0) + 1 FROM _loads"))
@@ -322,7 +252,7 @@ class _Loader:
         counts = only_row(
             self.con,
             f"SELECT count(*) FILTER (WHERE _bad_reason IS NULL), "
-            f"count(*) FILTER (WHERE starts_with(_bad_reason, '{DUPLICATE}')) FROM {stage}",
+            f"count(*) FILTER (WHERE {is_duplicate('_bad_code')}) FROM {stage}",
         )
         good, duplicates = int(counts[0]), int(counts[1])
         if good == 0 and duplicates == staged and text_bad == 0 and not self.options.replace:
@@ -343,7 +273,7 @@ class _Loader:
         lines = accounting.line_numbers_sql(stage, source, account)
         self.con.execute(
             f"""INSERT INTO _rejects
-                SELECT ?, ?, ?, n.line, s._bad_column, s._bad_value, s._bad_reason
+                SELECT ?, ?, ?, n.line, s._bad_column, s._bad_value, s._bad_reason, s._bad_code
                 FROM {stage} s JOIN ({lines}) n ON n.rid = s._record
                 WHERE s._bad_reason IS NOT NULL ORDER BY n.line""",
             [load_id, k.name, file],
@@ -355,12 +285,11 @@ class _Loader:
         self.record(result, fp)
 
     def insert_text_rejects(self, source, stage, account, load_id: int, file: str) -> None:
-        reasons = " ".join(f"WHEN {lit(t)} THEN {lit(r)}" for t, r in TEXT_ERROR_REASONS.items())
+        code, reason = text_error_sql("error_type")
         headers = " ".join(f"WHEN 'c{i}' THEN {lit(h)}" for i, h in enumerate(source.headers))
         self.con.execute(
             f"""INSERT INTO _rejects
-                SELECT ?, ?, ?, physical, CASE column_name {headers} END, left(csv_line, 200),
-                       CASE error_type {reasons} ELSE lower(error_type) END
+                SELECT ?, ?, ?, physical, CASE column_name {headers} END, left(csv_line, 200), {reason}, {code}
                 FROM ({accounting.reject_lines_sql(source, stage, account)})""",
             [load_id, self.k.name, file],
         )
@@ -403,15 +332,16 @@ def load_files(
             results.append(result)
             if on_file:
                 on_file(result)
-            if result.bad_rows and (options.strict or result.reject_rate > options.max_reject_rate):
-                result.refused = _refusal(path, result, options)
+            result.refused = outcome.refusal(path, result, options)
+            if result.refused:
                 refused = result
                 break
         if options.dry_run:
             for result in results:
                 if result.load_id is not None:
                     result.reject_rows = con.execute(
-                        'SELECT line, "column", value, reason FROM _rejects WHERE load_id = ? ORDER BY line',
+                        'SELECT line, "column", value, code, reason FROM _rejects WHERE load_id = ? '
+                        f"ORDER BY line LIMIT {outcome.DRY_RUN_REJECTS}",
                         [result.load_id],
                     ).fetchall()
             _rollback(con)
@@ -430,15 +360,6 @@ def load_files(
             f"{refused.load_id}: chanops rejects --load {refused.load_id}"
         )
     return results
-
-
-def _refusal(path, result: FileLoad, options: LoadOptions) -> str:
-    top = next((r for r, _n in result.reasons if not r.startswith(DUPLICATE)), "?")
-    why = "--strict" if options.strict else f"above --max-reject-rate {options.max_reject_rate:g}"
-    return (
-        f"{path}: {result.bad_rows} of {result.rows_read} rows rejected "
-        f"({result.reject_rate:.1%}, {why}; most common: {top})"
-    )
 
 
 def _keep_refused(con: duckdb.DuckDBPyConnection, loader: _Loader, refused: FileLoad, kept) -> None:

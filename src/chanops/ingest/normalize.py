@@ -10,6 +10,7 @@ Everything runs inside the engine: no Python per row.
 from __future__ import annotations
 
 from chanops.channels import Channel, alias_rows
+from chanops.ingest.reject_codes import TYPE_CODES
 from chanops.sql import lit
 
 TIMESTAMP_FORMATS = (
@@ -141,16 +142,20 @@ def value_sql(type_: str, x: str, channels: dict[str, Channel]) -> str:
     raise ValueError(f"unknown column type {type_!r}")
 
 
-def reason_sql(type_: str, x: str) -> str:
-    """Expression giving why raw text `x` was refused (used only when it was)."""
+def refusal_sql(type_: str, x: str) -> tuple[str, str]:
+    """(code, reason) expressions saying why raw text `x` was refused (used only when it was):
+    the stable code (ingest/reject_codes.py) and the words beside it."""
+    code = lit(TYPE_CODES[type_])
     if type_ == "channel":
-        return f"'unknown channel code ''' || {x} || ''''"
+        return code, f"'unknown channel code ''' || {x} || ''''"
     if type_ in YEARS:
         first, last = YEARS[type_]
-        readable = f"try_strptime({x}, {_formats()}) IS NOT NULL"
-        out_of_range = lit(f"year outside {first}–{last}")
-        return f"CASE WHEN {readable} AND NOT ({_years(type_, x)}) THEN {out_of_range} ELSE {lit(REASONS[type_])} END"
-    return lit(REASONS[type_])
+        out_of_range = f"try_strptime({x}, {_formats()}) IS NOT NULL AND NOT ({_years(type_, x)})"
+        return (
+            f"CASE WHEN {out_of_range} THEN 'year_out_of_range' ELSE {code} END",
+            f"CASE WHEN {out_of_range} THEN {lit(f'year outside {first}–{last}')} ELSE {lit(REASONS[type_])} END",
+        )
+    return code, lit(REASONS[type_])
 
 
 # Plausible years: events from 2000 (a 0001 or 2999 timestamp is a typo, and would become

@@ -19,10 +19,9 @@ from pathlib import Path
 import duckdb
 
 from chanops.errors import UsageError
+from chanops.ingest import history
+from chanops.ingest.rules import Stage
 from chanops.schema import Kind
-from chanops.sql import ident, in_force, lit
-
-GOOD = "_bad_reason IS NULL"
 
 # Headers of a column holding the date the extract describes (compared case-insensitively).
 SNAPSHOT_DATE_COLUMNS = ("数据日期", "统计日期", "snapshot_date")
@@ -100,80 +99,21 @@ def missing_as_of(path: Path | str) -> UsageError:
 def snapshot_merge(
     con: duckdb.DuckDBPyConnection, k: Kind, stage: str, load_id: int, as_of: date, names: str
 ) -> tuple[int, int, int]:
-    """Merge the staged good rows, a snapshot as of `as_of`, into the history; returns how many
-    customers were (new, changed, unchanged).
-
-    Each staged customer is judged against their state in force on `as_of`: none at all is
-    new (one state, in force from the beginning); the same state is unchanged (it is now also
-    seen on `as_of` — not a reject); another state is changed: the customer's observations,
-    with this one in its place (replacing one of the same day), are folded again into
-    states. So an older snapshot loaded late changes only the past: the state in force now
-    is the one of the newest snapshot."""
-    day = f"DATE {lit(as_of.isoformat())}"
-    judged = f"_judged_{stage}"
-    same = " AND ".join(f"c.{ident(col.name)} IS NOT DISTINCT FROM s.{ident(col.name)}" for col in k.columns)
-    con.execute(
-        f"""CREATE TEMP TABLE {judged} AS
-            SELECT s.msisdn,
-                   CASE WHEN c.msisdn IS NOT NULL AND {same} THEN 'unchanged'
-                        WHEN c.msisdn IS NULL AND s.msisdn NOT IN (SELECT msisdn FROM {k.name}) THEN 'new'
-                        ELSE 'changed' END AS verdict
-            FROM {stage} s LEFT JOIN {k.name} c ON c.msisdn = s.msisdn AND {in_force(day, "c")}
-            WHERE s.{GOOD}"""
-    )
+    """Merge the staged good rows, a snapshot as of `as_of`, into the history (ingest/history.py);
+    returns how many customers were (new, changed, unchanged). The file's customers' states
+    are swapped for their merged states."""
+    judged, merged = f"_judged_{stage}", f"_merged_{stage}"
+    staged = Stage(stage, "_record")
+    con.execute(f"CREATE TEMP TABLE {judged} AS {history.verdicts_sql(k, staged, k.name, as_of)}")
     try:
-        counts = dict(con.execute(f"SELECT verdict, count(*) FROM {judged} GROUP BY 1").fetchall())
-        of = f"(SELECT msisdn FROM {judged} WHERE verdict = '{{}}')"
-        if counts.get("unchanged"):
-            con.execute(
-                f"""UPDATE {k.name} SET _seen = list_sort(list_distinct(list_append(_seen, {day})))
-                    WHERE {in_force(day)} AND msisdn IN {of.format("unchanged")}"""
-            )
-        if counts.get("new"):
-            con.execute(
-                f"""INSERT INTO {k.name} ({names}, _load_id, _valid_from, _valid_to, _seen)
-                    SELECT {names}, ?, NULL, NULL, [{day}] FROM {stage}
-                    WHERE {GOOD} AND msisdn IN {of.format("new")}""",
-                [load_id],
-            )
-        if counts.get("changed"):
-            _refold(con, k, stage, load_id, day, names, of.format("changed"))
+        counts = history.verdict_counts(con.execute(history.verdict_counts_sql(judged)).fetchall())
+        con.execute(
+            f"CREATE TEMP TABLE {merged} AS {history.merged_states_sql(k, staged, k.name, judged, load_id, as_of)}"
+        )
+        con.execute(f"DELETE FROM {k.name} WHERE msisdn IN (SELECT msisdn FROM {judged})")
+        columns = ", ".join([names, *history.HISTORY_COLUMNS])
+        con.execute(f"INSERT INTO {k.name} ({columns}) SELECT * FROM {merged}")
     finally:
         con.execute(f"DROP TABLE IF EXISTS {judged}")
-    return counts.get("new", 0), counts.get("changed", 0), counts.get("unchanged", 0)
-
-
-def _refold(con: duckdb.DuckDBPyConnection, k: Kind, stage: str, load_id: int, day: str, names: str, who: str) -> None:
-    """Rebuild the history of customers `who` from their observations plus the staged one:
-    consecutive observations of the same state are one state, in force from its first
-    observation (the first state from the beginning) until the next state's."""
-    observations = f"_seen_{stage}"
-    con.execute(
-        f"""CREATE TEMP TABLE {observations} AS
-            SELECT * FROM (SELECT {names}, _load_id, unnest(_seen) AS seen FROM {k.name} WHERE msisdn IN {who})
-            WHERE seen <> {day}
-            UNION ALL
-            SELECT {names}, ?, {day} FROM {stage} WHERE {GOOD} AND msisdn IN {who}""",
-        [load_id],
-    )
-    try:
-        other = " OR ".join(f"{ident(c.name)} IS DISTINCT FROM lag({ident(c.name)}) OVER w" for c in k.columns)
-        con.execute(f"DELETE FROM {k.name} WHERE msisdn IN {who}")
-        con.execute(
-            f"""INSERT INTO {k.name} ({names}, _load_id, _valid_from, _valid_to, _seen)
-                WITH starts AS (
-                    SELECT *, CASE WHEN {other} THEN 1 ELSE 0 END AS starts
-                    FROM {observations} WINDOW w AS (PARTITION BY msisdn ORDER BY seen)),
-                numbered AS (
-                    SELECT *, sum(starts) OVER (PARTITION BY msisdn ORDER BY seen ROWS UNBOUNDED PRECEDING) AS state
-                    FROM starts),
-                states AS (
-                    SELECT {names}, state, arg_min(_load_id, seen) AS _load_id, min(seen) AS since,
-                           list(seen ORDER BY seen) AS seen
-                    FROM numbered GROUP BY {names}, state)
-                SELECT {names}, _load_id, CASE WHEN state > 1 THEN since END,
-                       lead(since) OVER (PARTITION BY msisdn ORDER BY since), seen
-                FROM states"""
-        )
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {observations}")
+        con.execute(f"DROP TABLE IF EXISTS {merged}")
+    return counts

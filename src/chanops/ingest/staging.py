@@ -16,16 +16,22 @@ from typing import Protocol
 
 from chanops.channels import Channel
 from chanops.errors import InputFileError
-from chanops.ingest.normalize import raw_text_sql, reason_sql, value_sql
+from chanops.ingest.normalize import raw_text_sql, refusal_sql, value_sql
+from chanops.ingest.reject_codes import text_error_sql
 from chanops.ingest.text import TextLayout
 from chanops.schema import Kind
 from chanops.sql import ident, lit
 
-# Checks across columns of one row, per kind: (condition that is bad, column, reason).
-ROW_CHECKS: dict[str, list[tuple[str, str, str]]] = {
+# Checks across columns of one row, per kind: (condition that is bad, column, code, reason).
+ROW_CHECKS: dict[str, list[tuple[str, str, str, str]]] = {
     "rules": [
-        ("(rate IS NULL) = (points IS NULL)", "rate", "a rule needs exactly one of rate or points"),
-        ("valid_to IS NOT NULL AND valid_to < valid_from", "valid_to", "valid_to is before valid_from"),
+        ("(rate IS NULL) = (points IS NULL)", "rate", "rate_or_points", "a rule needs exactly one of rate or points"),
+        (
+            "valid_to IS NOT NULL AND valid_to < valid_from",
+            "valid_to",
+            "valid_to_before_from",
+            "valid_to is before valid_from",
+        ),
     ],
 }
 
@@ -98,11 +104,13 @@ def header_fit(k: Kind, user_map: dict[str, str]) -> Callable[[list[str]], int |
 
 @dataclass(frozen=True)
 class _Check:
-    """One way a staged row can be bad: SQL condition, the column to blame, its raw text, why."""
+    """One way a staged row can be bad: SQL condition, the column to blame, its raw text, and
+    why — as a code (reject_codes.py) and in words (both SQL expressions)."""
 
     condition: str
     column: str
     raw_value: str
+    code: str
     reason: str
 
 
@@ -114,13 +122,14 @@ def _checks(k: Kind, bad_bytes: str | None, line_mode: bool) -> list[_Check]:
     checks = []
     row_text = "concat_ws('|', " + ", ".join(ident(f"r_{c.name}") for c in k.columns) + ")"
     if line_mode:
-        checks.append(_Check("_fault IS NOT NULL", "(row)", "left(_text, 200)", "_fault"))
+        checks.append(_Check("_fault IS NOT NULL", "(row)", "left(_text, 200)", *text_error_sql("_fault")))
     if bad_bytes:
         checks.append(
             _Check(
                 f"strpos({row_text}, '\ufffd') > 0",
                 "(row)",
                 f"left({row_text}, 200)",
+                "'invalid_bytes'",
                 lit(f"invalid {bad_bytes} bytes (shown as \ufffd)"),
             )
         )
@@ -128,16 +137,17 @@ def _checks(k: Kind, bad_bytes: str | None, line_mode: bool) -> list[_Check]:
         raw, value = ident(f"r_{col.name}"), ident(col.name)
         if col.required and col.name in k.required:
             missing = lit("missing " + col.name)
-            reason = (
-                missing
-                if col.type == "str"
-                else (f"CASE WHEN {raw} IS NULL THEN {missing} ELSE {reason_sql(col.type, raw)} END")
-            )
-            checks.append(_Check(f"{value} IS NULL", col.name, raw, reason))
+            if col.type == "str":
+                code, reason = "'missing_value'", missing
+            else:
+                unread_code, unread = refusal_sql(col.type, raw)
+                code = f"CASE WHEN {raw} IS NULL THEN 'missing_value' ELSE {unread_code} END"
+                reason = f"CASE WHEN {raw} IS NULL THEN {missing} ELSE {unread} END"
+            checks.append(_Check(f"{value} IS NULL", col.name, raw, code, reason))
         elif col.type != "str":
-            checks.append(_Check(f"{raw} IS NOT NULL AND {value} IS NULL", col.name, raw, reason_sql(col.type, raw)))
-    for condition, column, reason in ROW_CHECKS.get(k.name, []):
-        checks.append(_Check(condition, column, f"CAST({ident(column)} AS VARCHAR)", lit(reason)))
+            checks.append(_Check(f"{raw} IS NOT NULL AND {value} IS NULL", col.name, raw, *refusal_sql(col.type, raw)))
+    for condition, column, code, reason in ROW_CHECKS.get(k.name, []):
+        checks.append(_Check(condition, column, f"CAST({ident(column)} AS VARCHAR)", lit(code), lit(reason)))
     return checks
 
 
@@ -151,7 +161,8 @@ def stage_sql(
     raw_table: str | None = None,
     carry: Sequence[str] = (),
 ) -> str:
-    """SELECT producing the normalized columns plus the first bad column of each row.
+    """SELECT producing the normalized columns plus the first bad column of each row:
+    `_bad_column`, `_bad_value`, `_bad_code` and `_bad_reason` (all NULL on a good row).
 
     `with_spans` adds `_span`, the physical lines a record covers (1 + the line breaks
     inside its quoted fields), and `_suspect`, a quoted field holding both a line break and
@@ -187,6 +198,7 @@ def stage_sql(
     first_bad = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in checks)
     column_of = " ".join(f"WHEN {i} THEN {lit(c.column)}" for i, c in checks)
     value_of = " ".join(f"WHEN {i} THEN {c.raw_value}" for i, c in checks)
+    code_of = " ".join(f"WHEN {i} THEN {c.code}" for i, c in checks)
     reason_of = " ".join(f"WHEN {i} THEN {c.reason}" for i, c in checks)
     names = ", ".join(ident(c.name) for c in k.columns)
     raw_names = ", ".join(ident(f"r_{c.name}") for c in k.columns)
@@ -197,6 +209,7 @@ def stage_sql(
         SELECT {names},
                CASE _bad {column_of} END AS _bad_column,
                CASE _bad {value_of} END AS _bad_value,
+               CASE _bad {code_of} END AS _bad_code,
                CASE _bad {reason_of} END AS _bad_reason{extra}
         FROM (
             SELECT *, CASE {first_bad} END AS _bad

@@ -155,7 +155,7 @@ def _fields(lines, encoding: str, delimiter: str, width: int):
     beyond = f"size(filter(slice(_values, {width + 1}, greatest(size(_values) - {width}, 0)), x -> x IS NOT NULL))"
     fault = line_fault_sql("_whole", "size(_values)", beyond, width)
     if encoding == "utf-8":  # bytes that were not UTF-8 arrive as U+FFFD
-        fault = f"CASE WHEN instr(_text, '\ufffd') > 0 THEN 'not valid UTF-8 (try --encoding gb18030)' ELSE {fault} END"
+        fault = f"CASE WHEN instr(_text, '\ufffd') > 0 THEN 'INVALID ENCODING' ELSE {fault} END"
     cut = (
         lines.select("_line", "_text", F.expr(pieces).alias("_pieces"))
         .select("_line", "_text", F.expr(values).alias("_values"), F.expr(tiled).alias("_whole"))

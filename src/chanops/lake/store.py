@@ -1,8 +1,8 @@
 """The Parquet lake Spark loads into and reads from — the layout `chanops export` writes:
 
   DIR/<kind>/month=YYYY-MM/*.parquet   monthly kinds (customers and rules: DIR/<kind>/*.parquet)
-  DIR/_loads/load-N.parquet            the load ledger, one row per file loaded
-  DIR/_rejects/load-N-*.parquet        quarantined rows: file, line, column, value, reason
+  DIR/_loads/load-N.parquet            the load ledger, one row per file loaded (or refused)
+  DIR/_rejects/load-N-*.parquet        quarantined rows: file, line, column, value, reason, code
 
 A load is one transaction. Everything it writes goes under DIR/_staging/<txn>/ first: new
 rows per partition, whole new partitions where it replaces one, rejects and ledger rows.
@@ -82,7 +82,7 @@ class Lake:
         """The ledger as a DataFrame (None while empty)."""
         if not self.load_ids():
             return None
-        return self.spark.read.parquet(self.path("_loads"))
+        return read_lake_table(self.spark, "_loads", [self.path("_loads")])
 
     # ── transactions ───────────────────────────────────────────────────────────────────────
     def recover(self) -> None:
@@ -115,6 +115,42 @@ class Lake:
                     self.fs.rename(move["from"], move["to"])
                     self.fs.delete(f"{move['from']}.retired")
         self.fs.delete(txn)
+
+
+def with_current_columns(name: str, frame):
+    """A lake table written by an older chanops, read with the columns it has now:
+    `_loads.status` (none then: every load was loaded) and `_rejects.code` (from the words of
+    its reason, as the warehouse migration derives it). Old and new files lie side by side:
+    a value missing in some is derived the same way. (Customers' `_seen`, which needs the
+    ledger, is the loader's: lake/load.py.)"""
+    from pyspark.sql import functions as F
+
+    from chanops.engines.dialect import to_spark_sql
+    from chanops.ingest.reject_codes import code_of_reason_sql
+
+    derived = {
+        "_loads": ("status", "'loaded'"),
+        "_rejects": ("code", code_of_reason_sql("reason")),
+    }
+    if name not in derived:
+        return frame
+    column, sql = derived[name]
+    # the DuckDB text of the derivation, as Spark spells it
+    value = F.expr(to_spark_sql(f"SELECT {sql}").removeprefix("SELECT "))
+    if column in frame.columns:
+        value = F.coalesce(F.col(column), value)
+    return frame.withColumn(column, value)
+
+
+def read_lake_table(spark, name: str, paths: list[str], base: str | None = None):
+    """Read table `name` from `paths` (its directory, or partitions under `base`), in today's
+    columns whatever chanops wrote it."""
+    reader = spark.read
+    if name in ("_loads", "_rejects"):  # small, and each load adds files: old and new side by side
+        reader = reader.option("mergeSchema", "true")
+    if base is not None:
+        reader = reader.option("basePath", base)
+    return with_current_columns(name, reader.parquet(*paths))
 
 
 def finish_interrupted_load(spark, root: str) -> None:

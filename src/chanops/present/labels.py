@@ -44,6 +44,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "column": ("字段", "Column"),
     "value": ("值", "Value"),
     "reason": ("原因", "Reason"),
+    "code": ("原因代码", "Code"),
     "count": ("数量", "Count"),
     # KPIs
     "kpi": ("指标", "KPI"),

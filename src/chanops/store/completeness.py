@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from chanops.engines import as_engine, only_row
 from chanops.errors import ConfigError
+from chanops.ingest.reject_codes import is_duplicate
 from chanops.months import add_months, days_of
 from chanops.regions import OFFICIAL_ORDER, region_sort_key
 from chanops.schema import KINDS
@@ -269,7 +270,7 @@ def check_month(
             con,
             f"""SELECT coalesce(sum(rows_read), 0),
                        (SELECT count(*) FROM _rejects
-                        WHERE load_id IN ({loads}) AND NOT starts_with(reason, 'duplicate'))
+                        WHERE load_id IN ({loads}) AND NOT {is_duplicate("code")})
                 FROM _loads WHERE load_id IN ({loads})""",
         )
         share = bad / read if read else 0.0

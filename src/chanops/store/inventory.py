@@ -39,12 +39,13 @@ def recent_loads(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pl.DataFram
 
 def reject_reasons(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.sql(
-        "SELECT kind, reason, count(*) AS count FROM _rejects GROUP BY ALL ORDER BY count DESC, kind, reason"
+        "SELECT kind, code, reason, count(*) AS count FROM _rejects GROUP BY ALL ORDER BY count DESC, kind, reason"
     ).pl()
 
 
 def rejects(con: duckdb.DuckDBPyConnection, kind: str | None = None, load_id: int | None = None) -> pl.DataFrame:
-    """Quarantined rows, newest load first, in file order."""
+    """Quarantined rows, newest load first, in file order; `code` says why as a stable code
+    (README "Reject codes"), `reason` in words."""
     if kind is not None and kind not in KINDS:
         raise UsageError(f"unknown kind '{kind}'; kinds: {', '.join(KINDS)}")
     where: list[str] = []
@@ -57,7 +58,7 @@ def rejects(con: duckdb.DuckDBPyConnection, kind: str | None = None, load_id: in
         params.append(load_id)
     clause = ("WHERE " + " AND ".join(where)) if where else ""
     return con.sql(
-        f"""SELECT load_id, kind, file, line, "column", value, reason FROM _rejects {clause}
+        f"""SELECT load_id, kind, file, line, "column", value, code, reason FROM _rejects {clause}
             ORDER BY load_id DESC, line""",
         params=params,
     ).pl()
@@ -69,7 +70,7 @@ LEDGER_TABLES = {
         "one row per load: file, fingerprint, encoding, rows read/loaded/rejected, a snapshot's as-of date, "
         "status (loaded/refused)"
     ),
-    "_rejects": "quarantined rows: load, file, physical line, column, value, reason",
+    "_rejects": "quarantined rows: load, file, physical line, column, value, reason, code (README: reject codes)",
     "_adjustments": "manual points adjustments",
     "_points_runs": "recorded points statements: inputs and config fingerprints",
     "_meta": "schema version",

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chanops.errors import WarehouseBusy, WarehouseMissing, WarehouseUnwritable
-from chanops.schema import KINDS, table_ddl
+from chanops.schema import KINDS, seen_of_old_state, table_ddl
 
 if TYPE_CHECKING:
     import duckdb
@@ -29,7 +29,8 @@ DEFAULT_WAIT_SECONDS = 5.0
 DEFAULT_MEMORY_LIMIT = "1500MB"
 # 2: customers keep their history (_valid_from/_valid_to); version-1 files are migrated in place
 # 3: the ledger keeps each snapshot's as-of date (_loads.as_of): which months customers cover
-SCHEMA_VERSION = 3
+# 4: every reject carries a stable code beside its reason (_rejects.code)
+SCHEMA_VERSION = 4
 DUCKDB_MAGIC = b"DUCK"  # at byte 8 of every DuckDB database file
 
 LEDGER_DDL = """
@@ -55,7 +56,8 @@ CREATE TABLE IF NOT EXISTS _rejects (
     line BIGINT,
     "column" VARCHAR,
     value VARCHAR,
-    reason VARCHAR NOT NULL
+    reason VARCHAR NOT NULL,
+    code VARCHAR  -- why, as a stable code (ingest/reject_codes.py); the reason says it in words
 )"""
 
 META_DDL = "CREATE TABLE IF NOT EXISTS _meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
@@ -228,6 +230,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         # a refused load keeps its line and its rejects (SPEC §2.1); older ledgers get the column
         con.execute("ALTER TABLE _loads ADD COLUMN IF NOT EXISTS status VARCHAR DEFAULT 'loaded'")
         con.execute(REJECTS_DDL)
+        if version < 4:
+            _add_reject_codes(con)
         con.execute(META_DDL)
         con.execute(ADJUSTMENTS_DDL)
         con.execute(POINTS_RUNS_DDL)
@@ -264,7 +268,16 @@ def _add_seen_dates(con: duckdb.DuckDBPyConnection) -> None:
     if has:
         return
     con.execute("ALTER TABLE customers ADD COLUMN _seen DATE[]")
-    con.execute("UPDATE customers SET _seen = [coalesce(_valid_from, _valid_to - 1, DATE '1970-01-01')]")
+    con.execute(f"UPDATE customers SET _seen = {seen_of_old_state()}")
+
+
+def _add_reject_codes(con: duckdb.DuckDBPyConnection) -> None:
+    """Rejects recorded before codes get theirs from the words of their reason — once, here:
+    from now on code decides and the words are for people."""
+    from chanops.ingest.reject_codes import code_of_reason_sql
+
+    con.execute("ALTER TABLE _rejects ADD COLUMN IF NOT EXISTS code VARCHAR")
+    con.execute(f"UPDATE _rejects SET code = {code_of_reason_sql('reason')} WHERE code IS NULL")
 
 
 def _migrate_customer_history(con: duckdb.DuckDBPyConnection) -> None:

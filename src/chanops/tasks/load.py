@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from chanops.tasks.result import TaskResult
 
-DRY_RUN_REJECTS = 1000  # reject lines a dry run prints; `chanops load --dry-run … | head` for fewer
 IGNORED_SHOWN = 20  # ignored column names in the summary: an extract may carry hundreds
 
 if TYPE_CHECKING:
@@ -92,7 +91,7 @@ def describe(result, dry_run: bool = False) -> list[str]:
         lines.append(f"  skipped {result.blank_lines:,} empty line(s)")
     if result.line_mode:
         lines.append("  an unterminated quote swallowed lines: read line by line, each line on its own")
-    lines += [f"  rejected {count:,}: {reason}" for reason, count in result.reasons[:10]]
+    lines += [f"  rejected {count:,}: {reason}" for _code, reason, count in result.reasons[:10]]
     if len(result.reasons) > 10:
         lines.append(f"  … and {len(result.reasons) - 10} more reasons (chanops rejects --kind {result.kind})")
     if result.ignored_columns:
@@ -106,8 +105,9 @@ def describe(result, dry_run: bool = False) -> list[str]:
     return lines
 
 
-def dry_run_rejects(result, limit: int = DRY_RUN_REJECTS) -> list[str]:
-    """The rejects a dry run found, one line each (phone numbers masked): which lines to fix."""
+def dry_run_rejects(result) -> list[str]:
+    """The rejects a dry run found, one line each (phone numbers masked): which lines to fix —
+    the first DRY_RUN_REJECTS of them; `chanops load --dry-run … | head` for fewer."""
     import re
 
     from chanops.present.section import PHONE_IN_TEXT
@@ -116,11 +116,12 @@ def dry_run_rejects(result, limit: int = DRY_RUN_REJECTS) -> list[str]:
         return re.sub(PHONE_IN_TEXT, r"\1****\2", str(value)) if value is not None else "(empty)"
 
     lines = [
-        f"  line {line}: {column} {shown(value)!r} — {reason}"
-        for line, column, value, reason in result.reject_rows[:limit]
+        f"  line {line}: {column} {shown(value)!r} — {reason} [{code}]"
+        for line, column, value, code, reason in result.reject_rows
     ]
-    if len(result.reject_rows) > limit:
-        lines.append(f"  … and {len(result.reject_rows) - limit:,} more rejected lines")
+    more = result.rows_rejected - len(lines)  # a loader may hand over only the first `limit`
+    if more > 0:
+        lines.append(f"  … and {more:,} more rejected lines")
     return lines
 
 
@@ -170,15 +171,15 @@ def run_lake_load(
     messages: list[str] = []
     spark = spark_session(master, list(conf))
     try:
-        load_to_lake(
+        loads = load_to_lake(
             spark,
             to,
             request.kind,
             list(request.files),
             config.channels,
             load_options(config, request),
-            on_file=on_file or (lambda r: messages.extend(describe(r))),
+            on_file=on_file or (lambda r: messages.extend(describe(r, request.dry_run))),
         )
     finally:
         spark.stop()
-    return TaskResult([], messages=messages)
+    return TaskResult([], messages=messages, value=loads)
