@@ -349,6 +349,32 @@ def test_plan_holdings_and_a_new_product_on_spark(chanops, tmp_path, db, monkeyp
     }
 
 
+def test_explain_on_the_hand_worked_fixture_on_spark(tmp_path):
+    """tests/test_explain.py's hand-worked splits, on Spark over the fixture's export: online
+    share by region (A and B each −1/6 of −1/3) and region A against the province by channel
+    (app +1/18, store −1/18, outbound and hotline −1/18, partner_store +1/9, summing to 0)."""
+    from chanops.config import load_config
+    from chanops.tasks.explain import ExplainRequest, run_explain
+
+    from . import kpi_fixture
+
+    db = kpi_fixture.build(tmp_path)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        export_warehouse(con, tmp_path / "export")
+    finally:
+        con.close()
+    engine, config = SparkEngine(tmp_path / "export"), load_config(None)
+    by_region = run_explain(engine, config, ExplainRequest("online_share", "2022-11", by="region")).value.split
+    assert {e.segment: e.total for e in by_region.effects} == pytest.approx({"A": -1 / 6, "B": -1 / 6})
+    gap = run_explain(
+        engine, config, ExplainRequest("online_share", "2022-11", "province", by="channel", region="A")
+    ).value.split
+    expected = {"app": 1 / 18, "store": -1 / 18, "outbound": -1 / 18, "hotline": -1 / 18, "partner_store": 1 / 9}
+    assert {e.segment: e.mix for e in gap.effects} == pytest.approx(expected)
+    assert sum(e.total for e in gap.effects) == pytest.approx(0)
+
+
 def test_on_a_two_executor_cluster(sample, tmp_path):
     """local-cluster[2,1,1024]: two executor JVMs, so shuffles cross processes. Orders and
     contacts loaded there — the orders' rejects carry the same line numbers as the
@@ -394,29 +420,3 @@ def test_on_a_two_executor_cluster(sample, tmp_path):
 
 REJECTS = """SELECT kind, line, "column", value, reason FROM _rejects
              WHERE kind IN ('orders', 'contacts') ORDER BY ALL"""
-
-
-def test_explain_on_the_hand_worked_fixture_on_spark(tmp_path):
-    """tests/test_explain.py's hand-worked splits, on Spark over the fixture's export: online
-    share by region (A and B each −1/6 of −1/3) and region A against the province by channel
-    (app +1/18, store −1/18, outbound and hotline −1/18, partner_store +1/9, summing to 0)."""
-    from chanops.config import load_config
-    from chanops.tasks.explain import ExplainRequest, run_explain
-
-    from . import kpi_fixture
-
-    db = kpi_fixture.build(tmp_path)
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        export_warehouse(con, tmp_path / "export")
-    finally:
-        con.close()
-    engine, config = SparkEngine(tmp_path / "export"), load_config(None)
-    by_region = run_explain(engine, config, ExplainRequest("online_share", "2022-11", by="region")).value.split
-    assert {e.segment: e.total for e in by_region.effects} == pytest.approx({"A": -1 / 6, "B": -1 / 6})
-    gap = run_explain(
-        engine, config, ExplainRequest("online_share", "2022-11", "province", by="channel", region="A")
-    ).value.split
-    expected = {"app": 1 / 18, "store": -1 / 18, "outbound": -1 / 18, "hotline": -1 / 18, "partner_store": 1 / 9}
-    assert {e.segment: e.mix for e in gap.effects} == pytest.approx(expected)
-    assert sum(e.total for e in gap.effects) == pytest.approx(0)
