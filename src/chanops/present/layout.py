@@ -44,7 +44,9 @@ DIMENSIONS = (
     "stage",
     "tier",
 )
-TOTAL = "(all)"  # a row over every value of the dimension (a province row): 全部 for people
+# a row without a value of the dimension (a complaint without a region): its column comes last
+UNKNOWN = "(unknown)"
+UNKNOWN_WORDS = ("未知", "Unknown")
 
 
 def resolve_layout(options: OutputOptions, people: bool) -> str:
@@ -111,7 +113,7 @@ def pivoted(section: Section, dim: str, options: OutputOptions, people: bool = F
     spread = [c for c in (section.spread or frame.columns) if c in frame.columns and c not in keys]
     if not spread:
         raise UsageError(f"--pivot {dim}: these rows have no figures to put across")
-    frame = frame.with_columns(pl.col(dim).cast(pl.String).fill_null(TOTAL))
+    frame = frame.with_columns(pl.col(dim).cast(pl.String).fill_null(UNKNOWN))
     across = _ordered(frame.get_column(dim), dim, options)
     try:
         wide = frame.pivot(on=dim, on_columns=across, index=index or None, values=spread)
@@ -124,7 +126,7 @@ def pivoted(section: Section, dim: str, options: OutputOptions, people: bool = F
     ids = {(v, p): p if one else f"{v}_{p}" for v in spread for p in across}
     wide = wide.select(*index, *ids.values())
     words = {lang: value_words(lang, options.channels).get(dim, {}) for lang in ("zh", "en")}
-    own = section.value_names.get(dim, {})
+    own = {UNKNOWN: UNKNOWN_WORDS, **section.value_names.get(dim, {})}
 
     def shown(value: str, lang: str) -> str:
         pick = 0 if lang == "zh" else 1
@@ -160,7 +162,7 @@ def pivoted(section: Section, dim: str, options: OutputOptions, people: bool = F
 
 def _ordered(values: pl.Series, dim: str, options: OutputOptions) -> list[str]:
     """The distinct values of `dim`: months in time order, regions in the official order, others
-    as the rows list them; a total (all) last."""
+    as the rows list them; rows without a value last."""
     import polars as pl
 
     distinct = values.unique(maintain_order=True)
@@ -172,5 +174,5 @@ def _ordered(values: pl.Series, dim: str, options: OutputOptions) -> list[str]:
         order = options.regions or OFFICIAL_ORDER
         ranked = pl.DataFrame({"region": distinct})
         distinct = ranked.sort(region_rank("region", order), pl.col("region"), maintain_order=True)["region"]
-    listed = [v for v in distinct.to_list() if v != TOTAL]
-    return listed + ([TOTAL] if TOTAL in distinct.to_list() else [])
+    listed = [v for v in distinct.to_list() if v != UNKNOWN]
+    return listed + ([UNKNOWN] if UNKNOWN in distinct.to_list() else [])
