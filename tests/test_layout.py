@@ -88,8 +88,14 @@ def test_one_kpi_goes_into_the_title_so_months_fit(chanops, db):
 
 def test_machine_csv_on_stdout_is_unchanged_unless_asked(chanops, db):
     plain = chanops("kpi", "--db", db, "--month", "2022-11", "--metric", "online_share", "--format", "csv")
-    wide = chanops("kpi", "--db", db, "--month", "2022-11", "--metric", "online_share", "--format", "csv", "--layout", "wide")
-    assert plain.stdout == wide.stdout == "month,online_share,online_share_num,online_share_den\n2022-11,0.6666666666666666,4,6\n"
+    wide = chanops(
+        "kpi", "--db", db, "--month", "2022-11", "--metric", "online_share", "--format", "csv", "--layout", "wide"
+    )
+    assert (
+        plain.stdout
+        == wide.stdout
+        == "month,online_share,online_share_num,online_share_den\n2022-11,0.6666666666666666,4,6\n"
+    )
 
 
 def test_pivot_on_a_dimension_the_rows_do_not_carry_is_a_usage_error(chanops, db):
@@ -189,7 +195,9 @@ def _convert(source: Path, out: Path, *, csv_import: bool = False) -> Path:
     if csv_import:
         command.append("--infilter=CSV:44,34,76,1")  # comma, double quote, UTF-8, from line 1
     command += ["--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(source)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=180, env={**os.environ, "HOME": str(out.parent)})
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=180, env={**os.environ, "HOME": str(out.parent)}
+    )
     converted = out / f"{source.stem}.xlsx"
     assert done.returncode == 0 and converted.exists(), done.stderr or done.stdout
     return converted
@@ -208,7 +216,10 @@ def test_libreoffice_reads_the_pivoted_workbook_and_the_excel_csv_with_labels_an
     assert chanops(*args, "-o", book).exit_code == 0
     assert chanops(*args, "--excel", "--format", "csv", "-o", sheet_csv).exit_code == 0
 
-    for converted in (_convert(book, tmp_path / "from-xlsx"), _convert(sheet_csv, tmp_path / "from-csv", csv_import=True)):
+    for converted in (
+        _convert(book, tmp_path / "from-xlsx"),
+        _convert(sheet_csv, tmp_path / "from-csv", csv_import=True),
+    ):
         sheet = openpyxl.load_workbook(converted).active
         header = [c.value for c in sheet[1]]
         assert header[:2] == ["月份", "指标"] and header[-3:] == ["A", "B", "未知"]

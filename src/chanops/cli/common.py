@@ -112,7 +112,6 @@ ExcelOpt = Annotated[
 ]
 
 
-
 class Layout(StrEnum):
     long = "long"
     wide = "wide"

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from chanops.errors import UsageError
 from chanops.present.formats import OutputOptions
-from chanops.present.labels import label, value_words
+from chanops.present.labels import value_words
 from chanops.present.section import Section
 
 if TYPE_CHECKING:
@@ -119,8 +119,7 @@ def pivoted(section: Section, dim: str, options: OutputOptions, people: bool = F
         wide = frame.pivot(on=dim, on_columns=across, index=index or None, values=spread)
     except ComputeError:
         raise UsageError(
-            f"--pivot {dim}: more than one row per {', '.join(index) or 'table'} and {dim}; "
-            "slice it so each has one"
+            f"--pivot {dim}: more than one row per {', '.join(index) or 'table'} and {dim}; slice it so each has one"
         ) from None
     one = len(spread) == 1
     ids = {(v, p): p if one else f"{v}_{p}" for v in spread for p in across}
