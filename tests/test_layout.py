@@ -229,3 +229,34 @@ def test_libreoffice_reads_the_pivoted_workbook_and_the_excel_csv_with_labels_an
         assert share_a.data_type == "n" and share_a.value == pytest.approx(2 / 3, abs=5e-5)
         assert "%" in share_a.number_format
         assert complaints_a.data_type == "n" and complaints_a.value == pytest.approx(500_000)
+
+
+# --- any command's rows ----------------------------------------------------------------------
+
+
+def test_pivot_of_any_section_orders_regions_officially_and_names_codes_for_people(capsys):
+    """Rows from any command pivot alike: regions across in the official order (呼和浩特 before
+    乌海, whatever order the rows come in), a touchpoint's label goes across with its code, and a
+    channel code reads as its name in a people format."""
+    import polars as pl
+
+    from chanops.present.formats import OutputOptions
+    from chanops.present.output import emit
+    from chanops.present.section import Section
+
+    orders = pl.DataFrame(
+        {
+            "month": ["2022-11", "2022-11", "2022-10", "2022-10"],
+            "region": ["乌海", "呼和浩特", "乌海", "呼和浩特"],
+            "orders": [1, 2, 3, 4],
+        }
+    )
+    emit(Section(orders, "orders"), OutputOptions(format="csv", pivot="region"))
+    assert capsys.readouterr().out == "month,呼和浩特,乌海\n2022-11,2,1\n2022-10,4,3\n"
+
+    used = pl.DataFrame({"channel": ["store", "app"], "label": ["自有营业厅", "手机营业厅"], "used": [5, 7]})
+    emit(Section(used, "quota"), OutputOptions(format="csv", pivot="channel"))
+    assert capsys.readouterr().out == "label_store,label_app,used_store,used_app\n自有营业厅,手机营业厅,5,7\n"
+    emit(Section(used.drop("label"), "quota"), OutputOptions(format="markdown", pivot="channel"))
+    lines = [line.replace(" ", "") for line in capsys.readouterr().out.splitlines()]
+    assert (lines[2], lines[4]) == ("|自有营业厅|手机营业厅|", "|5|7|")

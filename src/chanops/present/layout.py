@@ -109,8 +109,11 @@ def pivoted(section: Section, dim: str, options: OutputOptions, people: bool = F
 
     frame = _source(section, options.lang)
     keys = keys_of(section, frame)
-    index = [k for k in keys if k != dim]
-    spread = [c for c in (section.spread or frame.columns) if c in frame.columns and c not in keys]
+    index = [k for k in keys if k != dim and not _describes(frame, k, dim)]
+    if section.spread is None:  # every other column, a dimension's names among them (_describes)
+        spread = [c for c in frame.columns if c not in index and c != dim]
+    else:
+        spread = [c for c in section.spread if c in frame.columns and c not in keys]
     if not spread:
         raise UsageError(f"--pivot {dim}: these rows have no figures to put across")
     frame = frame.with_columns(pl.col(dim).cast(pl.String).fill_null(UNKNOWN))
@@ -157,6 +160,15 @@ def pivoted(section: Section, dim: str, options: OutputOptions, people: bool = F
         units={c: section.units[v] for v in spread if v in section.units for c in spread_as[v]},
         names={**section.names, **names},  # type: ignore[dict-item]
     )
+
+
+def _describes(frame: pl.DataFrame, column: str, dim: str) -> bool:
+    """Whether `column` names `dim`'s values (a touchpoint's label beside its code): it takes one
+    value per value of `dim` and more than one in all. It goes with `dim` across the columns."""
+    if column in DIMENSIONS:
+        return False
+    pairs = frame.select(dim, column).unique()
+    return bool(pairs.height == pairs.get_column(dim).n_unique() and pairs.get_column(column).n_unique() > 1)
 
 
 def _ordered(values: pl.Series, dim: str, options: OutputOptions) -> list[str]:
