@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import functools
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -146,6 +147,7 @@ def _write_table(sections: Sequence[Section], dest: IO, options: OutputOptions) 
 
 # The result a row is about: kept on a narrow terminal when other columns are left out.
 ESSENTIAL = frozenset({"value", "change", "score", "tier", "status", "net", "payout", "rank", "evidence"})
+MONTH_COLUMN = re.compile(r"^\d{4}-\d{2}$")
 
 
 def _fitted(
@@ -161,6 +163,9 @@ def _fitted(
 
     widths = dict(zip(frame.columns, (needed(c) for c in frame.columns), strict=True))
     droppable = [c for i, (c, id_) in enumerate(zip(frame.columns, ids, strict=True)) if i and id_ not in ESSENTIAL]
+    # months across (a pivot): the oldest go first, the latest month is what the table is read for
+    months = sorted((c for c in droppable if MONTH_COLUMN.match(c)), reverse=True)
+    droppable = [c for c in droppable if not MONTH_COLUMN.match(c)] + months
     left_out: list[str] = []
     while droppable and sum(widths.values()) + 1 > width:
         column = droppable.pop()
@@ -168,6 +173,7 @@ def _fitted(
         del widths[column]
     if not left_out:
         return frame, numeric
+    left_out.sort(key=frame.columns.index)
     name = f"{title}: " if title else ""
     sys.stderr.write(
         f"{name}{len(left_out)} column(s) left out to fit {width} columns ({', '.join(left_out)}); "
