@@ -58,7 +58,9 @@ def excel_frame(section: Section, options: OutputOptions) -> pl.DataFrame:
             if name in section.points:
                 col = pl.when(share).then(_decimals(col * 100)).otherwise(_decimals(col))
             else:
-                col = pl.when(share).then(_percent(col)).otherwise(_decimals(col))
+                count = pl.col(by_row) == "count"
+                col = pl.when(share).then(_percent(col)).when(count).then(_whole_or_cents(col))
+                col = col.otherwise(_decimals(pl.col(name)))
         elif kind in ("pct", "share"):
             col = _percent(col)
         elif kind == "pp":
@@ -66,12 +68,19 @@ def excel_frame(section: Section, options: OutputOptions) -> pl.DataFrame:
         elif kind in ("count", "id"):
             col = col.cast(pl.Int64, strict=False).cast(pl.String)
         elif kind == "quantity":
-            whole = col.cast(pl.Float64).round(0) == col.cast(pl.Float64)
-            col = pl.when(whole).then(col.cast(pl.Float64).cast(pl.Int64).cast(pl.String)).otherwise(_decimals(col))
+            col = _whole_or_cents(col)
         elif kind != "text" and kind not in ("datetime", "date"):
             col = _decimals(col)  # money, decimals, per million, yuan, numbers and their changes
         exprs.append(col.alias(header))
     return frame.select(_unique(exprs))
+
+
+def _whole_or_cents(col: pl.Expr) -> pl.Expr:
+    """A count as 1355, yuan as 987177.08."""
+    import polars as pl
+
+    number = col.cast(pl.Float64)
+    return pl.when(number.round(0) == number).then(number.cast(pl.Int64).cast(pl.String)).otherwise(_decimals(col))
 
 
 def _percent(col: pl.Expr) -> pl.Expr:

@@ -112,6 +112,8 @@ def _row_unit_column(section: Section, columns: Sequence[str]) -> str | None:
 
 
 def _in_row_unit(name: str, by_row: str, change: bool, row: dict) -> str:
+    if row[by_row] == "count" and not change:  # a whole number in a table of mixed figures
+        return cell_text("quantity", row[name])
     return cell_text(cell_unit(row_unit(row[by_row]), change), row[name])
 
 
