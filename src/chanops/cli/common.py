@@ -176,6 +176,11 @@ SparkConfOpt = Annotated[
 ]
 
 
+# When the running command started (time.monotonic()), set by `chanops.cli.main`: --wait counts
+# from here, so the time spent starting up counts too. None in-process (tests): from the open.
+command_started: float | None = None
+
+
 @dataclass
 class Shared:
     """The options commands share, handed to a command decorated with @shared_options."""
@@ -194,7 +199,13 @@ class Shared:
         from chanops.tasks.session import SessionOptions
 
         return SessionOptions(
-            self.engine, self.db, self.wait, self.source, self.spark_master, tuple(self.spark_conf or ())
+            self.engine,
+            self.db,
+            self.wait,
+            self.source,
+            self.spark_master,
+            tuple(self.spark_conf or ()),
+            since=command_started,
         )
 
     @contextmanager

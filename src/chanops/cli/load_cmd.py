@@ -107,14 +107,18 @@ def load(
 
     from chanops.present.progress import steps
     from chanops.tasks.load import load_options, run_load
-    from chanops.tasks.session import require_warehouse
+    from chanops.tasks.session import open_load_session, require_warehouse
 
     config = shared.config
     load_options(config, request)  # a bad --map or --as-of is a usage error before the warehouse opens
     if request.dry_run:
         require_warehouse(shared.db)  # a dry run creates nothing, not even an empty warehouse
     sizes = {Path(f): Path(f).stat().st_size if Path(f).is_file() else 0 for f in files}
-    with shared.query_engine(write=True) as con, steps(con, sum(sizes.values()), in_bytes=True) as bar:
+    # the load writes a copy of the warehouse and publishes it at the end: readers go on meanwhile
+    with (
+        open_load_session(shared.session_options, dry_run=request.dry_run) as con,
+        steps(con, sum(sizes.values()), in_bytes=True) as bar,
+    ):
 
         def start(path: Path) -> None:
             assert bar is not None  # passed on only with a bar
@@ -125,7 +129,7 @@ def load(
             bar.done(result.rows_loaded)
 
         task = run_load(con, config, request, on_file=progress if bar else None, on_start=start if bar else None)
-    # the summaries only now, after the commit: a rolled-back load never said "loaded"
+    # the summaries only now, after the publish: a rolled-back load never said "loaded"
     width = shutil.get_terminal_size().columns if sys.stderr.isatty() else 10**6
     for line in task.messages:
         for part in _fit_line(line, width):

@@ -391,6 +391,8 @@ def check_output_path(target: Path, warehouse: Path | None, *, directory: bool =
             warehouse: "the warehouse",
             Path(f"{warehouse}.wal"): "the warehouse's WAL",
             Path(f"{warehouse}.tmp"): "the warehouse's spill directory",
+            Path(f"{warehouse}.lock"): "the warehouse's writer lock",
+            Path(f"{warehouse}.loading"): "the copy a load writes",
         }
     real = os.path.realpath(target)
     for path, what in protected.items():

@@ -3,7 +3,9 @@
 DuckDB locks the file per process (see PITFALLS): a writer excludes everyone, and
 readers exclude a writer. So every open retries until a deadline and then fails
 with one line naming the holder, and connections are held only as long as a
-command needs them (`with open_warehouse(...) as con:`).
+command needs them (`with open_warehouse(...) as con:`). Writers also hold the
+writer lock (store/writer_lock.py) for as long as they write; a load, which takes
+long, writes a copy and publishes it (store/loading.py), so readers go on meanwhile.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chanops.errors import WarehouseBusy, WarehouseMissing, WarehouseUnwritable
+from chanops.errors import WarehouseMissing, WarehouseUnwritable
 from chanops.schema import KINDS, seen_of_old_state, table_ddl
+from chanops.store.writer_lock import busy, deadline_of, pause_before_retry, writer_lock
 
 if TYPE_CHECKING:
     import duckdb
@@ -108,7 +111,7 @@ def _is_lock_error(exc: Exception) -> bool:
     return "Could not set lock" in text or "Conflicting lock" in text
 
 
-def _refuse_foreign_file(path: Path) -> None:
+def refuse_foreign_file(path: Path) -> None:
     """--db must name a chanops warehouse or a new path: DuckDB would open a CSV or Parquet
     file as an empty in-memory database, load into it and keep nothing."""
     if path.is_dir():
@@ -132,15 +135,19 @@ def _check_is_chanops(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         raise WarehouseMissing(f"{path} is a DuckDB database but not a chanops warehouse; pick another --db")
 
 
-def connect(path: Path, *, read_only: bool, wait: float = DEFAULT_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse, retrying while another process holds the lock."""
+def connect(
+    path: Path, *, read_only: bool, wait: float = DEFAULT_WAIT_SECONDS, since: float | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, retrying while another process holds DuckDB's lock until `wait`
+    seconds after `since` (the command's start; default now). A writer that is not a test
+    fixture holds the writer lock first: `open_warehouse` takes it."""
     import duckdb  # imported here so `chanops --help` stays fast
 
     if read_only and not path.exists():
         raise WarehouseMissing(f"no warehouse at {path}: load data first (chanops load KIND FILE --db {path})")
-    _refuse_foreign_file(path)
-    deadline = time.monotonic() + max(wait, 0.0)
-    delay = 0.05
+    refuse_foreign_file(path)
+    deadline = deadline_of(wait, since)
+    delay = 0.02
     while True:
         try:
             con = duckdb.connect(str(path), read_only=read_only)
@@ -149,11 +156,8 @@ def connect(path: Path, *, read_only: bool, wait: float = DEFAULT_WAIT_SECONDS) 
             if not _is_lock_error(exc):
                 raise WarehouseMissing(f"cannot open warehouse {path}: {storage_problem(exc)}") from None
             if time.monotonic() >= deadline:
-                raise WarehouseBusy(
-                    f"warehouse {path} is busy{_holder(str(exc))}; gave up after {wait:g}s (raise --wait)"
-                ) from None
-            time.sleep(delay)
-            delay = min(delay * 2, 0.5)
+                raise busy(path, _holder(str(exc)), wait) from None
+            delay = pause_before_retry(delay, deadline)
         except duckdb.Error as exc:
             raise WarehouseMissing(f"{path} is not a chanops warehouse: {str(exc).splitlines()[0]}") from None
     # DuckDB's own progress bar would write into chanops' output.
@@ -204,13 +208,25 @@ def _has_meta(con: duckdb.DuckDBPyConnection) -> bool:
 
 @contextmanager
 def open_warehouse(
-    db: str | Path | None, *, read_only: bool, wait: float = DEFAULT_WAIT_SECONDS
+    db: str | Path | None, *, read_only: bool, wait: float = DEFAULT_WAIT_SECONDS, since: float | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(resolve_db_path(db), read_only=read_only, wait=wait)
-    try:
-        yield con
-    finally:
-        con.close()
+    """The warehouse, read-only or in place for a short write (under the writer lock; a load
+    goes through store/loading.py instead). `wait` counts from `since`, else from now."""
+    path = resolve_db_path(db)
+    if read_only:
+        con = connect(path, read_only=True, wait=wait, since=since)
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    since = time.monotonic() if since is None else since
+    with writer_lock(path, wait, since):
+        con = connect(path, read_only=False, wait=wait, since=since)
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

@@ -35,6 +35,7 @@ class SessionOptions:
     source: str | None = None
     spark_master: str = "local[2]"
     spark_conf: Sequence[str] = ()
+    since: float | None = None  # when the command started (time.monotonic()): --wait counts from here
 
 
 @contextmanager
@@ -45,7 +46,7 @@ def open_session(options: SessionOptions, *, write: bool = False) -> Iterator[En
         from chanops.engines import DuckDBEngine
         from chanops.store.warehouse import open_warehouse
 
-        with open_warehouse(options.db, read_only=not write, wait=options.wait) as con:
+        with open_warehouse(options.db, read_only=not write, wait=options.wait, since=options.since) as con:
             yield DuckDBEngine(con)
         return
     from chanops.engines import open_engine
@@ -59,6 +60,19 @@ def open_session(options: SessionOptions, *, write: bool = False) -> Iterator[En
         yield engine
     finally:
         engine.close()
+
+
+@contextmanager
+def open_load_session(options: SessionOptions, *, dry_run: bool = False) -> Iterator[Engine]:
+    """The engine a load runs on: a copy of the warehouse, published over it when the load ends
+    (a refused load too: its ledger line and rejects), discarded after a failure or a dry run —
+    readers go on reading the warehouse meanwhile (store/loading.py)."""
+    from chanops.engines import DuckDBEngine
+    from chanops.store.loading import loading_copy
+    from chanops.store.warehouse import resolve_db_path
+
+    with loading_copy(resolve_db_path(options.db), wait=options.wait, since=options.since, dry_run=dry_run) as copy:
+        yield DuckDBEngine(copy.con)
 
 
 def check_output(target: Path, db: Path | None, *, directory: bool = False) -> None:
