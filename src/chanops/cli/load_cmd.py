@@ -117,7 +117,7 @@ def load(
     # the load writes a copy of the warehouse and publishes it at the end: readers go on meanwhile
     with (
         open_load_session(shared.session_options, dry_run=request.dry_run) as con,
-        steps(con, sum(sizes.values()), in_bytes=True) as bar,
+        steps(con.warehouse(), sum(sizes.values()), in_bytes=True) as bar,
     ):
 
         def start(path: Path) -> None:

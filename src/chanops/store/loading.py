@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chanops.errors import LoadRejected, WarehouseUnwritable
-from chanops.store.warehouse import DEFAULT_WAIT_SECONDS, refuse_foreign_file, connect, storage_problem
+from chanops.store.warehouse import DEFAULT_WAIT_SECONDS, connect, refuse_foreign_file, storage_problem
 from chanops.store.writer_lock import loading_path, writer_lock
 
 if TYPE_CHECKING:

@@ -69,7 +69,11 @@ def _holder_of(fd: int) -> str:
         pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
     except OSError:
         pid = ""
-    return f": a load or another writer is at work (process {pid})" if pid.isdigit() else ": a load or another writer is at work"
+    return (
+        f": a load or another writer is at work (process {pid})"
+        if pid.isdigit()
+        else ": a load or another writer is at work"
+    )
 
 
 @contextmanager
