@@ -66,6 +66,7 @@ check: lint test-all bench-smoke
 ## bench: performance ratios against hand-written DuckDB in the same run (slow: minutes)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_load.py
+	$(BIN)/python bench/bench_readers.py
 	$(BIN)/python bench/bench_kpi.py
 	$(BIN)/python bench/bench_points.py
 	$(BIN)/python bench/bench_prefer.py
@@ -76,6 +77,7 @@ bench: $(STAMP)
 ## (exit 1 on a difference; no timing targets). Spark included (Java 17): about 2 minutes on an idle machine.
 bench-smoke: $(STAMP)
 	$(BIN)/python bench/bench_load.py --smoke
+	$(BIN)/python bench/bench_readers.py --smoke
 	$(BIN)/python bench/bench_kpi.py --smoke
 	$(BIN)/python bench/bench_points.py --smoke
 	$(BIN)/python bench/bench_prefer.py --smoke
