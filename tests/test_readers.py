@@ -223,3 +223,32 @@ def test_wait_gives_up_on_time_counted_from_the_command_start(tmp_path, db):
         f"(process {holder.pid}); gave up after 1s (raise --wait)\n"
     )
     assert 1.0 <= elapsed < 2.5, elapsed
+
+
+def test_a_dry_run_discards_its_copy(chanops, tmp_path, db, loaded):
+    """--dry-run reads and checks on a copy, then drops it: the warehouse's bytes are the same."""
+    before = digest(db)
+    result = chanops("load", "orders", loaded, "--db", db, "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert "dry run, nothing written" in result.stderr
+    assert digest(db) == before
+    assert not db.with_name(db.name + ".loading").exists()
+
+
+def test_a_publish_that_fails_says_so_in_one_line_and_no_summary(chanops, db, loaded, monkeypatch):
+    """The rename onto the warehouse fails (as on a full or read-only disk): one line, exit 1,
+    no "loaded" summary — it comes only after the publish — and the warehouse holds 3 orders."""
+    from chanops.store import loading
+
+    def refuse(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(loading.os, "replace", refuse)
+    result = chanops("load", "orders", loaded, "--db", db)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"chanops: error: cannot publish the load into warehouse {db}: "
+        "the disk is full (no space left on device); nothing was changed\n"
+    )
+    assert query(db, "SELECT count(*) FROM orders") == [(3,)]
+    assert not db.with_name(db.name + ".loading").exists()
