@@ -75,9 +75,8 @@ app.add_typer(db_app, name="db")
 
 def main() -> None:
     from chanops.cli import common
-    from chanops.store.writer_lock import process_started
 
-    common.command_started = process_started()  # --wait counts the start-up too
+    common.command_started = common.process_started()  # --wait counts the start-up too
     # `chanops kpi | head`: die quietly on a closed pipe like any Unix filter (csvkit does the same).
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)

@@ -8,6 +8,7 @@ import functools
 import inspect
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -179,6 +180,16 @@ SparkConfOpt = Annotated[
 # When the running command started (time.monotonic()), set by `chanops.cli.main`: --wait counts
 # from here, so the time spent starting up counts too. None in-process (tests): from the open.
 command_started: float | None = None
+
+
+def process_started() -> float:
+    """time.monotonic() when this process started (Linux: from /proc), else now."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.monotonic()
+    return time.monotonic() - min(max(age, 0.0), 60.0)  # a clock oddity never eats a whole --wait
 
 
 @dataclass

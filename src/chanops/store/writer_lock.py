@@ -44,16 +44,6 @@ def deadline_of(wait: float, since: float | None) -> float:
     return (time.monotonic() if since is None else since) + max(wait, 0.0)
 
 
-def process_started() -> float:
-    """time.monotonic() when this process started (Linux: from /proc), else now."""
-    try:
-        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
-        age = time.clock_gettime(time.CLOCK_BOOTTIME) - int(fields[19]) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError, AttributeError):
-        return time.monotonic()
-    return time.monotonic() - min(max(age, 0.0), 60.0)
-
-
 def pause_before_retry(delay: float, deadline: float) -> float:
     """Sleep before the next attempt, never past the deadline; the next, longer delay."""
     time.sleep(max(0.0, min(delay, deadline - time.monotonic())))
