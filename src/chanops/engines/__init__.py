@@ -12,14 +12,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-import duckdb
-import pyarrow as pa
-
 from chanops.errors import ChanopsError, UsageError
 from chanops.sql import ident, lit, neutralized_columns
 
 if TYPE_CHECKING:
+    import duckdb
     import polars as pl
+    import pyarrow as pa
 
     from chanops.engines.spark import SparkEngine
 
@@ -138,6 +137,8 @@ class DuckDBEngine:
 
 def write_arrow_csv(table: pa.Table, path: Path, neutralize: bool = False) -> None:
     """An Arrow table through DuckDB's CSV writer (what DuckDBEngine.write_csv writes)."""
+    import duckdb
+
     scratch = duckdb.connect()
     try:
         scratch.register("result_rows", table)

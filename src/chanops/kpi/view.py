@@ -5,11 +5,15 @@ frame for the workbook."""
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
-from chanops.kpi.catalog import Kpi
-from chanops.kpi.evaluate import KpiResult
 from chanops.present.numbers import amount_text, cell_unit, kpi_text
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from chanops.kpi.catalog import Kpi
+    from chanops.kpi.evaluate import KpiResult
 
 
 def kpi_units(kpis: list[Kpi]) -> dict[str, str]:
@@ -24,6 +28,7 @@ def kpi_units(kpis: list[Kpi]) -> dict[str, str]:
 
 def long_view(result: KpiResult, lang: str) -> pl.DataFrame:
     """Long layout for people: one row per (month, slice, KPI) with value, numerator, denominator."""
+    import polars as pl  # only people's formats need it: a pipeline's csv is written from Arrow
 
     keys = ["month", *result.dims]
     rows = []
