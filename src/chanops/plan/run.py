@@ -19,7 +19,7 @@ from chanops.plan import assign, checks, evidence
 from chanops.plan.candidates import CANDIDATES, read_candidates
 from chanops.plan.planfile import PlanFile, read_plan
 from chanops.sql import channel_codes, in_months, lit, month_start
-from chanops.store.coverage import latest_month
+from chanops.store.coverage import has_rows, latest_month
 
 STATUSES = ("invalid", "already_has", "conflict", "do_not_disturb", "duplicate", "assigned", "over_quota")
 SERVED = "_plan_served"  # seq, campaign_id, list_row, msisdn, product, capped
@@ -115,8 +115,9 @@ def dispatch_sql(touchpoint: str) -> str:
 
 
 def _require_inputs(engine: Engine) -> None:
-    for kind in ("customers", "orders"):
-        if not only_row(engine, f"SELECT count(*) FROM (SELECT 1 FROM {kind} LIMIT 1)")[0]:
+    kinds = ("customers", "orders")
+    for kind, present in zip(kinds, has_rows(engine, [(kind, None) for kind in kinds]), strict=True):
+        if not present:
             raise NoData(f"plan needs {kind} in the warehouse (who is active, who holds what); load them first")
 
 
@@ -171,16 +172,7 @@ def _quota_left(engine: Engine, config: Config, month: str, plan: PlanFile) -> d
 
 
 def _assign(engine: Engine, config: Config, month: str, plan: PlanFile, quota_left: dict[str, int | None]) -> int:
-    engine.materialize(
-        SERVED,
-        f"""
-        SELECT s.*, p.cap IS NOT NULL AND s.nth > p.cap AS capped FROM (
-            SELECT row_number() OVER (ORDER BY priority, score DESC NULLS LAST, msisdn, campaign_id) AS seq,
-                   row_number() OVER (PARTITION BY campaign_id ORDER BY score DESC NULLS LAST, msisdn) AS nth,
-                   campaign_id, list_row, msisdn, product
-            FROM {checks.CHECKED} WHERE status IS NULL) s
-        JOIN {checks.CAMPAIGNS} p USING (campaign_id)""",
-    )
+    engine.materialize(SERVED, _served_sql())
     engine.materialize(HISTORY, _history_sql(config, month, any_new=any(c.new_product for c in plan.campaigns)))
     electronic = channel_codes(config.channels, "electronic")
     prefer = config.plan
@@ -196,6 +188,35 @@ def _assign(engine: Engine, config: Config, month: str, plan: PlanFile, quota_le
         ),
     )
     return assign.assign(engine, quota_left)
+
+
+def _served_sql() -> str:
+    """The candidates who passed the checks in serving order: `seq` numbers them by priority,
+    then higher score, then msisdn (then campaign), and `capped` marks those past their
+    campaign's cap.
+
+    One window ordered over every candidate would run in a single task on Spark. The order's
+    first two keys cut it into runs instead — all the candidates of one (priority, score) are
+    consecutive — so each run is numbered on its own (partitioned), and its offset is the
+    count of the candidates in the runs before it: a window over the runs, one row each."""
+    candidates = (
+        f"SELECT campaign_id, list_row, msisdn, product, priority, score FROM {checks.CHECKED} WHERE status IS NULL"
+    )
+    return f"""
+        WITH ranked AS (
+            SELECT *, row_number() OVER (PARTITION BY priority, score ORDER BY msisdn, campaign_id) AS nth_in_run,
+                   row_number() OVER (PARTITION BY campaign_id ORDER BY score DESC NULLS LAST, msisdn) AS nth
+            FROM ({candidates}) c),
+        runs AS (
+            SELECT priority, score,
+                   coalesce(sum(n) OVER (ORDER BY priority, score DESC NULLS LAST
+                                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+            FROM (SELECT priority, score, count(*) AS n FROM ranked GROUP BY priority, score) g)
+        SELECT CAST(u.before + r.nth_in_run AS BIGINT) AS seq, r.nth, r.campaign_id, r.list_row, r.msisdn,
+               r.product, p.cap IS NOT NULL AND r.nth > p.cap AS capped
+        FROM ranked r
+        JOIN runs u ON u.priority IS NOT DISTINCT FROM r.priority AND u.score IS NOT DISTINCT FROM r.score
+        JOIN {checks.CAMPAIGNS} p USING (campaign_id)"""
 
 
 def _history_sql(config: Config, month: str, any_new: bool) -> str:
