@@ -1,8 +1,14 @@
 """The physical plans Spark makes of chanops' main queries (PITFALLS: a KPI by region once
 planned a broadcast nested-loop join and ran 860 s where DuckDB took 6 s). Every query the
 engine runs for a KPI by region, a points statement and a plan is EXPLAINed as it runs, and
-no plan may join without an equality key — BroadcastNestedLoopJoin or CartesianProduct — nor
-number rows in one task (a window without PARTITION BY over the candidates)."""
+no plan may join two tables without an equality key — a CartesianProduct, or a
+BroadcastNestedLoopJoin whose broadcast side reads a table — nor number rows in one task (a
+window without PARTITION BY over the candidates).
+
+A nested loop is allowed against a side of literal rows or of one row: the customer base's
+"active at each month's end" tests each customer against the window's two or three month
+ends (a VALUES list), the points statement sets each staff row beside the month's one-row
+totals — a filter per row, the work DuckDB does too."""
 
 from __future__ import annotations
 
@@ -31,7 +37,15 @@ from chanops.store.export import export_warehouse  # noqa: E402
 
 from . import kpi_fixture, points_fixture  # noqa: E402
 
-UNKEYED_JOINS = re.compile(r"BroadcastNestedLoopJoin|CartesianProduct")
+# one plan node per line: "+- Name ..." or ":- Name ...", its depth told by the column of the marker
+NODE = re.compile(r"^(?P<indent>[ :|]*)(?:[+:]- )?(?P<name>\w+)")
+
+
+@pytest.fixture
+def spark_session_for_plans():
+    from chanops.engines.spark import spark_session
+
+    return spark_session()
 
 
 @pytest.fixture
@@ -62,8 +76,65 @@ def exported(db, directory):
     return directory
 
 
+def unkeyed_joins(plan: str) -> list[str]:
+    """The joins in a physical plan that pair rows of two tables without a key: every
+    CartesianProduct, and every BroadcastNestedLoopJoin whose broadcast side may hold more
+    than one row of a table — not literal rows, not a global aggregate (one row)."""
+    lines = plan.split("== Physical Plan ==")[-1].strip().split("\n\n")[0].splitlines()
+    depth = [len(m.group("indent")) if (m := NODE.match(line)) else -1 for line in lines]
+
+    def name(k: int) -> str:
+        return m.group("name") if (m := NODE.match(lines[k])) else ""
+
+    def children(k: int) -> list[int]:
+        """Direct children, leaving out a scalar subquery's plan printed beside its operator."""
+        kids = []
+        for j in range(k + 1, len(lines)):
+            if depth[j] <= depth[k]:
+                break
+            if depth[j] == depth[k] + 3 and name(j) != "Subquery":
+                kids.append(j)
+        return kids
+
+    def few_rows(k: int) -> bool:
+        while True:
+            node = lines[k].lstrip(" :+-")
+            if node.startswith(("LocalTableScan", "Scan OneRowRelation", "HashAggregate(keys=[],")):
+                return True
+            kids = children(k)
+            if name(k) not in ("BroadcastExchange", "Project", "Filter") or len(kids) != 1:
+                return False
+            k = kids[0]
+
+    found = []
+    for i, line in enumerate(lines):
+        if "CartesianProduct" in line:
+            found.append(line.strip())
+        elif "BroadcastNestedLoopJoin" in line and not few_rows(children(i)[0 if "BuildLeft" in line else -1]):
+            found.append(line.strip())
+    return found
+
+
 def unkeyed(plans: list[tuple[str, str]]) -> list[str]:
-    return [f"{sql.strip()[:300]}\n{plan}" for sql, plan in plans if UNKEYED_JOINS.search(plan)]
+    return [f"{sql.strip()[:300]}\n{plan}" for sql, plan in plans if unkeyed_joins(plan)]
+
+
+def test_the_plan_reader_finds_a_nested_loop_over_two_tables(spark_session_for_plans):
+    """The check itself: a join on an inequality between two tables and a cross join are found;
+    a join with a literal list on an inequality, an equi-join and a cross join with a one-row
+    total are not."""
+    spark = spark_session_for_plans
+    spark.range(100).selectExpr("id AS a").createOrReplaceTempView("t1")
+    spark.range(100).selectExpr("id AS b").createOrReplaceTempView("t2")
+
+    def explain(sql):
+        return spark.sql(f"EXPLAIN {sql}").collect()[0][0]
+
+    assert unkeyed_joins(explain("SELECT * FROM t1 JOIN t2 ON t1.a < t2.b"))
+    assert unkeyed_joins(explain("SELECT * FROM t1 CROSS JOIN t2"))
+    assert not unkeyed_joins(explain("SELECT * FROM t1 JOIN (VALUES (1), (2)) v(x) ON t1.a < v.x"))
+    assert not unkeyed_joins(explain("SELECT * FROM t1 JOIN t2 ON t1.a = t2.b"))
+    assert not unkeyed_joins(explain("SELECT * FROM t1 CROSS JOIN (SELECT sum(b) AS total FROM t2) s"))
 
 
 def test_kpi_by_region_and_points_statement_plan_keyed_joins(tmp_path, plans):
@@ -91,8 +162,9 @@ def test_kpi_by_region_and_points_statement_plan_keyed_joins(tmp_path, plans):
 
 def test_plan_plans_keyed_joins_and_partitioned_windows(chanops, tmp_path, db, monkeypatch, plans):
     """test_plan's warehouse where every status occurs, planned on Spark: no unkeyed join, and
-    no window over all candidates in one partition (Spark says `Window [...], [], [...]` for a
-    window without PARTITION BY and moves every row to one task: `SinglePartition`)."""
+    the serving order numbered in partitions — Spark prints `Window [...], [], [...]` for a
+    window without PARTITION BY, which moves every row to one task; only the offsets of the
+    (priority, score) runs are computed so, over one row per run."""
     from .test_plan import _plan, _warehouse
 
     _warehouse(chanops, tmp_path, db)
@@ -104,5 +176,33 @@ def test_plan_plans_keyed_joins_and_partitioned_windows(chanops, tmp_path, db, m
     assert done.exit_code == 0, done.stderr
     assert any("_plan_options" in sql for sql, _plan in plans)
     assert unkeyed(plans) == []
-    served = [plan for sql, plan in plans if "nth_in_run" in sql]
-    assert served and not any("SinglePartition" in plan and "nth_in_run" in plan for plan in served)
+    [served] = [plan for sql, plan in plans if "nth_in_run" in sql]
+    windows = windows_of(served)
+    # numbered per run and per campaign; only the runs' offsets (a sum over one row per run) in one task
+    partitions = {name: partition for name, partition, _expression in windows}
+    assert partitions["nth_in_run"].startswith("priority#") and partitions["nth"].startswith("campaign_id#")
+    assert [expression.split("(")[0] for _name, partition, expression in windows if not partition] == ["sum"]
+
+
+def windows_of(plan: str) -> list[tuple[str, str, str]]:
+    """(column, its PARTITION BY, its expression) for each window of a Window node, as Spark
+    prints one: `Window [row_number() … AS n#12], [partition…], [order…]` — without a
+    partition, only `Window [… AS n#12], [order…]`: a window in one task."""
+    found = []
+    for line in plan.splitlines():
+        node = line.lstrip(" :+-")
+        if not node.startswith("Window ["):
+            continue
+        groups, level, start = [], 0, 0
+        for i, char in enumerate(node):
+            if char == "[":
+                level += 1
+                start = i + 1 if level == 1 else start
+            elif char == "]":
+                level -= 1
+                if level == 0:
+                    groups.append(node[start:i])
+        partition = groups[1] if len(groups) == 3 else ""
+        for expression, name in re.findall(r"(\w+\(.*?) AS (\w+)#\d+", groups[0]):
+            found.append((name, partition, expression))
+    return found

@@ -173,7 +173,8 @@ def _quota_left(engine: Engine, config: Config, month: str, plan: PlanFile) -> d
 
 def _assign(engine: Engine, config: Config, month: str, plan: PlanFile, quota_left: dict[str, int | None]) -> int:
     engine.materialize(SERVED, _served_sql())
-    engine.materialize(HISTORY, _history_sql(config, month, any_new=any(c.new_product for c in plan.campaigns)))
+    new_products = sorted({c.product for c in plan.campaigns if c.new_product})
+    engine.materialize(HISTORY, _history_sql(config, month, new_products))
     electronic = channel_codes(config.channels, "electronic")
     prefer = config.plan
     weights = {"high": prefer.tier_high, "medium": prefer.tier_medium, "low": prefer.tier_low, "none": prefer.tier_none}
@@ -219,7 +220,7 @@ def _served_sql() -> str:
         JOIN {checks.CAMPAIGNS} p USING (campaign_id)"""
 
 
-def _history_sql(config: Config, month: str, any_new: bool) -> str:
+def _history_sql(config: Config, month: str, new_products: list[str]) -> str:
     """Per product and touchpoint, over the `conversion_months` before M: of the customers
     reached on the touchpoint about the product, the share who bought it on that touchpoint.
     A new product (`all_products`) has no history of its own: it takes the touchpoint's over
@@ -228,7 +229,20 @@ def _history_sql(config: Config, month: str, any_new: bool) -> str:
     months = config.plan.conversion_months
     window = f">= {start} - INTERVAL {months} MONTH AND {{0}} < {start}"
     # without a new product only the plan's products are read
-    only = "" if any_new else f"AND product IN (SELECT product FROM {checks.CAMPAIGNS})"
+    only = "" if new_products else f"AND product IN (SELECT product FROM {checks.CAMPAIGNS})"
+    # each new product takes every touchpoint's figures over all products: the figures once per
+    # touchpoint, then beside the new products, a literal list (a join with a table on no key
+    # would be a nested loop on Spark)
+    new = ""
+    if new_products:
+        names = ", ".join(f"({lit(p)})" for p in new_products)
+        new = f"""
+        UNION ALL
+        SELECT n.product, a.touchpoint, a.reached_users, a.buyers, a.conversion, true
+        FROM (SELECT touchpoint, count(*) AS reached_users, count(buyer) AS buyers,
+                     count(buyer) / count(*) AS conversion
+              FROM outcomes GROUP BY touchpoint) a
+        CROSS JOIN (VALUES {names}) n(product)"""
     return f"""
         WITH reached AS (
             SELECT DISTINCT msisdn, product, touchpoint FROM contacts
@@ -243,11 +257,7 @@ def _history_sql(config: Config, month: str, any_new: bool) -> str:
         SELECT product, touchpoint, count(*) AS reached_users, count(buyer) AS buyers,
                count(buyer) / count(*) AS conversion, false AS all_products
         FROM outcomes WHERE product IN (SELECT product FROM {checks.CAMPAIGNS} WHERE NOT new_product)
-        GROUP BY product, touchpoint
-        UNION ALL
-        SELECT n.product, o.touchpoint, count(*), count(o.buyer), count(o.buyer) / count(*), true
-        FROM outcomes o CROSS JOIN (SELECT DISTINCT product FROM {checks.CAMPAIGNS} WHERE new_product) n
-        GROUP BY n.product, o.touchpoint"""
+        GROUP BY product, touchpoint{new}"""
 
 
 def _tiers_sql(config: Config, month: str) -> str:
