@@ -18,6 +18,7 @@ from chanops.config import PointsConfig, PreferConfig
 from chanops.kpi.catalog import build_kpi_catalog
 from chanops.kpi.compile import compile_sql
 from chanops.kpi.facts import MonthWindow
+from chanops.store.coverage import PRESENCE_KINDS
 
 sqlglot = pytest.importorskip("sqlglot")
 
@@ -29,7 +30,10 @@ def kpi_by_region() -> str:
     """Every built-in KPI by region for 2022-11 compared with 2022-10 (what `kpi --by region
     --compare prev` runs)."""
     kpis = list(build_kpi_catalog(None).values())
-    window = MonthWindow(("2022-10", "2022-11"), {"2022-10": "2022-09", "2022-11": "2022-10"})
+    months = ("2022-10", "2022-11")
+    # every source has rows in both months; billing in 2022-09 (2022-10's base month) too
+    present = frozenset({(k, m) for k in PRESENCE_KINDS for m in months} | {("billing", "2022-09")})
+    window = MonthWindow(months, {"2022-10": "2022-09", "2022-11": "2022-10"}, present=present)
     return compile_sql(kpis, ["region"], window, CHANNELS, {"2022-11": "2022-10"})
 
 

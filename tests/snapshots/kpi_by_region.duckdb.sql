@@ -421,162 +421,22 @@ WITH _months AS (
   FROM (
     SELECT
       '2022-10' AS month,
-      (
-        SELECT
-          COUNT(*)
-        FROM (
-          SELECT
-            1 AS hit
-          FROM orders
-          WHERE
-            order_time >= CAST('2022-10-01 00:00:00' AS TIMESTAMP)
-            AND order_time < CAST('2022-11-01 00:00:00' AS TIMESTAMP)
-          LIMIT 1
-        ) AS p
-      ) > 0 AS has_orders,
-      (
-        SELECT
-          COUNT(*)
-        FROM (
-          SELECT
-            1 AS hit
-          FROM contacts
-          WHERE
-            contact_time >= CAST('2022-10-01 00:00:00' AS TIMESTAMP)
-            AND contact_time < CAST('2022-11-01 00:00:00' AS TIMESTAMP)
-          LIMIT 1
-        ) AS p
-      ) > 0 AS has_contacts,
-      (
-        SELECT
-          COUNT(*)
-        FROM (
-          SELECT
-            1 AS hit
-          FROM usage
-          WHERE
-            event_time >= CAST('2022-10-01 00:00:00' AS TIMESTAMP)
-            AND event_time < CAST('2022-11-01 00:00:00' AS TIMESTAMP)
-          LIMIT 1
-        ) AS p
-      ) > 0 AS has_usage,
-      (
-        SELECT
-          COUNT(*)
-        FROM (
-          SELECT
-            1 AS hit
-          FROM complaints
-          WHERE
-            complaint_time >= CAST('2022-10-01 00:00:00' AS TIMESTAMP)
-            AND complaint_time < CAST('2022-11-01 00:00:00' AS TIMESTAMP)
-          LIMIT 1
-        ) AS p
-      ) > 0 AS has_complaints,
-      (
-        SELECT
-          COUNT(*)
-        FROM (
-          SELECT
-            1 AS hit
-          FROM billing
-          WHERE
-            month = '2022-10'
-          LIMIT 1
-        ) AS p
-      ) > 0 AS has_billing,
-      (
-        SELECT
-          COUNT(*)
-        FROM (
-          SELECT
-            1 AS hit
-          FROM billing
-          WHERE
-            month = '2022-09'
-          LIMIT 1
-        ) AS p
-      ) > 0 AS base_has_billing,
+      TRUE AS has_orders,
+      TRUE AS has_contacts,
+      TRUE AS has_usage,
+      TRUE AS has_complaints,
+      TRUE AS has_billing,
+      TRUE AS base_has_billing,
       TRUE AS customers_cover
     UNION ALL
     SELECT
       '2022-11' AS month,
-      (
-        SELECT
-          COUNT(*)
-        FROM (
-          SELECT
-            1 AS hit
-          FROM orders
-          WHERE
-            order_time >= CAST('2022-11-01 00:00:00' AS TIMESTAMP)
-            AND order_time < CAST('2022-12-01 00:00:00' AS TIMESTAMP)
-          LIMIT 1
-        ) AS p
-      ) > 0 AS has_orders,
-      (
-        SELECT
-          COUNT(*)
-        FROM (
-          SELECT
-            1 AS hit
-          FROM contacts
-          WHERE
-            contact_time >= CAST('2022-11-01 00:00:00' AS TIMESTAMP)
-            AND contact_time < CAST('2022-12-01 00:00:00' AS TIMESTAMP)
-          LIMIT 1
-        ) AS p
-      ) > 0 AS has_contacts,
-      (
-        SELECT
-          COUNT(*)
-        FROM (
-          SELECT
-            1 AS hit
-          FROM usage
-          WHERE
-            event_time >= CAST('2022-11-01 00:00:00' AS TIMESTAMP)
-            AND event_time < CAST('2022-12-01 00:00:00' AS TIMESTAMP)
-          LIMIT 1
-        ) AS p
-      ) > 0 AS has_usage,
-      (
-        SELECT
-          COUNT(*)
-        FROM (
-          SELECT
-            1 AS hit
-          FROM complaints
-          WHERE
-            complaint_time >= CAST('2022-11-01 00:00:00' AS TIMESTAMP)
-            AND complaint_time < CAST('2022-12-01 00:00:00' AS TIMESTAMP)
-          LIMIT 1
-        ) AS p
-      ) > 0 AS has_complaints,
-      (
-        SELECT
-          COUNT(*)
-        FROM (
-          SELECT
-            1 AS hit
-          FROM billing
-          WHERE
-            month = '2022-11'
-          LIMIT 1
-        ) AS p
-      ) > 0 AS has_billing,
-      (
-        SELECT
-          COUNT(*)
-        FROM (
-          SELECT
-            1 AS hit
-          FROM billing
-          WHERE
-            month = '2022-10'
-          LIMIT 1
-        ) AS p
-      ) > 0 AS base_has_billing,
+      TRUE AS has_orders,
+      TRUE AS has_contacts,
+      TRUE AS has_usage,
+      TRUE AS has_complaints,
+      TRUE AS has_billing,
+      TRUE AS base_has_billing,
       TRUE AS customers_cover
   ) AS p
 ), _res AS MATERIALIZED (

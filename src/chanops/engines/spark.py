@@ -104,6 +104,8 @@ class SparkEngine:
         if not remote and not Path(source).is_dir():
             raise UsageError(f"--source {source} is not a directory (write one with chanops export --to DIR)")
         self.spark = spark_session(master, conf)
+        # kind -> the months it has rows in (None for rows without one), for has_rows
+        self._months: dict[str, frozenset[str | None]] = {}
         self.source: str | None = source.rstrip("/")
         if prepare is not None:
             prepare(self.spark, source)
@@ -155,6 +157,23 @@ class SparkEngine:
             raise ValueError("query parameters are for the DuckDB warehouse only")
         return [tuple(row.values()) for row in self.table(sql).to_pylist()]
 
+    def has_rows(self, asked: Sequence[tuple[str, str | None]]) -> list[bool]:
+        # Each LIMIT 1 probe would be a Spark job of its own (a report asks ~70): one grouped
+        # scan per kind instead, kept until the kind's view changes.
+        answers = []
+        for kind, month in asked:
+            months = self._months_of(kind)
+            answers.append(bool(months) if month is None else month in months)
+        return answers
+
+    def _months_of(self, kind: str) -> frozenset[str | None]:
+        from chanops.schema import KINDS
+
+        if kind not in self._months:
+            rows = self.rows(f"SELECT DISTINCT {KINDS[kind].month_sql} AS month FROM {kind}")
+            self._months[kind] = frozenset(month for (month,) in rows)
+        return self._months[kind]
+
     def warehouse(self):
         raise UsageError("this command works on the DuckDB warehouse (--db), not with --engine spark")
 
@@ -172,10 +191,12 @@ class SparkEngine:
         # step (touchpoint assignment) does not grow one query plan per round
         with _spark_errors():
             self.spark.sql(to_spark_sql(sql)).localCheckpoint(eager=True).createOrReplaceTempView(name)
+        self._months.pop(name, None)
 
     def register(self, name: str, table: pa.Table) -> None:
         with _spark_errors():
             self.spark.createDataFrame(table).createOrReplaceTempView(name)
+        self._months.pop(name, None)
 
     def narrow(self, name: str, condition: str):
         # the DataFrame holds the plan of the view as it is now, so the new view of the same
@@ -183,7 +204,13 @@ class SparkEngine:
         with _spark_errors():
             whole = self.spark.table(name)
             self.spark.sql(to_spark_sql(f"SELECT * FROM {name} WHERE {condition}")).createOrReplaceTempView(name)
-        return lambda: whole.createOrReplaceTempView(name)
+        self._months.pop(name, None)
+
+        def widen() -> None:
+            whole.createOrReplaceTempView(name)
+            self._months.pop(name, None)
+
+        return widen
 
     def write_csv(self, sql: str, path: Path, neutralize: bool = False) -> None:
         write_arrow_csv(self.table(sql), path, neutralize)
@@ -202,6 +229,7 @@ class SparkEngine:
         fs.rename(part, f"{self.source}/{directory}/{name}")
         fs.delete(aside)
         self.spark.read.parquet(f"{self.source}/{directory}").createOrReplaceTempView(directory)
+        self._months.pop(directory, None)
 
     def close(self) -> None:
         self.spark.stop()

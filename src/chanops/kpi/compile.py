@@ -17,7 +17,7 @@ from chanops.channels import Channel
 from chanops.kpi.catalog import Kpi, Measure
 from chanops.kpi.facts import MonthWindow, source_sql
 from chanops.regions import OFFICIAL_ORDER, region_sort_sql
-from chanops.sql import in_months, lit, lit_list, probe
+from chanops.sql import lit, lit_list
 from chanops.store.coverage import EVENT_TABLES
 
 CUSTOMER_SOURCES = {"customers", "retention"}
@@ -154,19 +154,17 @@ def _order(dims: Sequence[str], table: str, regions: Sequence[str]) -> str:
 def _presence_sql(window: MonthWindow) -> str:
     """Per month of the window, which sources have rows: a KPI is blank, never 0 or 100%, for
     a month whose sources are empty (a year-on-year month before the data starts)."""
+
+    def has(kind: str, month: str) -> str:
+        return "TRUE" if (kind, month) in window.present else "FALSE"
+
     rows = []
     for month in window.months:
-        flags = [
-            f"{probe(f'SELECT 1 AS hit FROM {t} WHERE {in_months(c, month)}')} > 0 AS has_{t}"
-            for t, c in EVENT_TABLES.items()
-        ]
-        billing = f"{probe(f'SELECT 1 AS hit FROM billing WHERE month = {lit(month)}')} > 0"
-        base = window.base[month]
-        base_billing = f"{probe(f'SELECT 1 AS hit FROM billing WHERE month = {lit(base)}')} > 0"
+        flags = [f"{has(t, month)} AS has_{t}" for t in EVENT_TABLES]
         covered = "FALSE" if month in window.uncovered else "TRUE"
         rows.append(
-            f"SELECT {lit(month)} AS month, {', '.join(flags)}, {billing} AS has_billing, "
-            f"{base_billing} AS base_has_billing, {covered} AS customers_cover"
+            f"SELECT {lit(month)} AS month, {', '.join(flags)}, {has('billing', month)} AS has_billing, "
+            f"{has('billing', window.base[month])} AS base_has_billing, {covered} AS customers_cover"
         )
     any_rows = " OR ".join([*(f"has_{t}" for t in EVENT_TABLES), "has_billing"])
     return f"SELECT *, {any_rows} AS has_data FROM ({' UNION ALL '.join(rows)}) p"

@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from chanops.channels import Channel
-from chanops.engines import EngineError, as_engine, only_row
+from chanops.engines import EngineError, as_engine
 from chanops.errors import ConfigError, NoData, UsageError
 from chanops.kpi.catalog import DIMENSIONS, Kpi
 from chanops.kpi.compile import compile_sql, on_customer_base
@@ -25,9 +25,10 @@ from chanops.months import add_months, parse_month
 from chanops.present.numbers import kpi_text
 from chanops.regions import OFFICIAL_ORDER
 from chanops.slices import Slices, keep_sliced, with_slice_dims
-from chanops.sql import probe
 from chanops.store.coverage import (
+    PRESENCE_KINDS,
     customers_as_of,
+    has_rows,
     latest_or_none,
     months_with_data,
     resolve_months,
@@ -182,7 +183,12 @@ def evaluate(
     all_months = tuple(sorted(set(measured) | set((compare_months or {}).values())))
     uncovered, note = _uncovered(engine, kpis, all_months)
     notes += note
-    window = MonthWindow(all_months, {m: base or add_months(m, -1) for m in all_months}, frozenset(uncovered))
+    bases = {m: base or add_months(m, -1) for m in all_months}
+    asked = sorted(
+        {(kind, m) for m in all_months for kind in PRESENCE_KINDS} | {("billing", b) for b in bases.values()}
+    )
+    sources = frozenset(pair for pair, hit in zip(asked, has_rows(engine, asked), strict=True) if hit)
+    window = MonthWindow(all_months, bases, frozenset(uncovered), sources)
     sql = compile_sql(kpis, dims, window, channels, compare_months, regions)
     try:
         # Arrow, not Polars: a pipeline asking for csv then never pays Polars' import.
@@ -249,8 +255,8 @@ def _loaded_only(engine, kpis: list[Kpi]) -> tuple[list[Kpi], list[str]]:
     kind never loaded would show 0, which reads like a fact (a warehouse without usage has
     no e-channel penetration of 0%)."""
     kinds = sorted({k for kpi in kpis for m in (kpi.numerator, kpi.denominator) for k in SOURCE_KINDS[m.source]})
-    row = only_row(engine, "SELECT " + ", ".join(f"{probe(f'SELECT 1 AS hit FROM {k}')} AS {k}" for k in kinds))
-    missing = {k for k, present in zip(kinds, row, strict=True) if not present}
+    hits = has_rows(engine, [(k, None) for k in kinds])
+    missing = {k for k, present in zip(kinds, hits, strict=True) if not present}
     if not missing:
         return kpis, []
     kept, notes = [], []

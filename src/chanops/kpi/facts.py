@@ -37,6 +37,10 @@ class MonthWindow:
     # months no customers snapshot covers (latest as-of before the month's end): KPIs on the
     # customer base are blank there (SPEC §4)
     uncovered: frozenset[str] = frozenset()
+    # the (kind, month) pairs with rows, of the event tables and billing in the window's months
+    # and billing in the base months, found before the query (store.coverage.has_rows): a
+    # presence probe inside the statement would be a Spark job of its own
+    present: frozenset[tuple[str, str]] = frozenset()
 
     def covers(self, ts: str) -> str:
         """Timestamp column `ts` lies in one of the window's months."""

@@ -8,16 +8,20 @@ row by the writers for people); `long_view` is the same as text, for the report'
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
-from chanops.kpi.catalog import Kpi
-from chanops.kpi.evaluate import KpiResult
 from chanops.present.numbers import amount_text, cell_unit, kpi_text
 from chanops.present.section import Section
 
 # The long layout's figures: `value` and `previous` are in the row's KPI unit, `change` in its
 # change unit, numerator and denominator are counts or yuan (shown whole or with cents).
 LONG_UNITS = {"numerator": "quantity", "denominator": "quantity"}
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from chanops.kpi.catalog import Kpi
+    from chanops.kpi.evaluate import KpiResult
 
 
 def kpi_units(kpis: list[Kpi]) -> dict[str, str]:
@@ -76,6 +80,7 @@ def long_section(result: KpiResult) -> Section:
 
 def long_view(result: KpiResult, lang: str) -> pl.DataFrame:
     """Long layout for people: one row per (month, slice, KPI) with value, numerator, denominator."""
+    import polars as pl  # only people's formats need it: a pipeline's csv is written from Arrow
 
     keys = ["month", *result.dims]
     rows = []

@@ -19,7 +19,7 @@ from chanops.plan import assign, checks, evidence
 from chanops.plan.candidates import CANDIDATES, read_candidates
 from chanops.plan.planfile import PlanFile, read_plan
 from chanops.sql import channel_codes, in_months, lit, month_start
-from chanops.store.coverage import latest_month
+from chanops.store.coverage import has_rows, latest_month
 
 STATUSES = ("invalid", "already_has", "conflict", "do_not_disturb", "duplicate", "assigned", "over_quota")
 SERVED = "_plan_served"  # seq, campaign_id, list_row, msisdn, product, capped
@@ -115,8 +115,9 @@ def dispatch_sql(touchpoint: str) -> str:
 
 
 def _require_inputs(engine: Engine) -> None:
-    for kind in ("customers", "orders"):
-        if not only_row(engine, f"SELECT count(*) FROM (SELECT 1 FROM {kind} LIMIT 1)")[0]:
+    kinds = ("customers", "orders")
+    for kind, present in zip(kinds, has_rows(engine, [(kind, None) for kind in kinds]), strict=True):
+        if not present:
             raise NoData(f"plan needs {kind} in the warehouse (who is active, who holds what); load them first")
 
 
@@ -171,17 +172,9 @@ def _quota_left(engine: Engine, config: Config, month: str, plan: PlanFile) -> d
 
 
 def _assign(engine: Engine, config: Config, month: str, plan: PlanFile, quota_left: dict[str, int | None]) -> int:
-    engine.materialize(
-        SERVED,
-        f"""
-        SELECT s.*, p.cap IS NOT NULL AND s.nth > p.cap AS capped FROM (
-            SELECT row_number() OVER (ORDER BY priority, score DESC NULLS LAST, msisdn, campaign_id) AS seq,
-                   row_number() OVER (PARTITION BY campaign_id ORDER BY score DESC NULLS LAST, msisdn) AS nth,
-                   campaign_id, list_row, msisdn, product
-            FROM {checks.CHECKED} WHERE status IS NULL) s
-        JOIN {checks.CAMPAIGNS} p USING (campaign_id)""",
-    )
-    engine.materialize(HISTORY, _history_sql(config, month, any_new=any(c.new_product for c in plan.campaigns)))
+    engine.materialize(SERVED, _served_sql())
+    new_products = sorted({c.product for c in plan.campaigns if c.new_product})
+    engine.materialize(HISTORY, _history_sql(config, month, new_products))
     electronic = channel_codes(config.channels, "electronic")
     prefer = config.plan
     weights = {"high": prefer.tier_high, "medium": prefer.tier_medium, "low": prefer.tier_low, "none": prefer.tier_none}
@@ -198,7 +191,36 @@ def _assign(engine: Engine, config: Config, month: str, plan: PlanFile, quota_le
     return assign.assign(engine, quota_left)
 
 
-def _history_sql(config: Config, month: str, any_new: bool) -> str:
+def _served_sql() -> str:
+    """The candidates who passed the checks in serving order: `seq` numbers them by priority,
+    then higher score, then msisdn (then campaign), and `capped` marks those past their
+    campaign's cap.
+
+    One window ordered over every candidate would run in a single task on Spark. The order's
+    first two keys cut it into runs instead — all the candidates of one (priority, score) are
+    consecutive — so each run is numbered on its own (partitioned), and its offset is the
+    count of the candidates in the runs before it: a window over the runs, one row each."""
+    candidates = (
+        f"SELECT campaign_id, list_row, msisdn, product, priority, score FROM {checks.CHECKED} WHERE status IS NULL"
+    )
+    return f"""
+        WITH ranked AS (
+            SELECT *, row_number() OVER (PARTITION BY priority, score ORDER BY msisdn, campaign_id) AS nth_in_run,
+                   row_number() OVER (PARTITION BY campaign_id ORDER BY score DESC NULLS LAST, msisdn) AS nth
+            FROM ({candidates}) c),
+        runs AS (
+            SELECT priority, score,
+                   coalesce(sum(n) OVER (ORDER BY priority, score DESC NULLS LAST
+                                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+            FROM (SELECT priority, score, count(*) AS n FROM ranked GROUP BY priority, score) g)
+        SELECT CAST(u.before + r.nth_in_run AS BIGINT) AS seq, r.nth, r.campaign_id, r.list_row, r.msisdn,
+               r.product, p.cap IS NOT NULL AND r.nth > p.cap AS capped
+        FROM ranked r
+        JOIN runs u ON u.priority IS NOT DISTINCT FROM r.priority AND u.score IS NOT DISTINCT FROM r.score
+        JOIN {checks.CAMPAIGNS} p USING (campaign_id)"""
+
+
+def _history_sql(config: Config, month: str, new_products: list[str]) -> str:
     """Per product and touchpoint, over the `conversion_months` before M: of the customers
     reached on the touchpoint about the product, the share who bought it on that touchpoint.
     A new product (`all_products`) has no history of its own: it takes the touchpoint's over
@@ -207,7 +229,20 @@ def _history_sql(config: Config, month: str, any_new: bool) -> str:
     months = config.plan.conversion_months
     window = f">= {start} - INTERVAL {months} MONTH AND {{0}} < {start}"
     # without a new product only the plan's products are read
-    only = "" if any_new else f"AND product IN (SELECT product FROM {checks.CAMPAIGNS})"
+    only = "" if new_products else f"AND product IN (SELECT product FROM {checks.CAMPAIGNS})"
+    # each new product takes every touchpoint's figures over all products: the figures once per
+    # touchpoint, then beside the new products, a literal list (a join with a table on no key
+    # would be a nested loop on Spark)
+    new = ""
+    if new_products:
+        names = ", ".join(f"({lit(p)})" for p in new_products)
+        new = f"""
+        UNION ALL
+        SELECT n.product, a.touchpoint, a.reached_users, a.buyers, a.conversion, true
+        FROM (SELECT touchpoint, count(*) AS reached_users, count(buyer) AS buyers,
+                     count(buyer) / count(*) AS conversion
+              FROM outcomes GROUP BY touchpoint) a
+        CROSS JOIN (VALUES {names}) n(product)"""
     return f"""
         WITH reached AS (
             SELECT DISTINCT msisdn, product, touchpoint FROM contacts
@@ -222,11 +257,7 @@ def _history_sql(config: Config, month: str, any_new: bool) -> str:
         SELECT product, touchpoint, count(*) AS reached_users, count(buyer) AS buyers,
                count(buyer) / count(*) AS conversion, false AS all_products
         FROM outcomes WHERE product IN (SELECT product FROM {checks.CAMPAIGNS} WHERE NOT new_product)
-        GROUP BY product, touchpoint
-        UNION ALL
-        SELECT n.product, o.touchpoint, count(*), count(o.buyer), count(o.buyer) / count(*), true
-        FROM outcomes o CROSS JOIN (SELECT DISTINCT product FROM {checks.CAMPAIGNS} WHERE new_product) n
-        GROUP BY n.product, o.touchpoint"""
+        GROUP BY product, touchpoint{new}"""
 
 
 def _tiers_sql(config: Config, month: str) -> str:

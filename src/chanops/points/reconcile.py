@@ -29,12 +29,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from chanops.config import PointsConfig
-from chanops.engines import as_engine, first_row, only_row
+from chanops.engines import as_engine
 from chanops.errors import NoData, UsageError
 from chanops.regions import OFFICIAL_ORDER, region_sort_sql
 from chanops.slices import Slices
-from chanops.sql import in_months, lit, month_start, probe
-from chanops.store.coverage import require_rows
+from chanops.sql import in_months, lit, month_start
+from chanops.store.coverage import has_rows, require_rows
 
 SUMMARY_KEYS = ("store", "region", "department", "product", "staff")
 # the columns a --by key groups by: a staff member is their id and name
@@ -79,9 +79,7 @@ def claims_sql(month: str) -> str:
 
 
 def _require_entries(con, month: str) -> None:
-    entries = f"SELECT 1 AS hit FROM entries WHERE {in_months('entry_time', month)}"
-    row = first_row(as_engine(con), f"SELECT {probe(entries)} AS n")
-    if not row or not row[0]:
+    if not has_rows(con, [("entries", month)])[0]:
         raise NoData(f"no entries (营业员录入) in {month}; nothing to reconcile")
 
 
@@ -185,7 +183,7 @@ def statement(con, month: str, config: PointsConfig, budget: Decimal | None = No
         raise UsageError("--budget cannot be negative")
     engine = as_engine(con)
     _require_entries(engine, month)
-    if not only_row(engine, f"SELECT {probe('SELECT 1 AS hit FROM rules')} AS n")[0]:
+    if not has_rows(engine, [("rules", None)])[0]:
         # every claim would earn 0 and the payout file would pay nobody, silently
         raise NoData("no points rules (积分规则) loaded: load rules before a statement or payout")
     return engine.table(statement_sql(month, config, budget))

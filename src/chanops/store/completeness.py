@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from chanops.engines import as_engine, only_row
 from chanops.errors import ConfigError
@@ -28,6 +27,9 @@ from chanops.months import add_months, days_of
 from chanops.regions import OFFICIAL_ORDER, region_sort_key
 from chanops.schema import KINDS
 from chanops.sql import lit
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # test ids and statuses as people read them (machine formats keep the ids)
 WORDS = {
@@ -114,6 +116,8 @@ class CheckResult:
 
     def table(self) -> pa.Table:
         """One row per test; `figure` is a number (a count, or a share when `unit` is share)."""
+        import pyarrow as pa
+
         names = ["test", "kind", "region", "figure", "unit", "detail", "expectation", "status"]
         return pa.table(
             {n: pa.array([r[n] for r in self.rows], pa.float64() if n == "figure" else pa.string()) for n in names}
@@ -122,6 +126,8 @@ class CheckResult:
     def for_people(self, lang: str) -> pa.Table:
         """The table with test names, kinds, details, expectations and statuses in words of `lang`;
         the figures stay numbers."""
+        import pyarrow as pa
+
         index = 0 if lang == "zh" else 1
         table = self.table()
         for name in ("test", "status"):
@@ -138,6 +144,8 @@ class CheckResult:
     def for_reading(self, lang: str) -> pa.Table:
         """for_people with each figure as text in its unit (3,223 or 0.01%), for tables read on
         a screen, where one column cannot take a number format per row."""
+        import pyarrow as pa
+
         table = self.for_people(lang)
         texts = pa.array([figure_text(r) for r in self.rows], pa.string())
         return table.set_column(table.schema.get_field_index("figure"), "figure", texts).drop_columns(["unit"])

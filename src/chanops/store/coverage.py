@@ -8,10 +8,9 @@ from datetime import date
 
 import duckdb
 
-from chanops.engines import EngineError, as_engine, first_row, only_row
+from chanops.engines import EngineError, as_engine, first_row
 from chanops.errors import NoData, UsageError
 from chanops.months import last_day, month_range, parse_month
-from chanops.sql import in_months, lit, probe
 
 EVENT_TABLES = {
     "orders": "order_time",
@@ -21,20 +20,21 @@ EVENT_TABLES = {
 }
 
 
-def months_with_data(con, months: Sequence[str]) -> set[str]:
-    """Which of `months` have any event rows (orders, contacts, usage, complaints) or billing.
+# the sources a month "has data" in: the event tables and billing
+PRESENCE_KINDS = (*EVENT_TABLES, "billing")
 
-    One probe per table and month that stops at the first row (LIMIT 1): milliseconds
-    where a scan of the month would take a tenth of a second. Plain SQL, so Spark runs it too."""
-    engine = as_engine(con)
-    probes = []
-    for month in months:
-        tables = [f"SELECT 1 AS hit FROM {t} WHERE {in_months(c, month)}" for t, c in EVENT_TABLES.items()]
-        tables.append(f"SELECT 1 AS hit FROM billing WHERE month = {lit(month)}")
-        hits = " + ".join(probe(t) for t in tables)
-        probes.append(f"{hits} AS {_month_alias(month)}")
-    row = only_row(engine, f"SELECT {', '.join(probes)}")
-    return {month for month, present in zip(months, row, strict=True) if present}
+
+def has_rows(con, asked: Sequence[tuple[str, str | None]]) -> list[bool]:
+    """Whether each (kind, month) has rows (month None: any row at all), as the engine answers
+    it fastest: DuckDB probes that stop at the first row, Spark one grouped scan per kind."""
+    return as_engine(con).has_rows(asked)
+
+
+def months_with_data(con, months: Sequence[str]) -> set[str]:
+    """Which of `months` have any event rows (orders, contacts, usage, complaints) or billing."""
+    asked = [(kind, month) for month in months for kind in PRESENCE_KINDS]
+    hits = has_rows(con, asked)
+    return {month for (_kind, month), hit in zip(asked, hits, strict=True) if hit}
 
 
 def customers_as_of(con) -> date | None:
@@ -56,10 +56,6 @@ def uncovered_months(months: Sequence[str], as_of: date | None) -> list[str]:
     if as_of is None:
         return []
     return [m for m in months if last_day(m) > as_of]
-
-
-def _month_alias(month: str) -> str:
-    return "m_" + month.replace("-", "_")
 
 
 def latest_month(con) -> str:
@@ -95,14 +91,9 @@ def resolve_months(con, month: str | None = None, first: str | None = None, last
 
 
 def kinds_with_rows(con, month: str, kinds: Sequence[str]) -> list[str]:
-    """Which of `kinds` have rows in `month` (one LIMIT 1 probe each)."""
-    from chanops.schema import KINDS
-
-    probes = []
-    for kind in kinds:
-        probes.append(f"{probe(f'SELECT 1 AS hit FROM {kind} WHERE {KINDS[kind].in_months(month)}')} AS {kind}")
-    row = only_row(as_engine(con), f"SELECT {', '.join(probes)}")
-    return [kind for kind, present in zip(kinds, row, strict=True) if present]
+    """Which of `kinds` have rows in `month`."""
+    hits = has_rows(con, [(kind, month) for kind in kinds])
+    return [kind for kind, hit in zip(kinds, hits, strict=True) if hit]
 
 
 def require_rows(con, month: str, kinds: Sequence[str]) -> None:
