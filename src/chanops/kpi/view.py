@@ -43,6 +43,8 @@ def long_section(result: KpiResult) -> Section:
     """One row per (month, slice, KPI), in the result's order: the KPI's id and unit, value,
     numerator, denominator (and the compared month, value and change). Built by the engine:
     one select per KPI, stacked."""
+    import polars as pl  # only a long layout needs it: a pipeline's wide csv is written from Arrow
+
     from chanops.engines import polars_frame
 
     frame = polars_frame(result.frame).with_row_index("_row")
