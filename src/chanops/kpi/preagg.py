@@ -112,10 +112,11 @@ def refresh(
         for dims in STANDARD_SLICES:
             kpis = [k for k in catalog.values() if all(d in k.dimensions for d in dims)]
             for source, measures in by_source(measure_aliases(kpis)).items():
-                stale = _stale_months(con, kept, dims, source, measures, channels)
-                if stale:
-                    written += _compute(con, stale, dims, source, measures, channels, refresh_id, load_id)
-                    touched.update(stale)
+                # a month at a time: a window of six months makes a hash table of six months'
+                # users, which spills where one month's fits (measured 1.2-1.5x faster)
+                for month in _stale_months(con, kept, dims, source, measures, channels):
+                    written += _compute(con, [month], dims, source, measures, channels, refresh_id, load_id)
+                    touched.add(month)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
