@@ -293,3 +293,19 @@ def test_kpi_json_is_byte_identical_served_or_raw(tmp_path, chanops):
             served, raw = chanops(*args, "--db", db), chanops(*args, "--db", raw_db)
             assert served.exit_code == raw.exit_code == 0, served.stderr
             assert served.stdout == raw.stdout and served.stderr == raw.stderr, (dims, compare)
+
+
+def test_explain_reads_the_pre_aggregates(province, chanops, monkeypatch):
+    """explain evaluates the KPI for the month and its base month at the slice: both served."""
+    answers = []
+    real = evaluate_module.served
+
+    def spy(*args, **kwargs):
+        frame = real(*args, **kwargs)
+        answers.append(frame is not None)
+        return frame
+
+    monkeypatch.setattr(evaluate_module, "served", spy)
+    result = chanops("explain", "online_share", "--month", "2022-11", "--by", "region", "--db", province)
+    assert result.exit_code == 0, result.stderr
+    assert answers and all(answers)
