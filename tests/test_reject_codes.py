@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from chanops.ingest.reject_codes import CODES, DUPLICATE_CODES, TEXT_ERRORS, TYPE_CODES
+from chanops.store.warehouse import SCHEMA_VERSION
 
 from .conftest import query, write_text
 
@@ -103,4 +104,4 @@ def test_old_rejects_get_codes_from_their_words_at_migration(chanops, tmp_path, 
         ("unterminated_quote",),
         ("other",),
     ]
-    assert query(db, "SELECT value FROM _meta WHERE key = 'schema_version'") == [("4",)]
+    assert query(db, "SELECT value FROM _meta WHERE key = 'schema_version'") == [(str(SCHEMA_VERSION),)]

@@ -42,6 +42,16 @@ def rejects(
     shared.run("rejects", RejectsRequest(kind.value if kind else None, load_id))
 
 
+@db_app.command("refresh")
+@shared_options(output=False)
+def refresh(*, shared: Shared) -> None:
+    """Compute the KPI pre-aggregates of every month with data again where they are missing or
+    were made with another KPI or channel catalog (loads keep them current by themselves)."""
+    from chanops.tasks.warehouse import InfoRequest
+
+    shared.run("db refresh", InfoRequest())
+
+
 @db_app.command("schema")
 @shared_options()
 def schema(*, shared: Shared) -> None:

@@ -66,6 +66,7 @@ EXAMPLES = {
     "chanops report monthly": ("chanops report monthly --out reports/ --check", "HTML, XLSX and Markdown files"),
     "chanops db info": ("chanops db info", "tables with rows and months, recent loads, rejects by reason"),
     "chanops db migrate": ("chanops db migrate --db old.duckdb", "the schema version"),
+    "chanops db refresh": ("chanops db refresh --config chanops.toml", "months whose KPI pre-aggregates it computed"),
     "chanops db schema": ("chanops db schema --format markdown", "table or view, its columns and types, what it holds"),
 }
 

@@ -44,6 +44,7 @@ COMMANDS = {
     "chanops db": "查看数据仓库。",
     "chanops db info": "各表行数与覆盖月份、最近加载、按原因统计的拒绝行。",
     "chanops db migrate": "把旧版本写的数据仓库就地升级（chanops load 也会自动升级）。",
+    "chanops db refresh": "为有数据的每个月重新计算缺失或定义已变的 KPI 预聚合（加载会自动保持其最新）。",
     "chanops db schema": "数据仓库的表与列及各表内容，以及 chanops sql 的视图——chanops sql 可查询的对象。",
 }
 

@@ -41,6 +41,7 @@ from chanops.schema import KINDS, Kind
 from chanops.sql import ident, lit
 
 __all__ = ["FileLoad", "LoadOptions", "load_files"]  # the options and results are outcome.py's
+from chanops.store.preagg_state import mark_stale
 from chanops.store.warehouse import storage_problem
 
 
@@ -352,6 +353,8 @@ def load_files(
             ).to_arrow_table()
             _rollback(con)
         else:
+            # the KPI pre-aggregates of what changed go stale with the rows, in this transaction
+            mark_stale(con, kind_name, results)
             con.execute("COMMIT")
     if refused is not None:
         _keep_refused(con, loader, refused, kept)

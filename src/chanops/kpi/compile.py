@@ -11,7 +11,7 @@ slice as scale × numerator / denominator — never an average of ratios.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from chanops.channels import Channel
 from chanops.kpi.catalog import Kpi, Measure
@@ -25,7 +25,7 @@ CUSTOMER_SOURCES = {"customers", "retention"}
 CUSTOMER_STATES = "SELECT msisdn, region, join_date, churn_date, brand, _valid_from, _valid_to FROM customers"
 
 
-def _measure_sql(m: Measure) -> str:
+def measure_sql(m: Measure) -> str:
     cond = m.where or "TRUE"
     if m.agg == "count":
         return f"count(CASE WHEN {cond} THEN 1 END)" if m.where else "count(*)"
@@ -45,7 +45,7 @@ def _aggregate_sql(source_sql: str, group: str, measures: dict[Measure, str], mo
     distinct_columns = {m.column for m in measures if m.agg == "count_distinct"}
     where = f"WHERE month IN ({month_list})"
     if len(distinct_columns) != 1:
-        aggregates = ", ".join(f"{_measure_sql(m)} AS {alias}" for m, alias in measures.items())
+        aggregates = ", ".join(f"{measure_sql(m)} AS {alias}" for m, alias in measures.items())
         return f"SELECT {group}, {aggregates} FROM ({source_sql}) s {where} GROUP BY {group}"
     [column] = distinct_columns
     inner, outer = [], []
@@ -54,7 +54,7 @@ def _aggregate_sql(source_sql: str, group: str, measures: dict[Measure, str], mo
         if m.agg == "count_distinct":
             inner.append(f"max(CASE WHEN ({cond}) AND {column} IS NOT NULL THEN 1 ELSE 0 END) AS {alias}")
         else:
-            inner.append(f"{_measure_sql(m)} AS {alias}")
+            inner.append(f"{measure_sql(m)} AS {alias}")
         outer.append(f"sum({alias}) AS {alias}")
     return (
         f"SELECT {group}, {', '.join(outer)} FROM (SELECT {group}, {column}, {', '.join(inner)} "
@@ -73,6 +73,63 @@ def _dims_match(left: str, right: str, dims: Sequence[str]) -> str:
     )
 
 
+# How a source's aggregate is had: (source, {measure: alias}) -> a SELECT of (month, dims,
+# aliases). compile_sql computes it from the fact view; the pre-aggregate reads it back.
+AggregateBody = Callable[[str, dict[Measure, str]], str]
+
+
+def measure_aliases(kpis: Sequence[Kpi]) -> dict[Measure, str]:
+    """Every measure the KPIs need, once, with its column alias (m0, m1, …)."""
+    measures: dict[Measure, str] = {}
+    for kpi in kpis:
+        for m in (kpi.numerator, kpi.denominator):
+            measures.setdefault(m, f"m{len(measures)}")
+    return measures
+
+
+def by_source(measures: dict[Measure, str]) -> dict[str, dict[Measure, str]]:
+    grouped: dict[str, dict[Measure, str]] = {}
+    for m, alias in measures.items():
+        grouped.setdefault(m.source, {})[m] = alias
+    return grouped
+
+
+def reads_customers(sources: Sequence[str], dims: Sequence[str], with_active: bool) -> bool:
+    """The sources need the customers' states (the `_customers` CTE)."""
+    regional = "region" in dims and set(sources) & {"usage", "complaints"}
+    return bool(set(sources) & CUSTOMER_SOURCES or regional or with_active)
+
+
+def context_ctes(window: MonthWindow, customers: bool) -> list[str]:
+    """The CTEs every source aggregate may read: the window's months, the customers' states."""
+    ctes = [f"_months AS ({window.values_sql()})"]
+    if customers:
+        ctes.append(f"_customers AS MATERIALIZED ({CUSTOMER_STATES})")
+    return ctes
+
+
+def source_aggregate_sql(
+    source: str,
+    measures: dict[Measure, str],
+    dims: Sequence[str],
+    window: MonthWindow,
+    channels: dict[str, Channel],
+    with_active: bool,
+) -> str:
+    """One source's GROUP BY (month, dims) of its measures over its fact view, for the window's
+    months (the CTEs of `context_ctes` in scope)."""
+    return _aggregate_sql(
+        source_sql(source, window, channels, with_region="region" in dims, with_active=with_active),
+        "month" + "".join(f", {d}" for d in dims),
+        measures,
+        lit_list(window.months),
+    )
+
+
+def usage_reads_active(measures: dict[Measure, str]) -> bool:
+    return any(_reads_active(m) for m in measures if m.source == "usage")
+
+
 def compile_sql(
     kpis: Sequence[Kpi],
     dims: Sequence[str],
@@ -80,40 +137,27 @@ def compile_sql(
     channels: dict[str, Channel],
     compare_months: dict[str, str] | None = None,
     regions: Sequence[str] = OFFICIAL_ORDER,
+    aggregates: AggregateBody | None = None,
 ) -> str:
     """The whole evaluation as one DuckDB statement (see module docstring); rows by month, then
-    slice, 盟市 in `regions` order."""
-    measures: dict[Measure, str] = {}
-    for kpi in kpis:
-        for m in (kpi.numerator, kpi.denominator):
-            measures.setdefault(m, f"m{len(measures)}")
-    by_source: dict[str, list[Measure]] = {}
-    for m in measures:
-        by_source.setdefault(m.source, []).append(m)
-
+    slice, 盟市 in `regions` order. `aggregates` gives each source's aggregate another way (read
+    back from the pre-aggregate); everything after it is this same SQL."""
+    measures = measure_aliases(kpis)
+    sources = by_source(measures)
     dim_cols = "".join(f", {d}" for d in dims)
-    ctes = [f"_months AS ({window.values_sql()})"]
-    with_active = any(_reads_active(m) for m in by_source.get("usage", ()))
-    if (
-        by_source.keys() & CUSTOMER_SOURCES
-        or ("region" in dims and by_source.keys() & {"usage", "complaints"})
-        or with_active
-    ):
-        ctes.append(f"_customers AS MATERIALIZED ({CUSTOMER_STATES})")
-    month_list = lit_list(window.months)
-    for source, source_measures in by_source.items():
-        body = _aggregate_sql(
-            source_sql(source, window, channels, with_region="region" in dims, with_active=with_active),
-            f"month{dim_cols}",
-            {m: measures[m] for m in source_measures},
-            month_list,
-        )
+    with_active = usage_reads_active(measures)
+    ctes = context_ctes(window, aggregates is None and reads_customers(list(sources), dims, with_active))
+    for source, source_measures in sources.items():
+        if aggregates is None:
+            body = source_aggregate_sql(source, source_measures, dims, window, channels, with_active)
+        else:
+            body = aggregates(source, source_measures)
         ctes.append(f"agg_{source} AS MATERIALIZED ({body})")
-    keys = " UNION ".join(f"SELECT month{dim_cols} FROM agg_{s}" for s in by_source)
+    keys = " UNION ".join(f"SELECT month{dim_cols} FROM agg_{s}" for s in sources)
     ctes.append(f"_keys AS ({keys})")
     ctes.append(f"_present AS ({_presence_sql(window)})")
 
-    joins = " ".join(f"LEFT JOIN agg_{s} ON {_dims_match('k', f'agg_{s}', dims)}" for s in by_source)
+    joins = " ".join(f"LEFT JOIN agg_{s} ON {_dims_match('k', f'agg_{s}', dims)}" for s in sources)
     joins += " LEFT JOIN _present pr ON pr.month = k.month"
     columns = []
     for kpi in kpis:

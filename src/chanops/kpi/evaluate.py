@@ -21,6 +21,7 @@ from chanops.errors import ConfigError, NoData, UsageError
 from chanops.kpi.catalog import DIMENSIONS, Kpi
 from chanops.kpi.compile import compile_sql, on_customer_base
 from chanops.kpi.facts import MonthWindow
+from chanops.kpi.preagg import served
 from chanops.months import add_months, parse_month
 from chanops.present.numbers import kpi_text
 from chanops.regions import OFFICIAL_ORDER
@@ -64,6 +65,8 @@ class KpiResult:
     compare: str | None = None
     notes: list[str] = field(default_factory=list)  # for stderr: KPIs left out, empty months
     breached: list[Breach] = field(default_factory=list)  # thresholds crossed (for --check and reports)
+    # where the numbers came from: "preagg" (kpi/preagg.py, the same figures) or "raw" rows
+    served_from: str = "raw"
 
     @property
     def breaches(self) -> list[str]:
@@ -189,6 +192,9 @@ def evaluate(
     )
     sources = frozenset(pair for pair, hit in zip(asked, has_rows(engine, asked), strict=True) if hit)
     window = MonthWindow(all_months, bases, frozenset(uncovered), sources)
+    frame = served(engine, kpis, dims, window, channels, compare_months, regions)
+    if frame is not None:
+        return KpiResult(frame, kpis, dims, compare, notes, breaches(frame, kpis, dims), served_from="preagg")
     sql = compile_sql(kpis, dims, window, channels, compare_months, regions)
     try:
         # Arrow, not Polars: a pipeline asking for csv then never pays Polars' import.

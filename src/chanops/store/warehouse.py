@@ -33,7 +33,9 @@ DEFAULT_MEMORY_LIMIT = "1500MB"
 # 2: customers keep their history (_valid_from/_valid_to); version-1 files are migrated in place
 # 3: the ledger keeps each snapshot's as-of date (_loads.as_of): which months customers cover
 # 4: every reject carries a stable code beside its reason (_rejects.code)
-SCHEMA_VERSION = 4
+# 5: KPI pre-aggregates (_preagg, _preagg_current, _preagg_months), filled by the next load or
+#    `chanops db refresh`; until then every KPI is read from the raw rows
+SCHEMA_VERSION = 5
 DUCKDB_MAGIC = b"DUCK"  # at byte 8 of every DuckDB database file
 
 LEDGER_DDL = """
@@ -94,6 +96,40 @@ CREATE TABLE IF NOT EXISTS _points_runs (
     net DECIMAL(18,2) NOT NULL,
     payout DECIMAL(18,2) NOT NULL
 )"""
+
+# KPI pre-aggregates (kpi/preagg.py): each source's measures per month at every standard slice,
+# exactly as the KPI compiler aggregates them. `value` keeps the exact number as text; a reader
+# casts it back to the type the raw query has.
+PREAGG_DDL = """
+CREATE TABLE IF NOT EXISTS _preagg (
+    month VARCHAR NOT NULL,
+    slice VARCHAR NOT NULL,  -- the slice's dimensions, comma-separated; '' for the province
+    source VARCHAR NOT NULL,  -- the KPI source: orders, contacts, usage, complaints, customers, retention
+    region VARCHAR,
+    channel VARCHAR,
+    product VARCHAR,
+    campaign_id VARCHAR,
+    wave VARCHAR,
+    measure VARCHAR NOT NULL,  -- the measure's fingerprint, as compiled
+    value VARCHAR
+)"""
+
+# Which (month, slice, source, measure) aggregates are current: written with their rows, deleted
+# in the transaction of any load that changes what they summarize. No row: read the raw rows.
+PREAGG_CURRENT_DDL = """
+CREATE TABLE IF NOT EXISTS _preagg_current (
+    month VARCHAR NOT NULL,
+    slice VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    measure VARCHAR NOT NULL,
+    refresh_id BIGINT NOT NULL,  -- one per refresh run: which refresh computed it
+    load_id BIGINT,  -- the latest load in the ledger when it was computed
+    refreshed_at TIMESTAMP NOT NULL
+)"""
+
+# The months kept pre-aggregated: every month a load touched (and its comparison months), or
+# that `chanops db refresh` found data in.
+PREAGG_MONTHS_DDL = "CREATE TABLE IF NOT EXISTS _preagg_months (month VARCHAR PRIMARY KEY)"
 
 
 def resolve_db_path(db: str | Path | None) -> Path:
@@ -251,6 +287,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(META_DDL)
         con.execute(ADJUSTMENTS_DDL)
         con.execute(POINTS_RUNS_DDL)
+        for ddl in (PREAGG_DDL, PREAGG_CURRENT_DDL, PREAGG_MONTHS_DDL):
+            con.execute(ddl)
         con.execute(
             "INSERT INTO _meta VALUES ('schema_version', ?) ON CONFLICT DO UPDATE SET value = excluded.value",
             [str(SCHEMA_VERSION)],

@@ -163,6 +163,9 @@ TASKS: dict[str, Task] = {
     "db migrate": Task(
         "chanops.tasks.warehouse", "run_migrate", writes=True, request="chanops.tasks.warehouse:InfoRequest"
     ),
+    "db refresh": Task(
+        "chanops.tasks.warehouse", "run_refresh", writes=True, request="chanops.tasks.warehouse:InfoRequest"
+    ),
     "rejects": Task("chanops.tasks.warehouse", "run_rejects", request="chanops.tasks.warehouse:RejectsRequest"),
     "sql": Task("chanops.tasks.warehouse", "run_sql_task", request="chanops.tasks.warehouse:SqlRequest"),
     "export": Task("chanops.tasks.warehouse", "run_export", request="chanops.tasks.warehouse:ExportRequest"),

@@ -139,8 +139,9 @@ def run_load(
     from chanops.ingest.loader import load_files
 
     files = [Path(f) for f in request.files]
+    con = session.warehouse()
     loads = load_files(
-        session.warehouse(),
+        con,
         request.kind,
         files,
         config.channels,
@@ -149,7 +150,27 @@ def run_load(
         on_start=on_start,
     )
     messages = [line for result in loads for line in describe(result, request.dry_run)]
-    return TaskResult([], messages=messages, value=loads)
+    notes = [] if request.dry_run else refresh_kpis(con, config)
+    return TaskResult([], messages=messages, notes=notes, value=loads)
+
+
+def refresh_kpis(con, config: Config) -> list[str]:
+    """After the load committed: the KPI pre-aggregates it made stale, computed again (a second
+    transaction; until it commits they are not current and `kpi` reads the raw rows). A failure
+    leaves them so — the load stands — and says how to retry."""
+    import duckdb
+
+    from chanops.kpi.preagg import refresh
+    from chanops.store.warehouse import storage_problem
+
+    try:
+        refresh(con, config.kpis, config.channels)
+    except duckdb.Error as exc:
+        return [
+            f"KPI pre-aggregates not refreshed ({storage_problem(exc)}); kpi reads the raw rows until "
+            "`chanops db refresh`"
+        ]
+    return []
 
 
 def refusal(task: TaskResult) -> None:

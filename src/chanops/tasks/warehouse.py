@@ -93,6 +93,26 @@ def run_migrate(session, config: Config, request: InfoRequest) -> TaskResult:
     return TaskResult([], messages=[f"schema version {SCHEMA_VERSION}"], value=SCHEMA_VERSION)
 
 
+def run_refresh(session, config: Config, request: InfoRequest) -> TaskResult:
+    """The KPI pre-aggregates of every month with data, for this config's catalog: what a load
+    keeps up to date by itself, rebuilt after the catalog or the channel catalog changed."""
+    from chanops.kpi.preagg import forget_other_catalogs, keep_months_with_data, refresh
+
+    con = session.warehouse()
+    months = keep_months_with_data(con)
+    forget_other_catalogs(con, config.kpis, config.channels)
+    done = refresh(con, config.kpis, config.channels)
+    span = f"{months[0]}..{months[-1]}" if len(months) > 1 else "".join(months) or "no month with data"
+    return TaskResult(
+        [],
+        messages=[
+            f"KPI pre-aggregates for {span}: {len(done.months)} month(s) computed again "
+            f"({done.aggregates:,} rows) in {done.seconds:.1f}s"
+        ],
+        value=done,
+    )
+
+
 @dataclass(frozen=True)
 class RejectsRequest:
     kind: str | None = None
