@@ -27,10 +27,11 @@ from chanops.present.labels import label
 from chanops.present.output import Section
 from chanops.report import activity_parts, kpi_parts
 from chanops.report.model import Card, Part, Report, ReportRequest, title, words
-from chanops.report.why import alert_why, mover_why, movers
+from chanops.report.why import alert_request, mover_request, movers, sentences
 from chanops.schema import KINDS
 from chanops.slices import Slices, narrowed
 from chanops.store.coverage import months_with_data, resolve_months
+from chanops.tasks.figures import KpiFigures
 from chanops.tasks.kpi import breach_alert, run_kpi
 from chanops.tasks.warehouse import CheckRequest, run_check
 
@@ -81,6 +82,10 @@ def build_report(
     province: KpiResult = run_kpi(
         session, config, KpiRequest(first=months[0], last=month, compare="prev", slices=slices)
     ).value
+    # every figure the report shows is evaluated once: the parts and the why lines share them
+    figures = KpiFigures(session, config)
+    if not slices:  # a region's cards are the province's rows kept to the region: not every row
+        figures.keep(province, months)
     current_alerts = [breach_alert(b, config.channels) for b in province.breached if b.month == month]
     cards = _cards(province, month, months, current_alerts, tuple((d, v[0]) for d, v in slices.asked().items()))
     parts.append(_headline(province, cards, month, lang))
@@ -91,11 +96,19 @@ def build_report(
         regional: KpiResult | None = kpi_parts.regional(session, config, month)
     except NoData:
         regional = None
+    else:
+        figures.keep(regional, [month])
 
     def region() -> kpi_parts.Built:
         if regional is None:
             raise NoData(f"no KPI by region for {month}")
         return kpi_parts.by_region(regional, config, lang, month)
+
+    def touchpoint() -> kpi_parts.Built:
+        result = kpi_parts.touchpoints(session, config, month)
+        if not slices:  # a region's touchpoints are evaluated on its narrowed session
+            figures.keep(result, [month])
+        return kpi_parts.by_touchpoint(result, month, config, lang)
 
     def narrowed_to_region(build: Callable[[], kpi_parts.Built]) -> Callable[[], kpi_parts.Built]:
         def built() -> kpi_parts.Built:
@@ -108,7 +121,7 @@ def build_report(
     builders: list[tuple[str, Callable[[], kpi_parts.Built], bool]] = [
         ("trend", lambda: kpi_parts.trend(province, config, lang, months), False),
         ("region", region, False),  # every 盟市: where the report's own stands
-        ("touchpoint", lambda: kpi_parts.by_touchpoint(session, month, config, lang), True),
+        ("touchpoint", touchpoint, True),
         ("funnel", lambda: activity_parts.funnel_part(session, month, config, lang), True),
         ("failures", lambda: activity_parts.failures_part(session, month, config, lang), True),
         (
@@ -132,22 +145,17 @@ def build_report(
     report.region = request.region
     step("why")
     report.movers = movers(cards)
-    report.why = _why(session, config, report)
+    report.why = _why(session, config, report, figures)
     return report
 
 
-def _why(session, config: Config, report: Report) -> dict[str, str]:
-    """The explain sentence under each KPI alert (by its line) and each top mover."""
-    found = {}
-    for alert in report.kpi_alerts:
-        sentence = alert_why(session, config, report.month, alert, report.lang, report.region)
-        if sentence:
-            found[alert.line] = sentence
+def _why(session, config: Config, report: Report, figures: KpiFigures) -> dict[str, str]:
+    """The explain sentence under each KPI alert (by its line) and each top mover, from the
+    report's shared figures."""
+    asked = {alert.line: alert_request(report.month, alert, report.lang, report.region) for alert in report.kpi_alerts}
     for card in report.movers:
-        sentence = mover_why(session, config, report.month, card, report.lang, report.region)
-        if sentence:
-            found[f"mover:{card.kpi.id}"] = sentence
-    return found
+        asked[f"mover:{card.kpi.id}"] = mover_request(report.month, card, report.lang, report.region)
+    return sentences(session, config, asked, figures)
 
 
 def _kpi_notes(province: KpiResult, config: Config, missing: set[str], lang: str) -> list[str]:

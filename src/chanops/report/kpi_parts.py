@@ -140,11 +140,15 @@ def by_region(result: KpiResult, config: Config, lang: str, month: str) -> Built
     return part, shown
 
 
-def by_touchpoint(session, month: str, config: Config, lang: str) -> Built:
+def touchpoints(session, config: Config, month: str) -> KpiResult:
+    """The touchpoint slice of the month's order success."""
+    return run_kpi(session, config, KpiRequest(month=month, dims=("channel",), metrics=("order_success_rate",))).value
+
+
+def by_touchpoint(result: KpiResult, month: str, config: Config, lang: str) -> Built:
     """Orders, successes and success rate per touchpoint (the kpi result by channel), ranked by
     successful orders."""
     channels = config.channels
-    result = run_kpi(session, config, KpiRequest(month=month, dims=("channel",), metrics=("order_success_rate",))).value
     frame = (
         polars_frame(result.frame)
         .select(
