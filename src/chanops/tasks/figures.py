@@ -113,7 +113,13 @@ class KpiFigures:
 
         try:
             result = kpi_evaluate.evaluate(
-                self.session, self.config.kpis, self.config.channels, list(months), dims, kpis, regions=self.config.regions
+                self.session,
+                self.config.kpis,
+                self.config.channels,
+                list(months),
+                dims,
+                kpis,
+                regions=self.config.regions,
             )
         except NoData as exc:
             return _Evaluation([], frozenset(), failure=exc)
