@@ -92,12 +92,12 @@ def build_report(
     alerts: list[Alert] = [*checked.alerts, *current_alerts]
 
     missing = {r["kind"] for r in check.rows if r["test"] == "kind_loaded" and r["status"] == "breach"}
+    regional: KpiResult | None = None
     try:  # the 盟市 slice, evaluated once for the ranking and for retention
-        regional: KpiResult | None = kpi_parts.regional(session, config, month)
-    except NoData:
-        regional = None
-    else:
+        regional = kpi_parts.regional(session, config, month)
         figures.keep(regional, [month])
+    except NoData:
+        pass
 
     def region() -> kpi_parts.Built:
         if regional is None:

@@ -96,15 +96,15 @@ class KpiFigures:
         every_month = sorted(set().union(*pending.values()))
         if any((kpi, m, key) in self._where for kpi in pending for m in every_month):
             by_months: dict[tuple[str, ...], list[str]] = {}
-            for kpi, months in pending.items():
-                by_months.setdefault(tuple(sorted(months)), []).append(kpi)
+            for kpi, asked in pending.items():
+                by_months.setdefault(tuple(sorted(asked)), []).append(kpi)
             batches = list(by_months.items())
         else:
             batches = [(tuple(every_month), list(pending))]
-        for months, kpis in batches:
-            evaluation = self._run(months, kpis, self._order[key])
+        for batch_months, kpis in batches:
+            evaluation = self._run(batch_months, kpis, self._order[key])
             for kpi in kpis:
-                for month in months:
+                for month in batch_months:
                     self._where[(kpi, month, key)] = evaluation
 
     def _run(self, months: Sequence[str], kpis: list[str], dims: Sequence[str]) -> _Evaluation:
