@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import polars as pl
 
 from chanops.errors import NoData
-from chanops.kpi.evaluate import KpiRequest
+from chanops.kpi.evaluate import KpiRequest, breaches
 from chanops.months import add_months
 from chanops.present.labels import label
 from chanops.present.output import Section
@@ -29,7 +30,7 @@ from chanops.report import activity_parts, kpi_parts
 from chanops.report.model import Card, Part, Report, ReportRequest, title, words
 from chanops.report.why import alert_request, mover_request, movers, sentences
 from chanops.schema import KINDS
-from chanops.slices import Slices, narrowed
+from chanops.slices import Slices, keep_sliced, narrowed
 from chanops.store.coverage import months_with_data, resolve_months
 from chanops.tasks.figures import KpiFigures
 from chanops.tasks.kpi import breach_alert, run_kpi
@@ -78,26 +79,30 @@ def build_report(
     step("headline KPIs")
     months = [add_months(month, -k) for k in range(HISTORY - 1, -1, -1)]
     slices = Slices((request.region,)) if request.region else Slices()
-    # one evaluation gives the cards, their six-month lines and each month's change
-    province: KpiResult = run_kpi(
-        session, config, KpiRequest(first=months[0], last=month, compare="prev", slices=slices)
+    # one evaluation gives the cards, their six-month lines and each month's change; a region's
+    # report evaluates them for every 盟市 and keeps its own (as `kpi --region R` does)
+    every: KpiResult = run_kpi(
+        session, config, KpiRequest(first=months[0], last=month, compare="prev", dims=tuple(slices.asked()))
     ).value
+    province = _kept_to(every, slices)
     # every figure the report shows is evaluated once: the parts and the why lines share them
     figures = KpiFigures(session, config)
-    if not slices:  # a region's cards are the province's rows kept to the region: not every row
-        figures.keep(province, months)
+    figures.keep(every, months)
     current_alerts = [breach_alert(b, config.channels) for b in province.breached if b.month == month]
     cards = _cards(province, month, months, current_alerts, tuple((d, v[0]) for d, v in slices.asked().items()))
     parts.append(_headline(province, cards, month, lang))
     alerts: list[Alert] = [*checked.alerts, *current_alerts]
 
     missing = {r["kind"] for r in check.rows if r["test"] == "kind_loaded" and r["status"] == "breach"}
-    regional: KpiResult | None = None
-    try:  # the 盟市 slice, evaluated once for the ranking and for retention
-        regional = kpi_parts.regional(session, config, month)
-        figures.keep(regional, [month])
-    except NoData:
-        pass
+    # the 盟市 slice of the month, for the ranking and for retention: a region's cards already
+    # evaluated it, the province's report evaluates it once
+    regional: KpiResult | None = kpi_parts.regional_of(every, config, month) if slices else None
+    if regional is None:
+        try:
+            regional = kpi_parts.regional(session, config, month)
+            figures.keep(regional, [month])
+        except NoData:
+            pass
 
     def region() -> kpi_parts.Built:
         if regional is None:
@@ -156,6 +161,14 @@ def _why(session, config: Config, report: Report, figures: KpiFigures) -> dict[s
     for card in report.movers:
         asked[f"mover:{card.kpi.id}"] = mover_request(report.month, card, report.lang, report.region)
     return sentences(session, config, asked, figures)
+
+
+def _kept_to(result: KpiResult, slices: Slices) -> KpiResult:
+    """The result's rows of the slices and their breaches (what run_kpi gives for --region)."""
+    if not slices:
+        return result
+    frame = keep_sliced(result.frame, slices)
+    return replace(result, frame=frame, breached=breaches(frame, result.kpis, result.dims))
 
 
 def _kpi_notes(province: KpiResult, config: Config, missing: set[str], lang: str) -> list[str]:
