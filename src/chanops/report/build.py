@@ -5,6 +5,8 @@ check, kpi (the province over six months, by 盟市, by touchpoint), funnel, fai
 summary and statement, prefer summary and targets, lifecycle, explain — once each, and lays
 their results out as parts. It computes no figure of its own: a number in the report is a
 number some command prints. A part whose data is not loaded says so where it would be.
+Each KPI figure is evaluated once for the whole report (tasks/figures.py): the explains
+behind the why lines read the cards', 盟市 and touchpoint results and share the rest.
 
 A 盟市's own report (`region`) is the same report of that region's slice, as `--region`
 gives it on every command: the cards are `kpi --region R`, the activity parts run on the
