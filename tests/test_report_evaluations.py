@@ -106,3 +106,27 @@ def test_figures_evaluate_only_what_no_kept_result_answers(con, evaluated):
     }
     figures.rows("online_share", ["2022-10"], ["region"])  # asked again: answered, not evaluated
     assert len(evaluated) == 1
+
+
+def test_kpis_asked_alike_share_one_statement(con, evaluated):
+    """Online share and the outbound connect rate by touchpoint for October and November,
+    asked up front: one statement, each KPI's figures its own evaluation's. Outbound connect
+    rate (kpi_fixture): November called 04, 05, 12, 13 and connected 04 (c7) and 05 (c8), 2/4;
+    October connected 14 (c11), 1/1."""
+    config = Config()
+    figures = KpiFigures(con, config)
+    months = ["2022-10", "2022-11"]
+    for kpi in ("online_share", "outbound_connect_rate"):
+        figures.need(kpi, months, ["channel"])
+    shared = {kpi: figures.rows(kpi, months, ["channel"])[0] for kpi in ("online_share", "outbound_connect_rate")}
+    assert len(evaluated) == 1 and set(evaluated[0][0]) == {"online_share", "outbound_connect_rate"}
+
+    def figures_of(kpi, rows):
+        num, den = f"{kpi}_num", f"{kpi}_den"
+        return {(r["month"], r["channel"]): (r[num], r[den]) for r in rows if r[den]}
+
+    connect = figures_of("outbound_connect_rate", shared["outbound_connect_rate"])
+    assert connect[("2022-11", "outbound")] == (2, 4) and connect[("2022-10", "outbound")] == (1, 1)
+    for kpi, rows in shared.items():
+        alone = kpi_evaluate.evaluate(con, config.kpis, config.channels, months, ["channel"], [kpi])
+        assert figures_of(kpi, rows) == figures_of(kpi, alone.frame.to_pylist())

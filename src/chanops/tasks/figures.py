@@ -68,8 +68,9 @@ class KpiFigures:
             self._pending.setdefault(key, {}).setdefault(kpi, set()).update(months)
 
     def rows(self, kpi: str, months: Sequence[str], dims: Sequence[str]) -> tuple[list[dict], list[str]]:
-        """The rows of `kpi` for `months` sliced by `dims` (month, dims, KPI columns), as its own
-        evaluation gives them, and the notes of the evaluations they come from."""
+        """The rows of `kpi` for `months` sliced by `dims` (month, dims, KPI columns) — its own
+        evaluation's, and a shared statement's slices of 0 over 0 — and the notes of the
+        evaluations they come from. No data in any of the months is NoData, as evaluate says it."""
         key = frozenset(dims)
         self.need(kpi, months, dims)
         if key in self._pending:
@@ -80,12 +81,14 @@ class KpiFigures:
             evaluation = self._where[(kpi, month, key)]
             if evaluation.failure is not None:
                 continue  # no data at all in the statement's months: no rows for this one
-            if kpi not in evaluation.computed:
-                raise NoData(f"no KPI can be computed: {kpi} left out ({'; '.join(evaluation.notes)})")
+            if kpi not in evaluation.computed:  # its extracts were never loaded
+                why = [n for n in evaluation.notes if n.startswith(f"{kpi} left out")]
+                raise NoData(f"no KPI can be computed: {why[0] if why else kpi + ' left out'}")
             found += [r for r in evaluation.rows if r["month"] == month]
             notes += [n for n in evaluation.notes if n not in notes]
-        if all(self._where[(kpi, m, key)].failure for m in months):
-            raise self._where[(kpi, months[0], key)].failure  # type: ignore[misc]
+        failures = [self._where[(kpi, m, key)].failure for m in months]
+        if failures and failures[0] is not None and all(failures):
+            raise failures[0]
         return found, notes
 
     def _evaluate(self, key: frozenset[str]) -> None:
