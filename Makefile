@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_DB := demo.duckdb
 KINDS  := orders contacts entries valid rules complaints usage signals customers billing
 
-.PHONY: demo test test-all check lint lock bench bench-smoke sample-data clean chromium
+.PHONY: demo test test-all check lint lock bench bench-smoke sample-data clean chromium libreoffice
 
 LOCK   := requirements.lock
 PIP_TOOLS := pip-tools==7.6.2
@@ -36,19 +36,24 @@ demo: $(STAMP)
 	$(BIN)/chanops plan sample_data/plan.toml --db $(DEMO_DB) --config sample_data/chanops.toml --out demo-dispatch --format table
 	$(BIN)/chanops report monthly --db $(DEMO_DB) --config sample_data/chanops.toml --out demo-report
 
-## test: the fast tier — everything but Spark and the browser (about two minutes on 2 cores)
+## test: the fast tier — everything but Spark, the browser and LibreOffice (about two minutes on 2 cores)
 test: $(STAMP)
-	$(BIN)/python -m pytest -m "not spark and not browser" -n 2
+	$(BIN)/python -m pytest -m "not spark and not browser and not office" -n 2
 
-## test-all: the fast tier plus Spark (needs Java 17) and Chromium; a missing one fails, never skips.
-## The DuckDB and browser tests on both cores, then the Spark tier in one process (one shared JVM).
-test-all: $(STAMP) chromium
+## test-all: the fast tier plus Spark (needs Java 17), Chromium and LibreOffice; a missing one fails, never skips.
+## The DuckDB, browser and LibreOffice tests on both cores, then the Spark tier in one process (one shared JVM).
+test-all: $(STAMP) chromium libreoffice
 	CHANOPS_REQUIRE_SLOW_TIER=1 $(BIN)/python -m pytest -m "not spark" -n 2
 	CHANOPS_REQUIRE_SLOW_TIER=1 $(BIN)/python -m pytest -m spark
 
 # Debian's chromium for the report's browser test (playwright drives the system browser)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+# Debian's LibreOffice Calc without its GUI, for the test that reads back the CSV and xlsx people open
+libreoffice:
+	@command -v soffice >/dev/null 2>&1 || { apt-get update -qq && \
+		apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts

@@ -83,6 +83,7 @@ def require(available: bool, what: str, *, module_level: bool = False) -> None:
         return
     if SLOW_TIER_REQUIRED:
         pytest.fail(
-            f"{what} is missing but the Spark/browser tier is required (CHANOPS_REQUIRE_SLOW_TIER)", pytrace=False
+            f"{what} is missing but the Spark/browser/LibreOffice tier is required (CHANOPS_REQUIRE_SLOW_TIER)",
+            pytrace=False,
         )
     pytest.skip(f"{what} is missing", allow_module_level=module_level)

@@ -149,15 +149,30 @@ def test_sample_complaint_rate_change_is_the_kpi_commands_figure(sample_db, tmp_
         assert change.value == pytest.approx(record["online_share_change"] * 100)
         assert change.number_format == PP
 
-    # `kpi --format xlsx`: the wide frame with the same units
+    # `kpi -o kpi.xlsx --layout wide`: the wide frame with the same units, labelled
     out = tmp_path / "kpi.xlsx"
-    kpi = runner.invoke(app, ["kpi", "--month", "2022-11", "--compare", "prev", "-o", str(out), "--db", str(sample_db)])
+    args = ["kpi", "--month", "2022-11", "--compare", "prev", "-o", str(out), "--db", str(sample_db)]
+    kpi = runner.invoke(app, [*args, "--layout", "wide"])
     assert kpi.exit_code == 0, kpi.stderr
     sheet = openpyxl.load_workbook(out).active
     cells = {sheet.cell(1, c).value: sheet.cell(2, c) for c in range(1, sheet.max_column + 1)}
-    change = cells["complaint_rate_per_million_change"]
+    change = cells["百万客户申诉率·变化"]
     assert change.number_format == PER_MILLION_CHANGE
     assert change.value == pytest.approx(record["complaint_rate_per_million_change"])
-    assert cells["online_share_change"].number_format == PP
-    assert cells["线上产能占比"].number_format == cells["online_share_prev"].number_format == "0.00%"
+    assert cells["线上产能占比·变化"].number_format == PP
+    assert cells["线上产能占比"].number_format == cells["线上产能占比·对比值"].number_format == "0.00%"
     assert cells["百万客户申诉率"].number_format == PER_MILLION
+    assert cells["线上产能占比·分子"].number_format == "#,##0"  # a count, without decimals
+
+    # the default, long: one row per KPI, each figure in its row's unit, as the report's headline
+    kpi = runner.invoke(app, args)
+    assert kpi.exit_code == 0, kpi.stderr
+    sheet = openpyxl.load_workbook(out).active
+    assert [c.value for c in sheet[1]] == ["月份", "指标", "值", "分子", "分母", "对比月份", "对比值", "变化"]
+    rows = {row[1].value: row[2:] for row in sheet.iter_rows(min_row=2)}  # KPI → value … change
+    value, numerator, change = rows["百万客户申诉率"][0], rows["百万客户申诉率"][1], rows["百万客户申诉率"][-1]
+    assert (value.number_format, change.number_format) == (PER_MILLION, PER_MILLION_CHANGE)
+    assert change.value == pytest.approx(record["complaint_rate_per_million_change"])
+    assert numerator.value == record["complaint_rate_per_million_num"] and numerator.number_format == "#,##0"
+    change = rows["线上产能占比"][-1]
+    assert change.value == pytest.approx(record["online_share_change"] * 100) and change.number_format == PP

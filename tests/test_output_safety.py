@@ -58,12 +58,12 @@ def test_a_csv_file_for_people_is_what_excel_on_chinese_windows_reads(tmp_path, 
     raw = target.read_bytes()
     assert raw.startswith(codecs.BOM_UTF8)
     text = excel_opens(raw)
-    assert text.split("\r\n") == [
-        "staff_name,payout",
-        "王五,100.5",
-        "乌力吉,20.0",
+    assert text.split("\r\n") == [  # for people: labels, money with its two decimals
+        "姓名,奖励金额",
+        "王五,100.50",
+        "乌力吉,20.00",
         "吉𠮷,3.25",
-        "ᠪᠠᠲᠤ,7.0",
+        "ᠪᠠᠲᠤ,7.00",
         "",
     ]
     gb18030 = excel_opens("\r\n".join(EXCEL_NAMES).encode("gb18030")).split("\r\n")
@@ -71,7 +71,7 @@ def test_a_csv_file_for_people_is_what_excel_on_chinese_windows_reads(tmp_path, 
     emit(Section(frame, "payout"), OutputOptions(format="csv"))
     assert capsys.readouterr().out.startswith("staff_name,payout\n王五,")
     emit(Section(frame, "payout"), OutputOptions(format="csv", excel=True))
-    assert capsys.readouterr().out.startswith("\ufeffstaff_name,payout\r\n")
+    assert capsys.readouterr().out.startswith("\ufeff姓名,奖励金额\r\n")
 
 
 def test_excel_csv_is_neutralized_with_crlf(tmp_path):

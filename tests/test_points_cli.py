@@ -56,9 +56,9 @@ def test_payout_file_written_atomically(chanops, db, tmp_path):
     # remainders 1401, 790, 1543, 68 → the two leftover cents go to G3 and G2. The file is the
     # CSV Excel opens on Chinese Windows: a UTF-8 byte-order mark, CRLF line ends.
     raw = target.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbfstaff_id,") and raw.endswith(b"\r\n")
-    assert raw.decode("utf-8-sig").split("\r\n")[:-1] == [
-        "staff_id,staff_name,payout",
+    assert raw.startswith("\ufeff工号,".encode()) and raw.endswith(b"\r\n")
+    assert raw.decode("utf-8-sig").split("\r\n")[:-1] == [  # for people: labelled columns
+        "工号,姓名,奖励金额",
         "G2,李娜,5.00",
         "G6,杨洋,2.10",
         "G3,张敏,1.58",

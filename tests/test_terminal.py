@@ -234,3 +234,18 @@ def test_a_long_load_summary_breaks_after_the_file_name():
         "  → orders: read 19,482, loaded 19,463, rejected 19 (utf-8)",
     ]
     assert _fit_line(line, 120) == [line]
+
+
+def test_months_across_a_narrow_terminal_leave_out_the_oldest_first(capsys):
+    """A pivot by month: 地市 (4 CJK characters: 8 cells, + 3 = 11) and six months of 7-cell
+    percentages (2022-06 is 7 + 3 = 10 each): 11 + 60 + 1 border = 72 cells. On 51 columns the
+    three oldest months go (72 → 62 → 52 → 42 ≤ 51), the latest three stay."""
+    import polars as pl
+
+    from chanops.present.output import _fitted
+
+    months = [f"2022-{m:02d}" for m in range(6, 12)]
+    frame = pl.DataFrame({"地市": ["锡林郭勒"], **{m: ["44.87%"] for m in months}})
+    fitted, _numeric = _fitted(frame, [False] * 7, frame.columns, 51, "kpi")
+    assert fitted.columns == ["地市", "2022-09", "2022-10", "2022-11"]
+    assert "kpi: 3 column(s) left out to fit 51 columns (2022-06, 2022-07, 2022-08)" in capsys.readouterr().err

@@ -112,6 +112,33 @@ ExcelOpt = Annotated[
 ]
 
 
+class Layout(StrEnum):
+    long = "long"
+    wide = "wide"
+
+
+LayoutOpt = Annotated[
+    Layout | None,
+    typer.Option(
+        "--layout",
+        help="long: one row per KPI (or measure), the default for people (table, markdown, xlsx, -o FILE.csv, "
+        "--excel); wide: one row per month and slice, a column per measure, the default for programs "
+        "(csv on stdout, json, jsonl, parquet).",
+        show_default=False,
+    ),
+]
+PivotOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--pivot",
+        metavar="DIM",
+        help="Put a dimension of the rows (month, region, channel, product …) across the columns: "
+        "--by region --pivot month gives a row per region and a column per month.",
+        show_default=False,
+    ),
+]
+
+
 def output_options(
     fmt: FormatName | None,
     output: Path | None,
@@ -119,9 +146,18 @@ def output_options(
     unmask: bool = False,
     limit: int | None = None,
     excel: bool = False,
+    layout: Layout | None = None,
+    pivot: str | None = None,
 ) -> OutputOptions:
     return OutputOptions(
-        format=fmt.value if fmt else None, output=output, lang=lang.value, unmask=unmask, limit=limit, excel=excel
+        format=fmt.value if fmt else None,
+        output=output,
+        lang=lang.value,
+        unmask=unmask,
+        limit=limit,
+        excel=excel,
+        layout=layout.value if layout else None,
+        pivot=pivot.strip() if pivot else None,
     )
 
 
@@ -183,6 +219,7 @@ class Shared:
 
         config = self.config  # a bad chanops.toml is a usage error before the warehouse is opened
         self.out.unmask_dispatch = config.dispatch.unmask
+        self.out.regions = config.regions
         self.check_output()
         with self.query_engine(write=TASKS[name].writes and self.engine == "duckdb") as session:
             result = run_task(name, session, config, request, **hooks)
@@ -232,6 +269,8 @@ def shared_options(
             _keyword("unmask", UnmaskOpt, False),
             _keyword("limit", LimitOpt, None),
             _keyword("excel", ExcelOpt, False),
+            _keyword("layout", LayoutOpt, None),
+            _keyword("pivot", PivotOpt, None),
         ]
 
     def decorate(command: Callable) -> Callable:
@@ -254,6 +293,8 @@ def shared_options(
                     kwargs.pop("unmask"),
                     kwargs.pop("limit"),
                     kwargs.pop("excel"),
+                    kwargs.pop("layout"),
+                    kwargs.pop("pivot"),
                 )
                 if output
                 else OutputOptions(),

@@ -52,6 +52,8 @@ OPTIONS = {
     "Seconds to wait while another process holds the warehouse.": "仓库被其他进程占用时最多等待的秒数。",
     "chanops.toml to use (default: ./chanops.toml if present).": "使用的 chanops.toml（默认当前目录的 chanops.toml）。",
     "Output format (default: table on a terminal, csv in a pipe).": "输出格式（终端默认 table，管道默认 csv）。",
+    "long: one row per KPI (or measure), the default for people (table, markdown, xlsx, -o FILE.csv, --excel); wide: one row per month and slice, a column per measure, the default for programs (csv on stdout, json, jsonl, parquet).": "long： 每个指标 （度量） 一行， 给人看的格式默认如此 （table、 markdown、 xlsx、 -o FILE.csv、 --excel）； wide： 每个月份与切片一行、 每个度量一列， 给程序的格式默认如此 （标准输出的 csv、 json、 jsonl、 parquet）。",
+    "Put a dimension of the rows (month, region, channel, product …) across the columns: --by region --pivot month gives a row per region and a column per month.": "把行上的一个维度 转到列上， 如 month、 region、 channel、 product。 --by region --pivot month 即每个盟市一行、 每个月一列。",
     "Write to FILE (atomically) instead of stdout; - is stdout.": "写入文件（原子写入）而非标准输出；- 表示标准输出。",
     "Labels for tables and reports.": "表格与报表的语言。",
     "Show full phone numbers in table/markdown/xlsx (masked by default).": "在 table/markdown/xlsx 中显示完整手机号（默认脱敏）。",

@@ -36,6 +36,14 @@ class OutputOptions:
     excel: bool = False  # CSV as Excel opens it (UTF-8 with BOM, CRLF, formulas neutralized), even on stdout
     channels: dict | None = None  # the config's channel catalog, for channel names (default: built-in)
     unmask_dispatch: bool = False  # `[dispatch] unmask`: full numbers in lists meant for dispatch teams
+    layout: str | None = None  # long | wide; None: long for people, wide for programs (present/layout.py)
+    pivot: str | None = None  # a dimension put across the columns
+    regions: tuple[str, ...] | None = None  # the config's region order, for regions across columns
+
+    def for_people(self, fmt: str) -> bool:
+        """Table, markdown, xlsx and Excel's CSV are read by people; csv on stdout, json, jsonl
+        and parquet by programs."""
+        return fmt in ("table", "markdown", "xlsx") or self.for_excel(fmt)
 
     def shows_numbers(self, dispatch: bool) -> bool:
         """Whether a human format shows full phone numbers in a section (a dispatch list or not)."""

@@ -227,9 +227,25 @@ def is_identifier(column: str) -> bool:
     return column.endswith("_id") or column in {"line", "list_row", "wave", "rank"}
 
 
+# A KPI's own columns in a wide result: its id with a suffix, labelled after the KPI.
+KPI_SUFFIXES = {
+    "_num": ("分子", "numerator"),
+    "_den": ("分母", "denominator"),
+    "_prev": ("对比值", "compared"),
+    "_change": ("变化", "change"),
+}
+
+
 def label(column_id: str, lang: str) -> str:
-    pair = labels_table().get(column_id)
+    """The column's label in `lang`; a KPI's numerator, denominator, compared value and change
+    (online_share_num) as the KPI's label and what the column holds (线上产能占比·分子)."""
+    table = labels_table()
+    pair = table.get(column_id)
     if pair is None:
+        for suffix, words in KPI_SUFFIXES.items():
+            base = table.get(column_id.removesuffix(suffix)) if column_id.endswith(suffix) else None
+            if base is not None:
+                return f"{base[0]}·{words[0]}" if lang == "zh" else f"{base[1]} {words[1]}"
         return column_id
     return pair[0] if lang == "zh" else pair[1]
 

@@ -46,8 +46,17 @@ def cell_unit(unit: str, change: bool = False) -> str:
     return "pp" if unit == "share" else f"{unit}_change"
 
 
+def row_unit(unit: str | None) -> str:
+    """The KPI unit of a row of a table whose rows are different figures: `pct`, the older
+    name, is a share; anything else unknown is a plain number."""
+    unit = {"pct": "share"}.get(unit or "", unit or "")
+    return unit if unit in ("share", "per_million", "amount", "number") else "number"
+
+
 def cell_text(unit: str, value: float | None) -> str:
-    """A cell in a cell unit (see cell_unit) as text."""
+    """A cell in a cell unit (see cell_unit; `quantity`: a count or yuan, see amount_text) as text."""
+    if unit == "quantity":
+        return amount_text(value)
     if unit == "pp":
         return unit_text("share", value, change=True)
     base, change, _rest = unit.partition("_change")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import functools
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -23,8 +24,8 @@ from typing import IO, TYPE_CHECKING
 
 from chanops.errors import UsageError
 from chanops.present.formats import BINARY_FORMATS, OutputOptions
-from chanops.present.labels import is_identifier, label, worded
-from chanops.present.numbers import cell_text, percent_text, points_text
+from chanops.present.labels import is_identifier, worded
+from chanops.present.numbers import cell_text, cell_unit, percent_text, points_text, row_unit
 from chanops.present.section import MSISDN_COLUMNS, Section, masked
 from chanops.sql import neutralized_columns
 
@@ -57,17 +58,25 @@ def _visible(col):
 def display_frame(section: Section, options: OutputOptions) -> tuple[pl.DataFrame, list[bool]]:
     """Strings for humans (percentages with two decimals, counts and money with thousands
     separators, codes as words, labels as headers, phone numbers masked), and which
-    columns are numeric so tables can right-align them."""
+    columns are numeric so tables can right-align them. In a table whose rows are different
+    KPIs (`row_kinds`), each value reads in its row's unit and the unit column is not shown."""
     import polars as pl
 
     human = section.human_frame(options.lang)
     source = masked(section.people_frame(options.lang), options.shows_numbers(section.dispatch), section.free_text)
-    numeric = [dtype.is_numeric() for dtype in source.dtypes]
-    source = worded(source, options.lang, options.channels)
+    by_row = _row_unit_column(section, source.columns)
+    numeric = [dtype.is_numeric() for name, dtype in source.schema.items() if name != by_row]
+    source = section.worded_values(worded(source, options.lang, options.channels), options.lang)
     exprs = []
     for name, dtype in source.schema.items():
         col = pl.col(name)
-        if name in section.units and human is None:
+        if name == by_row:
+            continue
+        if by_row and (name in section.percent or name in section.points):
+            col = pl.struct(name, by_row).map_elements(
+                functools.partial(_in_row_unit, name, by_row, name in section.points), return_dtype=pl.String
+            )
+        elif name in section.units and human is None:
             col = col.map_elements(functools.partial(cell_text, section.units[name]), return_dtype=pl.String)
         elif name in section.percent and human is None:
             col = col.map_elements(percent_text, return_dtype=pl.String)
@@ -83,8 +92,29 @@ def display_frame(section: Section, options: OutputOptions) -> tuple[pl.DataFram
             col = _visible(col)
         else:
             col = col.cast(pl.String)
-        exprs.append(col.fill_null("").alias(label(name, options.lang)))
+        exprs.append(col.fill_null("").alias(section.label(name, options.lang)))
     return (source.select(exprs) if exprs else source), numeric
+
+
+def shown_columns(section: Section, lang: str) -> list[str]:
+    """The ids of the columns display_frame shows, in its order."""
+    columns = section.people_frame(lang).columns
+    by_row = _row_unit_column(section, columns)
+    return [c for c in columns if c != by_row]
+
+
+def _row_unit_column(section: Section, columns: Sequence[str]) -> str | None:
+    """The column naming each row's unit, when the rows' figures are numbers to format by it
+    (a people view of text has its units written in already)."""
+    if section.human is None and section.row_kinds in columns:
+        return section.row_kinds
+    return None
+
+
+def _in_row_unit(name: str, by_row: str, change: bool, row: dict) -> str:
+    if row[by_row] == "count" and not change:  # a whole number in a table of mixed figures
+        return cell_text("quantity", row[name])
+    return cell_text(cell_unit(row_unit(row[by_row]), change), row[name])
 
 
 def with_thousands(text: pl.Expr) -> pl.Expr:
@@ -107,7 +137,7 @@ def _write_table(sections: Sequence[Section], dest: IO, options: OutputOptions) 
     for section in sections:
         frame, numeric = display_frame(section, options)
         if on_terminal:
-            ids = section.people_frame(options.lang).columns
+            ids = shown_columns(section, options.lang)
             frame, numeric = _fitted(frame, numeric, ids, console.width, section.title)
         table = Table(title=section.title or None, title_justify="left", header_style="bold")
         for name, is_number in zip(frame.columns, numeric, strict=True):
@@ -119,6 +149,7 @@ def _write_table(sections: Sequence[Section], dest: IO, options: OutputOptions) 
 
 # The result a row is about: kept on a narrow terminal when other columns are left out.
 ESSENTIAL = frozenset({"value", "change", "score", "tier", "status", "net", "payout", "rank", "evidence"})
+MONTH_COLUMN = re.compile(r"^\d{4}-\d{2}$")
 
 
 def _fitted(
@@ -134,6 +165,9 @@ def _fitted(
 
     widths = dict(zip(frame.columns, (needed(c) for c in frame.columns), strict=True))
     droppable = [c for i, (c, id_) in enumerate(zip(frame.columns, ids, strict=True)) if i and id_ not in ESSENTIAL]
+    # months across (a pivot): the oldest go first, the latest month is what the table is read for
+    months = sorted((c for c in droppable if MONTH_COLUMN.match(c)), reverse=True)
+    droppable = [c for c in droppable if not MONTH_COLUMN.match(c)] + months
     left_out: list[str] = []
     while droppable and sum(widths.values()) + 1 > width:
         column = droppable.pop()
@@ -141,6 +175,7 @@ def _fitted(
         del widths[column]
     if not left_out:
         return frame, numeric
+    left_out.sort(key=frame.columns.index)
     name = f"{title}: " if title else ""
     sys.stderr.write(
         f"{name}{len(left_out)} column(s) left out to fit {width} columns ({', '.join(left_out)}); "
@@ -217,8 +252,16 @@ class ExcelDest:
 
 
 def _write_csv(sections, dest, options):
-    # for people (a file, or Excel's CSV): formulas neutralized; piped to a program: raw
-    _copy(sections[0], "csv", dest, neutralize=isinstance(dest, ExcelDest))
+    # for people (a file, or Excel's CSV): labels, typed-looking figures, formulas neutralized
+    # (excel_csv.py); piped to a program: ids and full precision, raw
+    if isinstance(dest, ExcelDest):
+        from dataclasses import replace
+
+        from chanops.present.excel_csv import excel_frame
+
+        _copy(replace(sections[0], frame=excel_frame(sections[0], options)), "csv", dest)
+        return
+    _copy(sections[0], "csv", dest)
 
 
 def _write_json(sections, dest, options):
@@ -269,7 +312,9 @@ def emit(
         raise UsageError(f"--excel is for CSV output, not {fmt}")
     if len(sections) > 1 and fmt in {"csv", "jsonl", "parquet"} and notice:
         notice(f"{fmt} shows only the first section ({sections[0].title}); use --format json or table for all")
-    sections = _capped(sections, fmt, options, notice)
+    from chanops.present.layout import laid_out
+
+    sections = _capped(laid_out(sections, options, options.for_people(fmt)), fmt, options, notice)
     if notice and fmt in MASKING_FORMATS:
         _say_dispatch_lists_are_masked(sections, options, notice)
     writer = WRITERS[fmt]

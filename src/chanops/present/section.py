@@ -40,6 +40,17 @@ class Section:
     dispatch: bool = False
     # columns for programs only: people read a code's label in the code's own column (worded)
     machine_only: Sequence[str] = field(default_factory=tuple)
+    # the same result one row per (key, measure) — a Section, or a function making one — for
+    # `--layout long`; without it the section has one layout (present/layout.py)
+    long: Any = None
+    # the columns that name a row (default: every column that is not a number) — `--pivot` can
+    # put those that are dimensions across — and the columns a pivot spreads (default: the rest)
+    keys: Sequence[str] | None = None
+    spread: Sequence[str] | None = None
+    # labels (zh, en) of this section's own columns, before the shared LABELS, and of the codes
+    # in a column (a KPI id in a long KPI table, a channel across a pivot's columns)
+    names: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    value_names: Mapping[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict)
 
     @property
     def height(self) -> int:
@@ -61,6 +72,32 @@ class Section:
             return self.frame
         # a Table (or a RecordBatch) gives a DataFrame; pl.from_arrow is annotated DataFrame | Series
         return cast("pl.DataFrame", pl.from_arrow(_importable(self.frame)))
+
+    def label(self, column: str, lang: str) -> str:
+        """The column's header for people: the section's own name for it, else the shared label."""
+        from chanops.present.labels import KPI_SUFFIXES, label
+
+        pick = 0 if lang == "zh" else 1
+        pair = self.names.get(column)
+        if pair is not None:
+            return pair[pick]
+        for suffix, words in KPI_SUFFIXES.items():  # a user KPI's online_share_num
+            base = self.names.get(column.removesuffix(suffix)) if column.endswith(suffix) else None
+            if base is not None:
+                return f"{base[pick]}·{words[pick]}" if lang == "zh" else f"{base[pick]} {words[pick]}"
+        return label(column, lang)
+
+    def worded_values(self, frame: pl.DataFrame, lang: str) -> pl.DataFrame:
+        """`frame` with the codes of `value_names` columns as their labels (people only)."""
+        import polars as pl
+
+        pick = 0 if lang == "zh" else 1
+        exprs = [
+            pl.col(column).replace({code: pair[pick] for code, pair in codes.items()})
+            for column, codes in self.value_names.items()
+            if column in frame.columns and frame.schema[column] == pl.String
+        ]
+        return frame.with_columns(exprs) if exprs else frame
 
     def human_frame(self, lang: str = "zh") -> pl.DataFrame | None:
         return self.human(lang) if callable(self.human) else self.human

@@ -111,17 +111,19 @@ def write_table(sheet, section: Section, options: OutputOptions, formats: dict, 
         options.shows_numbers(section.dispatch),
         section.free_text,
     )
-    kinds = _kinds(frame, section)
+    kinds = cell_kinds(frame, section)
     row_units = frame[section.row_kinds].to_list() if section.row_kinds else None
     if section.row_kinds:
         frame = frame.drop(section.row_kinds)
-    frame = neutralized(worded(frame, options.lang, options.channels))
-    headers = _unique_labels(frame.columns, options.lang)
+    frame = neutralized(section.worded_values(worded(frame, options.lang, options.channels), options.lang))
+    headers = _unique_labels(frame.columns, section, options.lang)
     sheet.write_row(first_row, 0, headers, formats["header"])
     for col, name in enumerate(frame.columns):
         values, kind = _cells(frame, name, kinds.get(name, "text"))
         for row, value in enumerate(values):
             cell_kind = _row_kind(kind, name, section, row_units[row]) if row_units else kind
+            if cell_kind == "quantity":  # a count, or yuan with cents
+                cell_kind = "money" if value is not None and not float(value).is_integer() else "count"
             if value is not None and cell_kind in CELL_SCALE:
                 value = value * CELL_SCALE[cell_kind]
             if (row, name) in section.marked:
@@ -135,7 +137,7 @@ def write_table(sheet, section: Section, options: OutputOptions, formats: dict, 
     return last_row + 1
 
 
-def _kinds(frame: pl.DataFrame, section: Section) -> dict[str, str]:
+def cell_kinds(frame: pl.DataFrame, section: Section) -> dict[str, str]:
     import polars as pl
 
     kinds = {}
@@ -148,8 +150,8 @@ def _kinds(frame: pl.DataFrame, section: Section) -> dict[str, str]:
             kinds[name] = "pp"
         elif dtype.is_integer():
             kinds[name] = "id" if is_identifier(name) else "count"
-        elif isinstance(dtype, pl.Decimal):
-            kinds[name] = "money"
+        elif isinstance(dtype, pl.Decimal):  # a whole one is a count (DuckDB's SUM of integers)
+            kinds[name] = "money" if dtype.scale else ("id" if is_identifier(name) else "count")
         elif dtype.is_float():
             kinds[name] = "decimal"
         elif isinstance(dtype, pl.Datetime):
@@ -191,11 +193,11 @@ def _cells(frame: pl.DataFrame, name: str, kind: str) -> tuple[list, str]:
     return column.to_list(), kind
 
 
-def _unique_labels(columns: Sequence[str], lang: str) -> list[str]:
+def _unique_labels(columns: Sequence[str], section: Section, lang: str) -> list[str]:
     seen: dict[str, int] = {}
     out = []
     for name in columns:
-        text = label(name, lang)
+        text = section.label(name, lang)
         seen[text] = seen.get(text, 0) + 1
         out.append(text if seen[text] == 1 else f"{text} ({name})")
     return out

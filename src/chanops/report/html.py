@@ -10,7 +10,7 @@ from html import escape
 from chanops.present.formats import OutputOptions
 from chanops.present.labels import label
 from chanops.present.numbers import kpi_text
-from chanops.present.output import Section, display_frame
+from chanops.present.output import Section, display_frame, shown_columns
 from chanops.report import charts
 from chanops.report.model import Card, Part, Report, words
 from chanops.report.style import CSS
@@ -175,7 +175,7 @@ def _part(part: Part, options: OutputOptions) -> str:
 
 def _table(section: Section, options: OutputOptions) -> str:
     frame, numeric = display_frame(section, options)
-    ids = section.people_frame(options.lang).columns
+    ids = shown_columns(section, options.lang)
     head = "".join(
         f'<th class="n">{escape(c)}</th>' if n else f"<th>{escape(c)}</th>"
         for c, n in zip(frame.columns, numeric, strict=True)

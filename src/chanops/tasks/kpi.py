@@ -34,10 +34,18 @@ def kpi_alerts(result: KpiResult, channels: Mapping[str, Channel] | None = None)
 
 
 def kpi_section(result: KpiResult, title: str = "kpi") -> Section:
-    """The wide frame pipelines get; people get one row per KPI (kpi/view.py)."""
-    from chanops.kpi.view import kpi_units, long_view
+    """The wide frame pipelines get; people get one row per KPI (kpi/view.py) unless they ask
+    for `--layout wide`."""
+    from chanops.kpi.view import kpi_names, kpi_units, long_section
 
-    return Section(result.frame, title, units=kpi_units(result.kpis), human=lambda lang: long_view(result, lang))
+    return Section(
+        result.frame,
+        title,
+        units=kpi_units(result.kpis),
+        long=lambda: long_section(result),
+        keys=("month", *result.dims),
+        names=kpi_names(result.kpis),
+    )
 
 
 def run_kpi(session, config: Config, request: KpiRequest) -> TaskResult:
