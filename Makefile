@@ -73,6 +73,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_plan.py
 	$(BIN)/python bench/bench_spark.py
 	$(BIN)/python bench/bench_startup.py
+	$(BIN)/python bench/bench_province.py  # CHANOPS_BENCH_SCALE=1 for a province-month (about an hour)
 
 ## bench-smoke: every benchmark at a tiny scale, its answers compared with its hand-written reference
 ## (exit 1 on a difference; no timing targets). Spark included (Java 17): about 2 minutes on an idle machine.
@@ -85,6 +86,7 @@ bench-smoke: $(STAMP)
 	$(BIN)/python bench/bench_plan.py --smoke
 	$(BIN)/python bench/bench_spark.py --smoke
 	$(BIN)/python bench/bench_startup.py --smoke
+	$(BIN)/python bench/bench_province.py --smoke
 
 ## sample-data: regenerate the bundled sample set
 sample-data: $(STAMP)

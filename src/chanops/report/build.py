@@ -5,6 +5,8 @@ check, kpi (the province over six months, by 盟市, by touchpoint), funnel, fai
 summary and statement, prefer summary and targets, lifecycle, explain — once each, and lays
 their results out as parts. It computes no figure of its own: a number in the report is a
 number some command prints. A part whose data is not loaded says so where it would be.
+Each KPI figure is evaluated once for the whole report (tasks/figures.py): the explains
+behind the why lines read the cards', 盟市 and touchpoint results and share the rest.
 
 A 盟市's own report (`region`) is the same report of that region's slice, as `--region`
 gives it on every command: the cards are `kpi --region R`, the activity parts run on the
@@ -16,21 +18,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import polars as pl
 
 from chanops.errors import NoData
-from chanops.kpi.evaluate import KpiRequest
+from chanops.kpi.evaluate import KpiRequest, breaches
 from chanops.months import add_months
 from chanops.present.labels import label
 from chanops.present.output import Section
 from chanops.report import activity_parts, kpi_parts
 from chanops.report.model import Card, Part, Report, ReportRequest, title, words
-from chanops.report.why import alert_why, mover_why, movers
+from chanops.report.why import alert_request, mover_request, movers, sentences
 from chanops.schema import KINDS
-from chanops.slices import Slices, narrowed
+from chanops.slices import Slices, keep_sliced, narrowed
 from chanops.store.coverage import months_with_data, resolve_months
+from chanops.tasks.figures import KpiFigures
 from chanops.tasks.kpi import breach_alert, run_kpi
 from chanops.tasks.warehouse import CheckRequest, run_check
 
@@ -77,25 +81,41 @@ def build_report(
     step("headline KPIs")
     months = [add_months(month, -k) for k in range(HISTORY - 1, -1, -1)]
     slices = Slices((request.region,)) if request.region else Slices()
-    # one evaluation gives the cards, their six-month lines and each month's change
-    province: KpiResult = run_kpi(
-        session, config, KpiRequest(first=months[0], last=month, compare="prev", slices=slices)
+    # one evaluation gives the cards, their six-month lines and each month's change; a region's
+    # report evaluates them for every 盟市 and keeps its own (as `kpi --region R` does)
+    every: KpiResult = run_kpi(
+        session, config, KpiRequest(first=months[0], last=month, compare="prev", dims=tuple(slices.asked()))
     ).value
+    province = _kept_to(every, slices)
+    # every figure the report shows is evaluated once: the parts and the why lines share them
+    figures = KpiFigures(session, config)
+    figures.keep(every, months)
     current_alerts = [breach_alert(b, config.channels) for b in province.breached if b.month == month]
     cards = _cards(province, month, months, current_alerts, tuple((d, v[0]) for d, v in slices.asked().items()))
     parts.append(_headline(province, cards, month, lang))
     alerts: list[Alert] = [*checked.alerts, *current_alerts]
 
     missing = {r["kind"] for r in check.rows if r["test"] == "kind_loaded" and r["status"] == "breach"}
-    try:  # the 盟市 slice, evaluated once for the ranking and for retention
-        regional: KpiResult | None = kpi_parts.regional(session, config, month)
-    except NoData:
-        regional = None
+    # the 盟市 slice of the month, for the ranking and for retention: a region's cards already
+    # evaluated it, the province's report evaluates it once
+    regional: KpiResult | None = kpi_parts.regional_of(every, config, month) if slices else None
+    if regional is None:
+        try:
+            regional = kpi_parts.regional(session, config, month)
+            figures.keep(regional, [month])
+        except NoData:
+            pass
 
     def region() -> kpi_parts.Built:
         if regional is None:
             raise NoData(f"no KPI by region for {month}")
         return kpi_parts.by_region(regional, config, lang, month)
+
+    def touchpoint() -> kpi_parts.Built:
+        result = kpi_parts.touchpoints(session, config, month)
+        if not slices:  # a region's touchpoints are evaluated on its narrowed session
+            figures.keep(result, [month])
+        return kpi_parts.by_touchpoint(result, month, config, lang)
 
     def narrowed_to_region(build: Callable[[], kpi_parts.Built]) -> Callable[[], kpi_parts.Built]:
         def built() -> kpi_parts.Built:
@@ -108,7 +128,7 @@ def build_report(
     builders: list[tuple[str, Callable[[], kpi_parts.Built], bool]] = [
         ("trend", lambda: kpi_parts.trend(province, config, lang, months), False),
         ("region", region, False),  # every 盟市: where the report's own stands
-        ("touchpoint", lambda: kpi_parts.by_touchpoint(session, month, config, lang), True),
+        ("touchpoint", touchpoint, True),
         ("funnel", lambda: activity_parts.funnel_part(session, month, config, lang), True),
         ("failures", lambda: activity_parts.failures_part(session, month, config, lang), True),
         (
@@ -132,22 +152,25 @@ def build_report(
     report.region = request.region
     step("why")
     report.movers = movers(cards)
-    report.why = _why(session, config, report)
+    report.why = _why(session, config, report, figures)
     return report
 
 
-def _why(session, config: Config, report: Report) -> dict[str, str]:
-    """The explain sentence under each KPI alert (by its line) and each top mover."""
-    found = {}
-    for alert in report.kpi_alerts:
-        sentence = alert_why(session, config, report.month, alert, report.lang, report.region)
-        if sentence:
-            found[alert.line] = sentence
+def _why(session, config: Config, report: Report, figures: KpiFigures) -> dict[str, str]:
+    """The explain sentence under each KPI alert (by its line) and each top mover, from the
+    report's shared figures."""
+    asked = {alert.line: alert_request(report.month, alert, report.lang, report.region) for alert in report.kpi_alerts}
     for card in report.movers:
-        sentence = mover_why(session, config, report.month, card, report.lang, report.region)
-        if sentence:
-            found[f"mover:{card.kpi.id}"] = sentence
-    return found
+        asked[f"mover:{card.kpi.id}"] = mover_request(report.month, card, report.lang, report.region)
+    return sentences(session, config, asked, figures)
+
+
+def _kept_to(result: KpiResult, slices: Slices) -> KpiResult:
+    """The result's rows of the slices and their breaches (what run_kpi gives for --region)."""
+    if not slices:
+        return result
+    frame = keep_sliced(result.frame, slices)
+    return replace(result, frame=frame, breached=breaches(frame, result.kpis, result.dims))
 
 
 def _kpi_notes(province: KpiResult, config: Config, missing: set[str], lang: str) -> list[str]:

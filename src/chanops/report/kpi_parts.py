@@ -10,7 +10,7 @@ import polars as pl
 
 from chanops.engines import polars_frame
 from chanops.kpi.catalog import Kpi
-from chanops.kpi.evaluate import KpiRequest, KpiResult
+from chanops.kpi.evaluate import KpiRequest, KpiResult, breaches
 from chanops.kpi.view import kpi_units
 from chanops.present.numbers import amount_text, kpi_text
 from chanops.present.output import Section
@@ -95,6 +95,21 @@ def regional(session, config: Config, month: str) -> KpiResult:
     return run_kpi(session, config, KpiRequest(month=month, dims=("region",), metrics=tuple(computable))).value
 
 
+def regional_of(by_region: KpiResult, config: Config, month: str) -> KpiResult | None:
+    """The 盟市 slice of the month out of an evaluation by region over more months and KPIs
+    (a region's report evaluates every 盟市 for its cards): the month's rows, the slice's KPIs
+    in its order, as `regional` gives them. None when it holds none of them."""
+    import pyarrow.compute as pc
+
+    held = {k.id: k for k in by_region.kpis}
+    kpis = [held[k] for k in (*REGION_KPIS, *RETENTION_KPIS) if k in config.kpis and k in held]
+    if list(by_region.dims) != ["region"] or not kpis:
+        return None
+    columns = ["month", "region", *(f"{k.id}{end}" for k in kpis for end in ("", "_num", "_den"))]
+    frame = by_region.frame.filter(pc.equal(by_region.frame["month"], month)).select(columns)
+    return KpiResult(frame, kpis, ["region"], None, [], breaches(frame, kpis, ["region"]))
+
+
 def by_region(result: KpiResult, config: Config, lang: str, month: str) -> Built:
     """Each KPI's 盟市 in the province's official order (the kpi result's order, the same row
     in every chart), its threshold drawn and the regions breaching it in red; the table marks
@@ -140,11 +155,15 @@ def by_region(result: KpiResult, config: Config, lang: str, month: str) -> Built
     return part, shown
 
 
-def by_touchpoint(session, month: str, config: Config, lang: str) -> Built:
+def touchpoints(session, config: Config, month: str) -> KpiResult:
+    """The touchpoint slice of the month's order success."""
+    return run_kpi(session, config, KpiRequest(month=month, dims=("channel",), metrics=("order_success_rate",))).value
+
+
+def by_touchpoint(result: KpiResult, month: str, config: Config, lang: str) -> Built:
     """Orders, successes and success rate per touchpoint (the kpi result by channel), ranked by
     successful orders."""
     channels = config.channels
-    result = run_kpi(session, config, KpiRequest(month=month, dims=("channel",), metrics=("order_success_rate",))).value
     frame = (
         polars_frame(result.frame)
         .select(

@@ -12,6 +12,8 @@ from chanops.errors import NoData, UsageError
 if TYPE_CHECKING:
     from chanops.config import Config
     from chanops.report.model import Card
+    from chanops.tasks.explain import ExplainRequest
+    from chanops.tasks.figures import KpiFigures
     from chanops.tasks.result import Alert
 
 MOVERS = 3  # the top movers the report names
@@ -24,8 +26,8 @@ def movers(cards: list[Card]) -> list[Card]:
     return sorted(rates, key=lambda c: abs(c.change or 0.0), reverse=True)[:MOVERS]
 
 
-def alert_why(session, config: Config, month: str, alert: Alert, lang: str, region: str | None) -> str | None:
-    """The explain sentence for a KPI alert: a 盟市's gap to the province, else the slice's
+def alert_request(month: str, alert: Alert, lang: str, region: str | None) -> ExplainRequest:
+    """The explain asked for a KPI alert: a 盟市's gap to the province, else the slice's
     change against the month before (within the report's 盟市, in a region's report)."""
     from chanops.tasks.explain import ExplainRequest
 
@@ -33,25 +35,36 @@ def alert_why(session, config: Config, month: str, alert: Alert, lang: str, regi
     if region:
         where.setdefault("region", region)
     if "region" in where and len(where) == 1:
-        request = ExplainRequest(alert.subject, month, "province", region=where["region"], lang=lang)
-    else:
-        request = ExplainRequest(
-            alert.subject, month, "prev", lang=lang, region=where.get("region"), channel=where.get("channel")
-        )
-    return _sentence(session, config, request)
+        return ExplainRequest(alert.subject, month, "province", region=where["region"], lang=lang)
+    return ExplainRequest(
+        alert.subject, month, "prev", lang=lang, region=where.get("region"), channel=where.get("channel")
+    )
 
 
-def mover_why(session, config: Config, month: str, card: Card, lang: str, region: str | None) -> str | None:
+def mover_request(month: str, card: Card, lang: str, region: str | None) -> ExplainRequest:
+    """The explain asked for a top mover: its change against the month before."""
     from chanops.tasks.explain import ExplainRequest
 
-    return _sentence(session, config, ExplainRequest(card.kpi.id, month, "prev", region=region, lang=lang))
+    return ExplainRequest(card.kpi.id, month, "prev", region=region, lang=lang)
 
 
-def _sentence(session, config: Config, request) -> str | None:
-    """The sentence, or none where there is nothing to split (no base month, one segment)."""
-    from chanops.tasks.explain import run_explain
+def sentences(session, config: Config, asked: dict[str, ExplainRequest], figures: KpiFigures) -> dict[str, str]:
+    """Each asked explain's sentence (by the key it is asked under), none where there is nothing
+    to split (no base month, one segment). Every explain tells `figures` what it needs before
+    any is run, so a figure two of them share is evaluated once."""
+    from chanops.tasks.explain import planned, run_explain
 
-    try:
-        return run_explain(session, config, request).value.sentence
-    except (NoData, UsageError):
-        return None
+    runnable = {}
+    for key, request in asked.items():
+        try:
+            planned(session, config, request, figures)
+        except (NoData, UsageError):
+            continue
+        runnable[key] = request
+    found = {}
+    for key, request in runnable.items():
+        try:
+            found[key] = run_explain(session, config, request, figures).value.sentence
+        except (NoData, UsageError):
+            continue
+    return found

@@ -11,6 +11,7 @@ from chanops.errors import NoData, UsageError
 from chanops.kpi.explain import ALL, OVERLAP, Side, Split, effect_columns, shift_share, unevenness
 from chanops.months import add_months, parse_month
 from chanops.present.output import Section
+from chanops.tasks.figures import KpiFigures
 from chanops.tasks.result import TaskResult
 
 if TYPE_CHECKING:
@@ -52,14 +53,13 @@ class Explanation:
     sentence: str
 
 
-def run_explain(session, config: Config, request: ExplainRequest) -> TaskResult:
+def run_explain(session, config: Config, request: ExplainRequest, figures: KpiFigures | None = None) -> TaskResult:
+    """SPEC §14. `figures`, when a report shares its KPI figures, answers the evaluations
+    (each figure evaluated once for the whole report); else they are this explain's own."""
     from chanops.kpi.explain_words import sentence
-    from chanops.store.coverage import resolve_months
 
-    kpi = _kpi(config, request.kpi)
-    month = resolve_months(session, request.month)[0]
-    dims = _dimensions(kpi, request)
-    explain = _Explainer(session, config, kpi, month, request)
+    explain = planned(session, config, request, figures or KpiFigures(session, config))
+    kpi, month, dims = explain.kpi, explain.month, explain.dims
     splits = {dim: explain.by(dim) for dim in dims}
     # the dimension asked for, else the one whose top segment carries the most of the change
     by = dims[0] if request.by else max(dims, key=lambda d: unevenness(splits[d]))
@@ -82,6 +82,17 @@ def run_explain(session, config: Config, request: ExplainRequest) -> TaskResult:
         notes=notes,
         value=Explanation(kpi, by, request.region, split, words),
     )
+
+
+def planned(session, config: Config, request: ExplainRequest, figures: KpiFigures) -> _Explainer:
+    """The explain's month, dimensions and sides settled, the figures it will ask for told to
+    `figures` up front (nothing evaluated yet); refused in one line as run_explain refuses."""
+    from chanops.store.coverage import resolve_months
+
+    kpi = _kpi(config, request.kpi)
+    month = resolve_months(session, request.month)[0]
+    dims = _dimensions(kpi, request)
+    return _Explainer(figures, kpi, month, dims, request)
 
 
 def _kpi(config: Config, kpi_id: str) -> Kpi:
@@ -121,8 +132,8 @@ def _dimensions(kpi: Kpi, request: ExplainRequest) -> list[str]:
 class _Explainer:
     """Evaluates the KPI for both sides through the same code `chanops kpi` runs, and splits."""
 
-    def __init__(self, session, config: Config, kpi: Kpi, month: str, request: ExplainRequest):
-        self.session, self.config, self.kpi, self.month = session, config, kpi, month
+    def __init__(self, figures: KpiFigures, kpi: Kpi, month: str, dims: list[str], request: ExplainRequest):
+        self.figures, self.kpi, self.month, self.dims = figures, kpi, month, dims
         self.focus = request.focus()
         self.place = " ".join(self.focus.values())
         self.province = request.vs == PROVINCE
@@ -131,6 +142,19 @@ class _Explainer:
             raise UsageError(f"--vs {request.vs} must be before {month}")
         self.notes: list[str] = []
         self._totals: dict[str, Side] | None = None
+        for months, sliced in self._evaluations():
+            figures.need(kpi.id, months, sliced)
+
+    def _evaluations(self) -> list[tuple[list[str], list[str]]]:
+        """The (months, slice dimensions) `_sides` evaluates: the totals, then each split."""
+        asked = []
+        for dim in [None, *self.dims]:
+            dims = [dim] if dim else []
+            if self.province:
+                asked += [([self.month], dims), ([self.month], [*self.focus, *dims])]
+            else:
+                asked.append(([self.base_month, self.month], [*self.focus, *dims]))
+        return asked
 
     def by(self, dim: str) -> Split:
         if self._totals is None:
@@ -157,13 +181,11 @@ class _Explainer:
         }
 
     def _evaluate(self, months: list[str], dims: list[str]) -> list[dict]:
-        from chanops.kpi.evaluate import evaluate
-
-        result = evaluate(self.session, self.config.kpis, self.config.channels, months, dims, [self.kpi.id])
-        for note in result.notes:  # a month without data is refused below, by name
+        rows, notes = self.figures.rows(self.kpi.id, months, dims)
+        for note in notes:  # a month without data is refused below, by name
             if note not in self.notes and not note.startswith("no data for"):
                 self.notes.append(note)
-        return result.frame.to_pylist()  # months × segments of one KPI: a handful of rows
+        return rows  # months × segments of one KPI: a handful of rows
 
     def _in_focus(self, rows: list[dict]) -> list[dict]:
         """The rows of the explained slice; a value in no row is refused naming those there are."""
