@@ -68,6 +68,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_readers.py
 	$(BIN)/python bench/bench_kpi.py
+	$(BIN)/python bench/bench_preagg.py
 	$(BIN)/python bench/bench_points.py
 	$(BIN)/python bench/bench_prefer.py
 	$(BIN)/python bench/bench_plan.py
@@ -81,6 +82,7 @@ bench-smoke: $(STAMP)
 	$(BIN)/python bench/bench_load.py --smoke
 	$(BIN)/python bench/bench_readers.py --smoke
 	$(BIN)/python bench/bench_kpi.py --smoke
+	$(BIN)/python bench/bench_preagg.py --smoke
 	$(BIN)/python bench/bench_points.py --smoke
 	$(BIN)/python bench/bench_prefer.py --smoke
 	$(BIN)/python bench/bench_plan.py --smoke
