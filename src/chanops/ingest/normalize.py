@@ -103,15 +103,9 @@ def value_sql(type_: str, x: str, channels: dict[str, Channel]) -> str:
             f"WHEN regexp_full_match({digits}, '(\\+?86|0086)?1[0-9]{{10}}') THEN right({digits}, 11) END"
         )
     if type_ == "status":
-        return (
-            f"CASE WHEN lower({x}) IN ({_in_list(STATUS_WORDS['success'])}) THEN 'success' "
-            f"WHEN lower({x}) IN ({_in_list(STATUS_WORDS['fail'])}) THEN 'fail' END"
-        )
+        return _words(x, STATUS_WORDS, "'success'", "'fail'")
     if type_ == "bool":
-        return (
-            f"CASE WHEN lower({x}) IN ({_in_list(BOOL_WORDS['true'])}) THEN true "
-            f"WHEN lower({x}) IN ({_in_list(BOOL_WORDS['false'])}) THEN false END"
-        )
+        return _words(x, BOOL_WORDS, "true", "false")
     if type_ == "ts":
         return f"CASE WHEN {_years('ts', x)} THEN try_strptime({x}, {_formats()}) END"
     if type_ == "date":
@@ -127,8 +121,12 @@ def value_sql(type_: str, x: str, channels: dict[str, Channel]) -> str:
     if type_ == "int":
         return f"CASE WHEN regexp_full_match({x}, {WHOLE}) THEN TRY_CAST({x} AS BIGINT) END"
     if type_ == "dec":
+        # A plain amount (most are) needs no cleaning: it holds none of the characters removed.
         cleaned = f"regexp_replace({x}, '[,¥￥元\\s]', '', 'g')"
-        return f"CASE WHEN regexp_full_match({cleaned}, {DECIMAL}) THEN TRY_CAST({cleaned} AS DECIMAL(18,2)) END"
+        return (
+            f"CASE WHEN regexp_full_match({x}, {DECIMAL}) THEN TRY_CAST({x} AS DECIMAL(18,2)) "
+            f"WHEN regexp_full_match({cleaned}, {DECIMAL}) THEN TRY_CAST({cleaned} AS DECIMAL(18,2)) END"
+        )
     if type_ == "ratio":
         # 0.25 or 25%: a percent sign divides by 100
         bare = f"replace({x}, '%', '')"
@@ -140,6 +138,19 @@ def value_sql(type_: str, x: str, channels: dict[str, Channel]) -> str:
         branches = " ".join(f"WHEN {lit(s)} THEN {lit(code)}" for s, code in alias_rows(channels))
         return f"CASE WHEN {x} IN ({codes}) THEN {x} ELSE (CASE lower({x}) {branches} END) END"
     raise ValueError(f"unknown column type {type_!r}")
+
+
+def _words(x: str, words: dict[str, tuple[str, ...]], yes: str, no: str) -> str:
+    """A two-way word list (STATUS_WORDS, BOOL_WORDS) as one expression. The first word of each
+    side (成功/失败, 是/否: what extracts hold) is matched as it is before anything is lowered:
+    lower() of every value and the IN lists, which DuckDB plans as joins, are then left to
+    the few other spellings."""
+    first, second = words.values()
+    return (
+        f"CASE {x} WHEN {lit(first[0])} THEN {yes} WHEN {lit(second[0])} THEN {no} "
+        f"ELSE (CASE WHEN lower({x}) IN ({_in_list(first)}) THEN {yes} "
+        f"WHEN lower({x}) IN ({_in_list(second)}) THEN {no} END) END"
+    )
 
 
 def refusal_sql(type_: str, x: str) -> tuple[str, str]:
