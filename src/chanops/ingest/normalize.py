@@ -9,6 +9,8 @@ Everything runs inside the engine: no Python per row.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from chanops.channels import Channel, alias_rows
 from chanops.ingest.reject_codes import TYPE_CODES
 from chanops.sql import lit
@@ -140,7 +142,7 @@ def value_sql(type_: str, x: str, channels: dict[str, Channel]) -> str:
     raise ValueError(f"unknown column type {type_!r}")
 
 
-def _words(x: str, words: dict[str, tuple[str, ...]], yes: str, no: str) -> str:
+def _words(x: str, words: Mapping[str, tuple[str, ...]], yes: str, no: str) -> str:
     """A two-way word list (STATUS_WORDS, BOOL_WORDS) as one expression. The first word of each
     side (成功/失败, 是/否: what extracts hold) is matched as it is before anything is lowered:
     lower() of every value and the IN lists, which DuckDB plans as joins, are then left to
