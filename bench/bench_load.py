@@ -25,11 +25,12 @@ from pathlib import Path
 import duckdb
 from measure import CHANOPS, Comparison, parse_args
 
-# Not met (1.9 on an idle machine, December 2026). Per 2M rows on one thread the reference
-# takes ~2.1 s of CPU (read 0.85, write 1.2); chanops reads the same, but writes ~0.6 s more
-# (msisdn is text, which the reference stores as a BIGINT) and normalizes: markers and edge
-# trimming ~0.6 (the last-character test most of it), values and checks ~0.5, fingerprint
-# ~0.25, duplicate check ~0.2, probe ~0.1 — about 2.2x the reference's CPU in all.
+# Not met: 1.94 on an idle machine before the fingerprint went on two threads, ~1.85 after
+# (5M rows paired on a busy one; CPU 2.3x → 1.95x the reference's). Per 2M rows on one thread the
+# reference takes ~2.1 s of CPU (read 0.85, write 1.2); chanops reads the same, but writes
+# ~0.6 s more (msisdn is text, which the reference stores as a BIGINT) and normalizes: null
+# markers and edge trimming ~0.6 (mostly the test of the last character), values and checks
+# ~0.4, fingerprint ~0.25, duplicate check ~0.2; the probe is ~0.3 s at any size.
 CONTACTS_TARGET = 1.5
 # Orders carry 11 columns, four of them typed (time, +86 numbers, 成功/失败, amounts) and
 # two more channel and status lookups than contacts, in a file a quarter the size: the
