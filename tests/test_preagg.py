@@ -182,6 +182,30 @@ def test_second_orders_file_recomputes_its_month(province, copy, tmp_path, chano
     assert_equal_everywhere(copy, monkeypatch)
 
 
+def test_no_refresh_leaves_the_months_stale_and_read_raw_until_db_refresh(
+    province, copy, tmp_path, chanops, monkeypatch
+):
+    """`load --no-refresh` of 200 new November orders: November's orders aggregates are no longer
+    current (they do not count the new orders), so November is read raw — with the new orders —
+    until `db refresh` computes exactly that (month, source) again; then it is served and equal."""
+    header, rows = rows_of(province.parent / "data" / "orders.csv")
+    more = [["X" + r[0], *r[1:]] for r in rows if r[1].startswith("2022-11")][:200]
+    before = stamps(copy)
+    result = chanops("load", "orders", write_rows(tmp_path / "more.csv", header, more), "--db", copy, "--no-refresh")
+    assert result.exit_code == 0, result.stderr
+    stale = stamps(copy)
+    assert {(k[0], k[2]) for k in before.keys() - stale.keys()} == {("2022-11", "orders")}
+    con = duckdb.connect(str(copy), read_only=True)
+    try:
+        served, raw = raw_and_served(con, monkeypatch, ["2022-11"], ())
+        assert served.served_from == "raw" and served.frame.equals(raw.frame)
+    finally:
+        con.close()
+    assert chanops("db", "refresh", "--db", copy).exit_code == 0
+    assert recomputed(stale, stamps(copy)) == {("2022-11", "orders")}
+    assert_equal_everywhere(copy, monkeypatch)
+
+
 def test_refused_correction_and_dry_run_change_nothing(province, copy, tmp_path, chanops):
     header, rows = rows_of(province.parent / "data" / "orders.csv")
     changed = [[*r[:6], "失败" if r[6] == "成功" else "成功", *r[7:]] for r in rows[:5]]

@@ -147,14 +147,14 @@ def test_progress_moves_within_a_step_and_never_backwards():
     assert bar.rows == "7 rows"
 
 
-def _help(*args: str, lang_env: str) -> str:
+def _help(*args: str, lang_env: str, columns: int = 100) -> str:
     import os
     import subprocess
     import sys
     from pathlib import Path
 
     chanops = str(Path(sys.executable).with_name("chanops"))
-    env = {**os.environ, "LANG": lang_env, "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": "100"}
+    env = {**os.environ, "LANG": lang_env, "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": str(columns)}
     done = subprocess.run([chanops, *args], capture_output=True, text=True, env=env, check=True)
     return done.stdout
 
@@ -171,6 +171,20 @@ def test_help_speaks_chinese_for_a_chinese_locale_or_lang_zh():
     assert "所有设置取默认值" in init
     english = _help("kpi", "--help", "--lang", "en", lang_env="zh_CN.UTF-8")
     assert "Output format" in english and "输出格式" not in english
+
+
+def test_chinese_help_folds_at_80_columns_and_loses_no_words():
+    """Rich cuts a run without spaces at the column's edge with "…"; Chinese help has none, so
+    at 80 columns (a help column of about 19 cells) it must fold instead: every character of
+    the --as-of help is there, read down the column."""
+    text = _help("load", "--help", lang_env="zh_CN.UTF-8", columns=80)
+    assert "…" not in text
+    # the help column: what follows the last wide gap of each row
+    column = "".join(line.rstrip().rstrip("│").rstrip().rsplit("  ", 1)[-1].strip() for line in text.splitlines())
+    assert "客户快照所描述的日期（默认取文件名中的日期，如customers_20221130.csv，或_2022-11取该月最后一天" in column.replace(
+        " ", ""
+    )
+    assert "都没有则拒绝加载，绝不默认今天）。" in column
 
 
 def _leaves_without(marker: str, node, path: str = "chanops") -> list[str]:

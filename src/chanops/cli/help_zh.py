@@ -53,8 +53,8 @@ OPTIONS = {
     "Seconds to wait while another process holds the warehouse.": "仓库被其他进程占用时最多等待的秒数。",
     "chanops.toml to use (default: ./chanops.toml if present).": "使用的 chanops.toml（默认当前目录的 chanops.toml）。",
     "Output format (default: table on a terminal, csv in a pipe).": "输出格式（终端默认 table，管道默认 csv）。",
-    "long: one row per KPI (or measure), the default for people (table, markdown, xlsx, -o FILE.csv, --excel); wide: one row per month and slice, a column per measure, the default for programs (csv on stdout, json, jsonl, parquet).": "long： 每个指标 （度量） 一行， 给人看的格式默认如此 （table、 markdown、 xlsx、 -o FILE.csv、 --excel）； wide： 每个月份与切片一行、 每个度量一列， 给程序的格式默认如此 （标准输出的 csv、 json、 jsonl、 parquet）。",
-    "Put a dimension of the rows (month, region, channel, product …) across the columns: --by region --pivot month gives a row per region and a column per month.": "把行上的一个维度 转到列上， 如 month、 region、 channel、 product。 --by region --pivot month 即每个盟市一行、 每个月一列。",
+    "long: one row per KPI (or measure), the default for people (table, markdown, xlsx, -o FILE.csv, --excel); wide: one row per month and slice, a column per measure, the default for programs (csv on stdout, json, jsonl, parquet).": "long：每个指标（度量）一行，给人看的格式默认如此（table、markdown、xlsx、-o FILE.csv、--excel）；wide：每个月份与切片一行、每个度量一列，给程序的格式默认如此（标准输出的 csv、json、jsonl、parquet）。",
+    "Put a dimension of the rows (month, region, channel, product …) across the columns: --by region --pivot month gives a row per region and a column per month.": "把行上的一个维度转到列上，如 month、region、channel、product。--by region --pivot month 即每个盟市一行、每个月一列。",
     "Write to FILE (atomically) instead of stdout; - is stdout.": "写入文件（原子写入）而非标准输出；- 表示标准输出。",
     "Labels for tables and reports.": "表格与报表的语言。",
     "Show full phone numbers in table/markdown/xlsx (masked by default).": "在 table/markdown/xlsx 中显示完整手机号（默认脱敏）。",
@@ -75,7 +75,8 @@ OPTIONS = {
     "Roll back if any row is rejected.": "有任何拒绝行即回滚。",
     "Roll back when a file rejects more than this share of its rows.": "某文件拒绝行占比超过此值时回滚。",
     "Replace what the file covers: its months (customers: its customers; rules: its products).": "替换文件覆盖的分区：其月份（客户为其客户，规则为其产品）。",
-    "customers: the date the snapshot describes (default: today).": "客户快照所描述的日期（默认今天）。",
+    "customers: the date the snapshot describes (default: a date in the file name, e.g. customers_20221130.csv or _2022-11 for its last day, else a 数据日期/统计日期/snapshot_date column; with none, the load is refused — never today).": "客户快照所描述的日期（默认取文件名中的日期，如 customers_20221130.csv，或 _2022-11 取该月最后一天；否则取 数据日期/统计日期/snapshot_date 列；都没有则拒绝加载，绝不默认今天）。",
+    "Compute the KPI pre-aggregates the load makes stale right after it (default). With --no-refresh they stay stale, and kpi reads the raw rows, until `chanops db refresh` (e.g. once after a night's loads).": "加载后立即重新计算本次加载涉及的 KPI 预聚合（默认）。用 --no-refresh 则暂不计算，kpi 直接读明细，直到执行 `chanops db refresh`（例如一夜的加载全部完成后执行一次）。",
     "TOML header mapping for this load.": "本次加载的表头映射 TOML 文件。",
     "Slice by region,channel,product,campaign_id,wave.": "按 region、channel、product、campaign_id、wave 切分。",
     "A KPI id (chanops kpi list).": "指标编号（见 chanops kpi list）。",
@@ -128,6 +129,17 @@ def use_chinese_panels() -> None:
     rich_utils.OPTIONS_PANEL_TITLE = "选项"
     rich_utils.COMMANDS_PANEL_TITLE = "命令"
     rich_utils.ARGUMENTS_PANEL_TITLE = "参数"
+    # Rich wraps help at spaces and cuts a longer run with "…"; Chinese has no spaces, so its
+    # help folds at the column's edge instead (any two characters may part in Chinese).
+    make_text = rich_utils._make_rich_text
+
+    def folding(*args, **kwargs):
+        text = make_text(*args, **kwargs)
+        if hasattr(text, "overflow"):
+            text.overflow = "fold"
+        return text
+
+    rich_utils._make_rich_text = folding
 
 
 def without_lang(argv: Sequence[str]) -> list[str]:

@@ -80,6 +80,15 @@ def load(
             "rejected line, and write nothing (not even the ledger).",
         ),
     ] = False,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh/--no-refresh",
+            help="Compute the KPI pre-aggregates the load makes stale right after it (default). With "
+            "--no-refresh they stay stale, and kpi reads the raw rows, until `chanops db refresh` "
+            "(e.g. once after a night's loads).",
+        ),
+    ] = True,
     engine: EngineOpt = "duckdb",
     to: Annotated[
         str | None,
@@ -99,7 +108,7 @@ def load(
     from chanops.tasks.load import LoadRequest, refusal
 
     request = LoadRequest(
-        kind.value, list(files), encoding, strict, max_reject_rate, replace, as_of, map_file, dry_run=dry_run
+        kind.value, list(files), encoding, strict, max_reject_rate, replace, as_of, map_file, dry_run=dry_run, refresh=refresh
     )
     if shared.engine != "duckdb" or to is not None:  # the engine options land in `shared`
         _load_with_spark(request, shared, to)

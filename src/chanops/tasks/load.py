@@ -28,6 +28,9 @@ class LoadRequest:
     map_file: Path | None = None  # a TOML header mapping for this load
     extra_map: dict[str, str] = field(default_factory=dict)
     dry_run: bool = False  # read, map, normalize and check as a real load; write nothing
+    # compute the KPI pre-aggregates the load makes stale right after it; off, they stay stale
+    # (kpi reads the raw rows) until `chanops db refresh` — one refresh after a night's loads
+    refresh: bool = True
 
 
 def read_map_file(path: Path, kind: str) -> dict[str, str]:
@@ -150,7 +153,7 @@ def run_load(
         on_start=on_start,
     )
     messages = [line for result in loads for line in describe(result, request.dry_run)]
-    notes = [] if request.dry_run else refresh_kpis(con, config)
+    notes = refresh_kpis(con, config) if request.refresh and not request.dry_run else []
     return TaskResult([], messages=messages, notes=notes, value=loads)
 
 
