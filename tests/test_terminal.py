@@ -181,9 +181,8 @@ def test_chinese_help_folds_at_80_columns_and_loses_no_words():
     assert "…" not in text
     # the help column: what follows the last wide gap of each row
     column = "".join(line.rstrip().rstrip("│").rstrip().rsplit("  ", 1)[-1].strip() for line in text.splitlines())
-    assert "客户快照所描述的日期（默认取文件名中的日期，如customers_20221130.csv，或_2022-11取该月最后一天" in column.replace(
-        " ", ""
-    )
+    whole = column.replace(" ", "")
+    assert "客户快照所描述的日期（默认取文件名中的日期，如customers_20221130.csv，或_2022-11取该月最后一天" in whole
     assert "都没有则拒绝加载，绝不默认今天）。" in column
 
 

@@ -108,7 +108,16 @@ def load(
     from chanops.tasks.load import LoadRequest, refusal
 
     request = LoadRequest(
-        kind.value, list(files), encoding, strict, max_reject_rate, replace, as_of, map_file, dry_run=dry_run, refresh=refresh
+        kind.value,
+        list(files),
+        encoding,
+        strict,
+        max_reject_rate,
+        replace,
+        as_of,
+        map_file,
+        dry_run=dry_run,
+        refresh=refresh,
     )
     if shared.engine != "duckdb" or to is not None:  # the engine options land in `shared`
         _load_with_spark(request, shared, to)
