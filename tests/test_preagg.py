@@ -23,6 +23,7 @@ import pytest
 from chanops.channels import build_catalog
 from chanops.config import load_config
 from chanops.kpi import evaluate as evaluate_module
+from chanops.kpi import preagg as preagg_module
 from chanops.kpi.catalog import build_kpi_catalog
 from chanops.kpi.evaluate import evaluate
 from chanops.kpi.preagg import STANDARD_SLICES, fingerprint, refresh
@@ -333,3 +334,31 @@ def test_explain_reads_the_pre_aggregates(province, chanops, monkeypatch):
     result = chanops("explain", "online_share", "--month", "2022-11", "--by", "region", "--db", province)
     assert result.exit_code == 0, result.stderr
     assert answers and all(answers)
+
+
+def test_refresh_leaves_the_connections_insertion_order_setting_as_it_was(tmp_path, monkeypatch):
+    """refresh turns insertion-order preservation off for its own statements only: a caller
+    that kept it on (DuckDB's default) still has it on after, one that turned it off keeps it
+    off, and a refresh that fails half-way rolls back and still restores it."""
+    db = kpi_fixture.build(tmp_path)
+    con = duckdb.connect(str(db))
+    try:
+        refresh(con, CATALOG, CHANNELS)
+        assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchone() == (True,)
+        con.execute("SET preserve_insertion_order = false")
+        con.execute("DELETE FROM _preagg_current")
+        refresh(con, CATALOG, CHANNELS)
+        assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchone() == (False,)
+
+        def fail(*_args, **_kwargs):
+            raise RuntimeError("disk full")
+
+        con.execute("SET preserve_insertion_order = true")
+        con.execute("DELETE FROM _preagg_current")
+        monkeypatch.setattr(preagg_module, "_compute", fail)
+        with pytest.raises(RuntimeError):
+            refresh(con, CATALOG, CHANNELS)
+        assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchone() == (True,)
+        assert con.execute("SELECT count(*) FROM _preagg_current").fetchone() == (0,)
+    finally:
+        con.close()

