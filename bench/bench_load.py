@@ -27,8 +27,9 @@ from pathlib import Path
 import duckdb
 from measure import CHANOPS, Comparison, parse_args
 
-# Not met: 1.94 on an idle machine before the fingerprint went on two threads, ~1.85 after
-# (5M rows paired on a busy one; CPU 2.3x → 1.95x the reference's). Per 2M rows on one thread the
+# Not met: 2.12 (1.85–2.21) on an idle machine after the fingerprint went on two threads (CPU
+# 2.3x → 1.95x the reference's, 5M rows paired); the reference is the faster the idler the
+# machine, so the ratio is worst idle. Per 2M rows on one thread the
 # reference takes ~2.1 s of CPU (read 0.85, write 1.2); chanops reads the same, but writes
 # ~0.6 s more (msisdn is text, which the reference stores as a BIGINT) and normalizes: null
 # markers and edge trimming ~0.6 (mostly the test of the last character), values and checks
