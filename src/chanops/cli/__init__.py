@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import os
 import signal
 import sys
 from typing import Annotated
@@ -9,7 +11,7 @@ from typing import Annotated
 import typer
 
 from chanops import __version__
-from chanops.cli import help_zh
+from chanops.cli import coercion, help_zh
 from chanops.cli.analysis_cmd import failures, funnel, quota
 from chanops.cli.check_cmd import check
 from chanops.cli.common import ChanopsGroup
@@ -24,6 +26,8 @@ from chanops.cli.plan_cmd import plan
 from chanops.cli.points_cmd import points_app
 from chanops.cli.report_cmd import report_app
 from chanops.cli.sample_cmd import sample
+
+coercion.install()  # options converted without Pydantic where Typer's answer is plain
 
 app = typer.Typer(
     name="chanops",
@@ -92,4 +96,20 @@ def main() -> None:
         plain_types()
         command(args=help_zh.without_lang(args) if zh else args, prog_name="chanops")
         return
-    app()
+    invoked(args)()
+
+
+def invoked(args: list[str]) -> typer.Typer:
+    """The app with only the command that `args` run registered: Typer builds a Click command,
+    with every option, for each command it holds, and a run needs only its own (help needs
+    them all, and gets them above). The root's options are all flags, so the first argument
+    that is not an option names the command; when none does, or the shell asks for completions,
+    the whole app (Click's "No such command" then suggests the near names)."""
+    name = next((arg for arg in args if not arg.startswith("-")), None)
+    commands = [info for info in app.registered_commands if info.name == name]
+    groups = [info for info in app.registered_groups if info.name == name]
+    if not (commands or groups) or "_CHANOPS_COMPLETE" in os.environ:
+        return app
+    one = copy.copy(app)
+    one.registered_commands, one.registered_groups = commands, groups
+    return one
