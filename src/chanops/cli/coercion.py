@@ -102,4 +102,4 @@ def build_runtime_param(descriptor: _coercion.TypeDescriptor) -> _coercion.Runti
 
 def install() -> None:
     """Put the plain conversion in place of Typer's (`typer.core` looks the builder up at call time)."""
-    core.build_runtime_param = build_runtime_param  # type: ignore[attr-defined]
+    core.build_runtime_param = build_runtime_param
