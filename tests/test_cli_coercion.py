@@ -22,7 +22,8 @@ from chanops.cli import app, coercion, invoked
 VALUES = [
     "", "0", "7", "007", "1.5", "2.", ".5", "-1", "-0", "+3", " 3", "3 ", "1e3", "1_000", "inf", "nan",
     "0.0", "0.25", "1", "1.0001", "abc", "csv", "CSV", "Csv", "zh", "en", "wide", "orders", "ORDERS",
-    "/tmp/x.duckdb", "-", "./a b.csv", "盟市.csv", "12345678901",
+    "/tmp/x.duckdb", "-", "./a b.csv", "盟市.csv", "12345678901", "9" * 15, "9" * 16, "9" * 400, "1" * 5000,
+    "0." + "3" * 20,
 ]  # fmt: skip
 
 

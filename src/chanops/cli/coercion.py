@@ -23,10 +23,10 @@ from typer._param_types import coerce_cli_choice, coerce_cli_path, routes_to_pat
 
 _typer_build = _coercion.build_runtime_param
 
-# Digits only: int() and Pydantic's lax parsing agree on these; signs, spaces, underscores,
-# exponents and "inf" are left to Pydantic.
-_INT = re.compile(r"[0-9]+")
-_FLOAT = re.compile(r"[0-9]+(\.[0-9]+)?")
+# A few digits only: int()/float() and Pydantic's lax parsing agree on these; signs, spaces,
+# underscores, exponents, "inf" and numbers longer than any option wants are left to Pydantic.
+_INT = re.compile(r"[0-9]{1,15}")
+_FLOAT = re.compile(r"[0-9]{1,15}(\.[0-9]{1,15})?")
 
 
 @dataclass(frozen=True)
