@@ -14,9 +14,10 @@ from tests.kpi_fixture import build
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 # Polars only for people's formats (tables, markdown, workbooks), sqlglot and pyspark only on
-# --engine spark, Rich only for a terminal's table and for --help.
-NOT_FOR_A_PIPELINE = {"polars", "sqlglot", "pyspark", "rich", "pandas"}
-NOT_FOR_HELP = {"duckdb", "pyarrow", "polars", "sqlglot", "pyspark", "pandas"}
+# --engine spark, Rich only for a terminal's table and for --help; Pydantic (which Typer uses to
+# check option values) only for a value chanops/cli/coercion.py leaves to Typer.
+NOT_FOR_A_PIPELINE = {"polars", "sqlglot", "pyspark", "rich", "pandas", "pydantic"}
+NOT_FOR_HELP = {"duckdb", "pyarrow", "polars", "sqlglot", "pyspark", "pandas", "pydantic"}
 
 
 def imported(*args: str | Path) -> tuple[set[str], subprocess.CompletedProcess]:
@@ -35,7 +36,8 @@ def imported(*args: str | Path) -> tuple[set[str], subprocess.CompletedProcess]:
 
 def test_pipeline_kpi_csv_imports_no_dataframe_library(tmp_path):
     """`chanops kpi --format csv` on the KPI fixture (two months, a handful of rows): DuckDB
-    computes and writes the CSV, so Polars, sqlglot, pyspark and Rich stay unimported."""
+    computes and writes the CSV, so Polars, sqlglot, pyspark and Rich stay unimported, and the
+    option values (--format, --db, --wait's default) are converted without Pydantic."""
     db = build(tmp_path)
     packages, proc = imported("kpi", "--format", "csv", "--db", db)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -60,3 +62,12 @@ def test_people_formats_still_get_polars(tmp_path):
     packages, proc = imported("kpi", "--format", "markdown", "--db", db)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "polars" in packages
+
+
+def test_a_value_typer_must_check_still_gets_its_message(tmp_path):
+    """The other side of Pydantic's absence: a refused value (`--wait -1`) is refused by Typer's
+    own adapter, in its words, with the usage exit code."""
+    packages, proc = imported("kpi", "--wait", "-1", "--db", tmp_path / "none.duckdb")
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "chanops: error: Invalid value for '--wait': Input should be greater than or equal to 0" in proc.stderr
+    assert "pydantic" in packages

@@ -32,6 +32,8 @@ from chanops.sql import neutralized_columns
 if TYPE_CHECKING:
     import polars as pl
 
+ONE_THREAD_ROWS = 100_000
+
 COPY_OPTIONS = {
     "csv": "FORMAT csv, HEADER",
     "json": "FORMAT json, ARRAY true",
@@ -209,7 +211,9 @@ def _copy(section: Section, fmt: str, dest: IO, neutralize: bool = False) -> Non
     `neutralize`, text cells starting like a formula get a leading apostrophe."""
     import duckdb
 
-    con = duckdb.connect()
+    # a small result is written by one thread: starting DuckDB's thread pool would cost more
+    # than the writing (a KPI table is a few rows; start-up is all a small command's time)
+    con = duckdb.connect(config={"threads": 1} if section.height < ONE_THREAD_ROWS else {})
     try:
         con.execute("SET enable_progress_bar = false")
         con.register("result", section.frame)
