@@ -27,14 +27,13 @@ import polars as pl
 
 from chanops.config import FunnelConfig
 from chanops.engines import as_engine, polars_frame
+from chanops.analysis.funnel_store import OUTBOUND, stored_sql, waves_sql
 from chanops.errors import NoData
 from chanops.sql import in_months, lit, month_bounds
 from chanops.store.coverage import resolve_months
 
 CARRIED, UNATTRIBUTED = "carried", "unattributed"
 BY_CAMPAIGN_ID, BY_TOUCHPOINT = "campaign_id", "touchpoint"
-# the touchpoint whose orders carry no campaign id (10086在线外呼), as the KPI catalog names it
-OUTBOUND = "outbound"
 
 
 def funnel(
@@ -52,15 +51,13 @@ def funnel(
         return f"""CASE WHEN {by_id} = 1 AND {by_touchpoint} = 1 THEN '{BY_CAMPAIGN_ID}, {BY_TOUCHPOINT}'
                         WHEN {by_touchpoint} = 1 THEN '{BY_TOUCHPOINT}' ELSE '{BY_CAMPAIGN_ID}' END"""
 
+    engine = as_engine(con)
+    # the users contacted and reached per campaign and wave: kept for the month by the refresh
+    # after each load (analysis/funnel_store.py), else counted from the raw contacts
+    contacted = stored_sql(engine, month, only) or waves_sql(month, only)
     return polars_frame(
-        as_engine(con).table(f"""
-        WITH contacted AS (
-            SELECT campaign_id, wave, count(DISTINCT msisdn) AS contacted,
-                   count(DISTINCT CASE WHEN reached THEN msisdn END) AS reached,
-                   max(CASE WHEN touchpoint <> {outbound} THEN 1 ELSE 0 END) AS by_id,
-                   max(CASE WHEN touchpoint = {outbound} THEN 1 ELSE 0 END) AS by_touchpoint
-            FROM contacts WHERE {in_months("contact_time", month)} {only}
-            GROUP BY campaign_id, wave),
+        engine.table(f"""
+        WITH contacted AS ({contacted}),
         platform_orders AS (
             SELECT order_id, msisdn, campaign_id, order_time FROM orders
             WHERE status = 'success' AND campaign_id IS NOT NULL AND {in_months("order_time", month)} {only}),
