@@ -87,7 +87,11 @@ def funnel(
             FROM outbound_orders o JOIN contacts r
               ON r.msisdn = o.msisdn AND r.product = o.product AND r.reached AND r.touchpoint = {outbound}
              AND r.contact_time <= o.order_time
-             AND r.contact_time >= o.order_time - INTERVAL {config.outbound_window_days} DAY),
+             AND r.contact_time >= o.order_time - INTERVAL {config.outbound_window_days} DAY
+             -- implied by the two above: the calls a month's orders can match, so older ones
+             -- are dropped in the scan instead of probing the join
+             AND r.contact_time >= {start} - INTERVAL {config.outbound_window_days} DAY
+             AND r.contact_time < {end}),
         matched AS (
             SELECT campaign_id, msisdn, contact_time, wave, '{BY_CAMPAIGN_ID}' AS attributed_by
             FROM by_campaign_id WHERE latest = 1
