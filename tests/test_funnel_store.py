@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from chanops.analysis import funnel_store
 from chanops.analysis import funnel as funnel_module
+from chanops.analysis import funnel_store
 from chanops.analysis.funnel import funnel
 from chanops.channels import build_catalog
 from chanops.engines import DuckDBEngine

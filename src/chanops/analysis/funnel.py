@@ -25,9 +25,9 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from chanops.analysis.funnel_store import OUTBOUND, stored_sql, waves_sql
 from chanops.config import FunnelConfig
 from chanops.engines import as_engine, polars_frame
-from chanops.analysis.funnel_store import OUTBOUND, stored_sql, waves_sql
 from chanops.errors import NoData
 from chanops.sql import in_months, lit, month_bounds
 from chanops.store.coverage import resolve_months
