@@ -121,6 +121,34 @@ def test_a_day_without_orders_is_a_breach(chanops, tmp_path):
     assert rows[("volume", "orders", "")] == (174, "94% of the median", "pass")
 
 
+def test_a_months_last_second_is_its_last_day_and_the_next_months_first_is_not_the_month(chanops, tmp_path):
+    """Clean, but nothing on 2022-11-30 but one order at 23:59:59 in A, loaded by a second file
+    with one at 2022-12-01 00:00:00 in B: November holds 29 × 6 + 1 = 175 orders (94% of 186),
+    A 88 (95% of 93), B 87 (94%); the 30th has an order, no contact; the three loads that
+    wrote November read 726 + 726 + 2 lines."""
+    db = warehouse(tmp_path, {"A": 3, "B": 3}, skip_day="2022-11-30")
+    late = write_text(
+        tmp_path / "late.csv",
+        "order_id,order_time,msisdn,region,channel,product,status\n"
+        "L1,2022-11-30 23:59:59,13900000001,A,app,视频彩铃,成功\n"
+        "L2,2022-12-01 00:00:00,13900000002,B,app,视频彩铃,成功\n",
+    )
+    con = connect(db, read_only=False)
+    try:
+        load_files(con, "orders", [late], build_catalog(None), LoadOptions())
+    finally:
+        con.close()
+    result, rows = check(chanops, db, tmp_path)
+    assert rows[("kind_loaded", "orders", "")] == (175, "", "pass")
+    assert rows[("volume", "orders", "")] == (175, "94% of the median", "pass")
+    assert rows[("region_volume", "orders", "A")] == (88, "95% of the median", "pass")
+    assert rows[("region_volume", "orders", "B")] == (87, "94% of the median", "pass")
+    assert rows[("empty_days", "orders", "")] == (0, "", "pass")
+    assert rows[("empty_days", "contacts", "")] == (1, "2022-11-30", "breach")
+    assert rows[("reject_share", "", "")] == (0.0, "0 of 1,454 rows read", "pass")
+    assert result.exit_code == 3
+
+
 def test_kinds_not_loaded_are_breaches(chanops, tmp_path):
     """The default: every kind the report reads. Only orders and contacts are here."""
     db = warehouse(tmp_path, {"A": 3, "B": 3})

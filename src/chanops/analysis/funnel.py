@@ -25,6 +25,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from chanops.analysis.funnel_store import OUTBOUND, stored_sql, waves_sql
 from chanops.config import FunnelConfig
 from chanops.engines import as_engine, polars_frame
 from chanops.errors import NoData
@@ -33,8 +34,6 @@ from chanops.store.coverage import resolve_months
 
 CARRIED, UNATTRIBUTED = "carried", "unattributed"
 BY_CAMPAIGN_ID, BY_TOUCHPOINT = "campaign_id", "touchpoint"
-# the touchpoint whose orders carry no campaign id (10086在线外呼), as the KPI catalog names it
-OUTBOUND = "outbound"
 
 
 def funnel(
@@ -52,15 +51,13 @@ def funnel(
         return f"""CASE WHEN {by_id} = 1 AND {by_touchpoint} = 1 THEN '{BY_CAMPAIGN_ID}, {BY_TOUCHPOINT}'
                         WHEN {by_touchpoint} = 1 THEN '{BY_TOUCHPOINT}' ELSE '{BY_CAMPAIGN_ID}' END"""
 
+    engine = as_engine(con)
+    # the users contacted and reached per campaign and wave: kept for the month by the refresh
+    # after each load (analysis/funnel_store.py), else counted from the raw contacts
+    contacted = stored_sql(engine, month, only) or waves_sql(month, only)
     return polars_frame(
-        as_engine(con).table(f"""
-        WITH contacted AS (
-            SELECT campaign_id, wave, count(DISTINCT msisdn) AS contacted,
-                   count(DISTINCT CASE WHEN reached THEN msisdn END) AS reached,
-                   max(CASE WHEN touchpoint <> {outbound} THEN 1 ELSE 0 END) AS by_id,
-                   max(CASE WHEN touchpoint = {outbound} THEN 1 ELSE 0 END) AS by_touchpoint
-            FROM contacts WHERE {in_months("contact_time", month)} {only}
-            GROUP BY campaign_id, wave),
+        engine.table(f"""
+        WITH contacted AS ({contacted}),
         platform_orders AS (
             SELECT order_id, msisdn, campaign_id, order_time FROM orders
             WHERE status = 'success' AND campaign_id IS NOT NULL AND {in_months("order_time", month)} {only}),
@@ -90,7 +87,11 @@ def funnel(
             FROM outbound_orders o JOIN contacts r
               ON r.msisdn = o.msisdn AND r.product = o.product AND r.reached AND r.touchpoint = {outbound}
              AND r.contact_time <= o.order_time
-             AND r.contact_time >= o.order_time - INTERVAL {config.outbound_window_days} DAY),
+             AND r.contact_time >= o.order_time - INTERVAL {config.outbound_window_days} DAY
+             -- implied by the two above: the calls a month's orders can match, so older ones
+             -- are dropped in the scan instead of probing the join
+             AND r.contact_time >= {start} - INTERVAL {config.outbound_window_days} DAY
+             AND r.contact_time < {end}),
         matched AS (
             SELECT campaign_id, msisdn, contact_time, wave, '{BY_CAMPAIGN_ID}' AS attributed_by
             FROM by_campaign_id WHERE latest = 1

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from chanops.analysis import funnel_store
 from chanops.channels import Channel
 from chanops.engines import DuckDBEngine, only_row
 from chanops.kpi.catalog import DIMENSIONS, Kpi, Measure
@@ -121,6 +122,10 @@ def refresh(
                 for month in _stale_months(con, kept, dims, source, measures, channels):
                     written += _compute(con, [month], dims, source, measures, channels, refresh_id, load_id)
                     touched.add(month)
+        # the funnel's users per campaign and wave, kept the same way (analysis/funnel_store.py)
+        waves, waves_written = funnel_store.refresh(con, kept, refresh_id, load_id)
+        touched.update(waves)
+        written += waves_written
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -170,9 +175,10 @@ def keep_months_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def forget_other_catalogs(con: duckdb.DuckDBPyConnection, catalog: dict[str, Kpi], channels) -> None:
-    """Drop the pre-aggregates of measures this catalog does not have (an older definition)."""
+    """Drop the pre-aggregates of measures this catalog does not have (an older definition); the
+    funnel's are kept (their SQL is their fingerprint)."""
     kpis = list(catalog.values())
-    fps = sorted({fingerprint(m, channels) for m in measure_aliases(kpis)})
+    fps = sorted({fingerprint(m, channels) for m in measure_aliases(kpis)} | set(funnel_store.fingerprints().values()))
     con.execute("BEGIN TRANSACTION")
     try:
         for table in ("_preagg_current", "_preagg"):

@@ -171,6 +171,8 @@ def figure_text(row: dict) -> str:
 
 
 def _rows_in(con, kind: str, month: str) -> int:
+    """Rows a reference or snapshot kind has for the month (the monthly and event kinds are
+    counted off their tally)."""
     if kind == "rules":
         m = lit(month)
         return int(
@@ -191,16 +193,49 @@ def _median(values: list[int]) -> float | None:
     return float(ordered[mid]) if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def _per_month(con, kind: str, month: str, by_region: bool) -> dict[tuple[str, str | None], int]:
-    """Rows per (month, region) over M and the HISTORY months before it."""
+@dataclass
+class _Tally:
+    """A monthly or event kind's rows over M and the HISTORY months before it, from one scan:
+    per (month, region), the days of M with rows, the loads that wrote M's rows."""
+
+    per_month: dict[tuple[str, str | None], int]  # (month, region or None) → rows
+    days: set[str]  # 'YYYY-MM-DD' of M with rows (event kinds)
+    loads: set[int]  # load ids of M's rows
+
+    def rows(self, month: str, region: str | None = None, by_region: bool = False) -> int:
+        if by_region:
+            return self.per_month.get((month, region), 0)
+        return sum(n for (m, _r), n in self.per_month.items() if m == month)
+
+    def regions(self) -> set[str]:
+        return {r for (_m, r) in self.per_month if r is not None}
+
+
+def _tally(con, kind: str, month: str) -> _Tally:
+    """One scan of the kind over M and the HISTORY months before it, grouped by day (event
+    kinds) or month, region (orders, contacts) and load. A row's day is a date, not text:
+    formatting every row's time was most of what the check cost on a large month."""
     k = KINDS[kind]
-    first = add_months(month, -HISTORY)
-    region = "region" if by_region else "NULL"
+    column = k.column(k.time_column)
+    when = column.name if column.type == "month" else f"CAST({column.name} AS DATE)"
+    region = "region" if kind in REGION_KINDS else "CAST(NULL AS VARCHAR)"
     rows = as_engine(con).table(
-        f"SELECT {k.month_sql} AS m, {region} AS r, count(*) AS n FROM {kind} "
-        f"WHERE {KINDS[kind].in_months(first, month)} GROUP BY 1, 2"
+        f"SELECT {when} AS w, {region} AS r, _load_id AS l, count(*) AS n FROM {kind} "
+        f"WHERE {k.in_months(add_months(month, -HISTORY), month)} GROUP BY 1, 2, 3"
     )
-    return {(row["m"], row["r"]): int(row["n"]) for row in rows.to_pylist()}
+    per_month: dict[tuple[str, str | None], int] = {}
+    days: set[str] = set()
+    loads: set[int] = set()
+    for when_, region_, load, n in zip(*(rows.column(c).to_pylist() for c in ("w", "r", "l", "n")), strict=True):
+        text = str(when_)  # a date's 'YYYY-MM-DD', or a monthly kind's 'YYYY-MM'
+        key = (text[:7], region_)
+        per_month[key] = per_month.get(key, 0) + int(n)
+        if text[:7] == month:
+            if len(text) > 7:
+                days.add(text)
+            if load is not None:
+                loads.add(int(load))
+    return _Tally(per_month, days, loads)
 
 
 def _volume(result: CheckResult, test: str, kind: str, region: str | None, now: int, history: list[int], cfg) -> None:
@@ -221,42 +256,30 @@ def check_month(
     con, month: str, config: CheckConfig | None = None, regions: Sequence[str] = OFFICIAL_ORDER
 ) -> CheckResult:
     """Every test of the month, in a fixed order: kinds, volumes, regions (in `regions` order),
-    days, rejects."""
+    days, rejects. Each monthly or event kind is read once (its tally); reference and snapshot
+    kinds are counted on their own."""
     cfg = config or CheckConfig()
     result = CheckResult(month)
     history_months = [add_months(month, -i) for i in range(HISTORY, 0, -1)]
+    tallies = {kind: _tally(con, kind, month) for kind in cfg.kinds if KINDS[kind].mode in ("event", "monthly")}
     for kind in cfg.kinds:
-        rows = _rows_in(con, kind, month)
+        rows = tallies[kind].rows(month) if kind in tallies else _rows_in(con, kind, month)
         result.add("kind_loaded", kind, None, rows, ("本月有数据", "> 0 rows for the month"), rows > 0)
-    for kind in cfg.kinds:
-        if KINDS[kind].mode not in ("event", "monthly"):
-            continue
-        counts = _per_month(con, kind, month, by_region=False)
-        _volume(
-            result,
-            "volume",
-            kind,
-            None,
-            counts.get((month, None), 0),
-            [counts.get((m, None), 0) for m in history_months],
-            cfg,
-        )
-    for kind in (k for k in REGION_KINDS if k in cfg.kinds):
-        counts = _per_month(con, kind, month, by_region=True)
-        for region in sorted({r for (_m, r) in counts if r is not None}, key=region_sort_key(regions)):
-            now = counts.get((month, region), 0)
-            history = [counts.get((m, region), 0) for m in history_months]
+    for kind, tally in tallies.items():
+        history = [tally.rows(m) for m in history_months]
+        _volume(result, "volume", kind, None, tally.rows(month), history, cfg)
+    for kind in (k for k in REGION_KINDS if k in tallies):
+        tally = tallies[kind]
+        for region in sorted(tally.regions(), key=region_sort_key(regions)):
+            now = tally.rows(month, region, by_region=True)
+            history = [tally.rows(m, region, by_region=True) for m in history_months]
             if now == 0:
                 vanished = ("有数据，与前几个月一样（本月消失）", "rows, as in the previous months (vanished)")
                 result.add("region_volume", kind, region, 0, vanished, False)
                 continue
             _volume(result, "region_volume", kind, region, now, history, cfg)
-    for kind in (k for k in DAILY_KINDS if k in cfg.kinds):
-        column = KINDS[kind].time_column
-        present = as_engine(con).table(
-            f"SELECT DISTINCT strftime({column}, '%Y-%m-%d') AS d FROM {kind} WHERE {KINDS[kind].in_months(month)}"
-        )
-        days = [d for d in days_of(month) if d not in set(present.column("d").to_pylist())]
+    for kind in (k for k in DAILY_KINDS if k in tallies):
+        days = [d for d in days_of(month) if d not in tallies[kind].days]
         listed, more = days[:5], len(days) > 5
         shown = ("、".join(listed) + ("…" if more else ""), ", ".join(listed) + (" …" if more else ""))
         result.add(
@@ -268,19 +291,17 @@ def check_month(
             not days,
             detail=shown if days else None,
         )
-    loads = " UNION ".join(
-        f"SELECT DISTINCT _load_id FROM {kind} WHERE {KINDS[kind].in_months(month)}"
-        for kind in cfg.kinds
-        if KINDS[kind].mode in ("event", "monthly")
-    )
-    if loads:
-        read, bad = only_row(
-            con,
-            f"""SELECT coalesce(sum(rows_read), 0),
-                       (SELECT count(*) FROM _rejects
-                        WHERE load_id IN ({loads}) AND NOT {is_duplicate("code")})
-                FROM _loads WHERE load_id IN ({loads})""",
-        )
+    if tallies:
+        loads = sorted(set().union(*(t.loads for t in tallies.values())))
+        read, bad = 0, 0
+        if loads:
+            ids = ", ".join(str(i) for i in loads)
+            read, bad = only_row(
+                con,
+                f"""SELECT coalesce(sum(rows_read), 0),
+                           (SELECT count(*) FROM _rejects WHERE load_id IN ({ids}) AND NOT {is_duplicate("code")})
+                    FROM _loads WHERE load_id IN ({ids})""",
+            )
         share = bad / read if read else 0.0
         result.add(
             "reject_share",

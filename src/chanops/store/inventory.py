@@ -73,7 +73,8 @@ LEDGER_TABLES = {
     "_rejects": "quarantined rows: load, file, physical line, column, value, reason, code (README: reject codes)",
     "_adjustments": "manual points adjustments",
     "_points_runs": "recorded points statements: inputs and config fingerprints",
-    "_preagg": "KPI pre-aggregates: each source's measures per month and standard slice (exact)",
+    "_preagg": "KPI pre-aggregates: each source's measures per month and standard slice, and the funnel's "
+    "users per campaign and wave (exact)",
     "_preagg_current": "which pre-aggregates are current: month, slice, source, measure, refresh and load",
     "_preagg_months": "the months kept pre-aggregated",
     "_meta": "schema version",
