@@ -2,12 +2,15 @@
 rows when they can (Cube's pre-aggregations, Druid's rollups — but never stale).
 
 What is stored is what the KPI compiler aggregates (kpi/compile.py): per month, standard slice
-and source, the GROUP BY (month, dims) of each measure over the source's fact view, computed by
-the same `source_aggregate_sql` the raw query runs. Distinct users are counted at each slice's
-own grain — a slice is never summed from a finer one (distinct counts do not roll up). Serving
-compiles the request exactly as the raw path does, with each source's aggregate read back from
-the table instead of recomputed; presence, coverage, ratios, comparisons and order are the same
-SQL. So a served result equals the raw one by construction, to the byte.
+and source, the GROUP BY (month, dims) of each measure over the source's fact view. Counts and
+sums are computed by the same `source_aggregate_sql` the raw query runs. Distinct users are
+counted at each slice's own grain — a slice is never summed from a finer one (distinct counts do
+not roll up) — over the month's fact view materialized once for all slices, as bitmaps of the
+month's users numbered one-to-one (kpi/preagg_facts.py): the same numbers as the raw query's
+hash of (dims, msisdn), at a third of the cost. Serving compiles the request exactly as the raw
+path does, with each source's aggregate read back from the table instead of recomputed;
+presence, coverage, ratios, comparisons and order are the same SQL. So a served result equals
+the raw one to the byte (tests/test_preagg.py checks every slice, both ways of counting).
 
 Never stale: each measure is stored under a fingerprint of its compiled SQL (its aggregate,
 condition and source view, and so the channel catalog's flags), and `_preagg_current` says which
