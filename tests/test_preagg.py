@@ -24,9 +24,7 @@ from chanops.channels import build_catalog
 from chanops.config import load_config
 from chanops.kpi import evaluate as evaluate_module
 from chanops.kpi import preagg as preagg_module
-from chanops.kpi import preagg_facts
 from chanops.kpi.catalog import build_kpi_catalog
-from chanops.kpi.compile import by_source, measure_aliases
 from chanops.kpi.evaluate import evaluate
 from chanops.kpi.preagg import STANDARD_SLICES, fingerprint, refresh
 from chanops.store.preagg_state import COMPARE_SHIFTS
@@ -362,81 +360,5 @@ def test_refresh_leaves_the_connections_insertion_order_setting_as_it_was(tmp_pa
             refresh(con, CATALOG, CHANNELS)
         assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchone() == (True,)
         assert con.execute("SELECT count(*) FROM _preagg_current").fetchone() == (0,)
-    finally:
-        con.close()
-
-
-def stored_rows(db: Path) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute("SELECT * FROM _preagg ORDER BY ALL").fetchall()
-    finally:
-        con.close()
-
-
-def refreshed_afresh(db: Path, catalog=CATALOG) -> None:
-    """Every pre-aggregate of `db` forgotten and computed again."""
-    con = duckdb.connect(str(db))
-    try:
-        con.execute("DELETE FROM _preagg_current")
-        refresh(con, catalog, CHANNELS)
-    finally:
-        con.close()
-
-
-def test_distinct_users_by_bitmap_equal_the_raw_querys_hash_aggregate(copy, tmp_path, monkeypatch):
-    """Distinct users are counted with bitmaps over the users' numbers; with no budget for
-    bitmaps every slice takes the raw query's own two-level aggregate over the same
-    materialized facts. Both store the same rows, and both are served equal to the raw query."""
-    by_hash = tmp_path / "by_hash.duckdb"
-    shutil.copyfile(copy, by_hash)
-    refreshed_afresh(copy)
-    monkeypatch.setattr(preagg_facts, "BITMAP_BUDGET", 0)
-    refreshed_afresh(by_hash)
-    assert stored_rows(by_hash) == stored_rows(copy)
-    assert_equal_everywhere(by_hash, monkeypatch)
-
-
-def test_bitmaps_are_used_only_within_their_budget():
-    """users / 8 + 1 bytes per group, distinct measure and thread: a month of 80 000 users makes
-    10 001-byte bitmaps; by region × channel (12 regions and NULL × 5 channels and NULL = 78
-    groups at most), 3 distinct measures, 2 threads: 78 × 3 × 2 × 10 001 = 4 680 468 bytes."""
-    facts = preagg_facts.MonthFacts("2022-11", 200_000, 80_000, {"region": 12, "channel": 5}, False)
-    measures = measure_aliases([CATALOG["outbound_connect_rate"], CATALOG["platform_success_rate"]])
-    contacts = by_source(measures)["contacts"]
-    assert len(contacts) == 3
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(preagg_facts, "BITMAP_BUDGET", 4_680_468)
-        assert "bitstring_agg" in preagg_facts.slice_sql(facts, ("region", "channel"), contacts, 2)
-        patch.setattr(preagg_facts, "BITMAP_BUDGET", 4_680_467)
-        hashed = preagg_facts.slice_sql(facts, ("region", "channel"), contacts, 2)
-    assert "bitstring_agg" not in hashed and "GROUP BY month, region, channel, msisdn" in hashed
-
-
-def test_conditions_on_msisdn_and_distinct_counts_of_other_columns_are_stored_exactly(copy, tmp_path, monkeypatch):
-    """A condition that reads msisdn keeps the number in the month's facts beside the user's
-    number; a distinct count of another column (campaigns reached) takes the raw query's own
-    aggregate over those facts. Both served equal to the raw query at every slice."""
-    config = tmp_path / "chanops.toml"
-    config.write_text(
-        "[kpis.reached_13x]\n"
-        'numerator = { source = "contacts", agg = "count_distinct", column = "msisdn", '
-        "where = \"reached AND msisdn LIKE '13%'\" }\n"
-        'denominator = { source = "contacts", agg = "count_distinct", column = "msisdn", where = "reached" }\n'
-        "[kpis.campaigns_reached]\n"
-        'numerator = { source = "contacts", agg = "count_distinct", column = "campaign_id", where = "reached" }\n'
-        'denominator = { source = "contacts", agg = "count_distinct", column = "campaign_id" }\n',
-        encoding="utf-8",
-    )
-    catalog = load_config(config).kpis
-    refreshed_afresh(copy, catalog)
-    con = duckdb.connect(str(copy), read_only=True)
-    try:
-        for dims in STANDARD_SLICES:
-            served, raw = raw_and_served(con, monkeypatch, MONTHS, dims, catalog=catalog)
-            assert served.served_from == "preagg", dims
-            assert served.frame.equals(raw.frame), dims
-        some = served.frame.to_pylist()
-        assert any(r["reached_13x_num"] for r in some) and any(r["campaigns_reached_den"] for r in some)
     finally:
         con.close()

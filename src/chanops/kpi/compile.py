@@ -34,7 +34,7 @@ def measure_sql(m: Measure) -> str:
     return f"sum(CASE WHEN {cond} THEN {m.column} END)"
 
 
-def aggregate_sql(source_sql: str, group: str, measures: dict[Measure, str], month_list: str) -> str:
+def _aggregate_sql(source_sql: str, group: str, measures: dict[Measure, str], month_list: str) -> str:
     """GROUP BY (month, dims) computing every measure of one source in one pass.
 
     When the source's distinct counts are all over one column (msisdn), aggregate in two
@@ -118,7 +118,7 @@ def source_aggregate_sql(
 ) -> str:
     """One source's GROUP BY (month, dims) of its measures over its fact view, for the window's
     months (the CTEs of `context_ctes` in scope)."""
-    return aggregate_sql(
+    return _aggregate_sql(
         source_sql(source, window, channels, with_region="region" in dims, with_active=with_active),
         "month" + "".join(f", {d}" for d in dims),
         measures,
