@@ -59,13 +59,13 @@ def stored_sql(engine, month: str, only: str = "") -> str | None:
     current (or the session is narrowed, or the engine is not the warehouse)."""
     import duckdb
 
-    from chanops.kpi.preagg import _narrowed
+    from chanops.kpi.preagg import is_narrowed
 
     if not isinstance(engine, DuckDBEngine):
         return None
     fps = fingerprints()
     try:
-        if _narrowed(engine.con) or not _current(engine.con, month, fps):
+        if is_narrowed(engine.con) or not _current(engine.con, month, fps):
             return None
     except duckdb.CatalogException:  # a warehouse without the tables: nothing kept
         return None

@@ -262,7 +262,7 @@ def served(
     con = engine.con
     measures = measure_aliases(kpis)
     try:
-        if _narrowed(con) or not _all_current(con, window.months, dims, measures, channels):
+        if is_narrowed(con) or not _all_current(con, window.months, dims, measures, channels):
             return None
     except duckdb.CatalogException:  # a warehouse without the tables: nothing kept
         return None
@@ -274,7 +274,7 @@ def served(
     return engine.table(compile_sql(kpis, dims, window, channels, compare_months, regions, aggregates=stored))
 
 
-def _narrowed(con) -> bool:
+def is_narrowed(con) -> bool:
     """A temporary view shadows a kind's table (a session narrowed to --region/--product)."""
     views = only_row(
         con, f"SELECT count(*) FROM duckdb_views() WHERE temporary AND view_name IN ({lit_list(list(KINDS))})"
